@@ -1,0 +1,7 @@
+/** Every migration, by name. Names are timestamp-prefixed so they apply in order. */
+import type { Migration } from 'kysely';
+import * as initial from './2026_11_22_0001_initial.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026_11_22_0001_initial': initial,
+};

@@ -1,0 +1,110 @@
+/**
+ * Table types, apart from domain types. Timestamps are ISO 8601 UTC strings written by our own clock
+ * (never the database's), so they sort as text in SQLite and PostgreSQL alike. JSON columns are text.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type RunOutcome = 'running' | 'complete' | 'failed';
+export type RunMode = 'full' | 'incremental';
+
+/** The ledger: one row per pull of one source. */
+export interface SyncRunTable {
+  id: Generated<number>;
+  source: string;
+  mode: RunMode;
+  started_at: string;
+  finished_at: string | null;
+  outcome: RunOutcome;
+  /** Entities read in this pull. */
+  entities: number;
+  events: number;
+  api_calls: number;
+  /** JSON: entities per kind, and what the commit did (added/changed/removed per kind). */
+  counts: string | null;
+  error: string | null;
+  /** Stable error code (AUTH, PAYLOAD, …) of a failed run. */
+  error_code: string | null;
+}
+
+/**
+ * Entity history: one row per version. The current version has valid_to = null. Storage grows with
+ * changes, not with runs; the state at moment T is the version with valid_from <= T < valid_to.
+ */
+export interface EntityVersionTable {
+  id: Generated<number>;
+  source: string;
+  kind: string;
+  key: string;
+  /** JSON of the entity under upstream field names, secrets replaced by fingerprints. */
+  data: string;
+  hash: string;
+  valid_from: string;
+  valid_to: string | null;
+  run_from: number;
+  run_to: number | null;
+}
+
+/** A pull in progress: pages land here as they stream in; emptied when the run ends. */
+export interface PullItemTable {
+  run_id: number;
+  kind: string;
+  key: string;
+  data: string;
+  hash: string;
+}
+
+export interface EventTable {
+  id: Generated<number>;
+  type: string;
+  source: string;
+  key: string;
+  at: string;
+  run_id: number | null;
+  before: string | null;
+  after: string | null;
+  changes: string | null;
+}
+
+/** Findings of data checks on complete pulls (e.g. counters that don't add up). */
+export interface DataCheckTable {
+  id: Generated<number>;
+  run_id: number;
+  source: string;
+  kind: string;
+  key: string;
+  check: string;
+  detail: string;
+  at: string;
+}
+
+/** Mutual exclusion across processes (daemon, one-shot) with expiry for crashed holders. */
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  acquired_at: string;
+  expires_at: string;
+}
+
+export interface AppSettingTable {
+  name: string;
+  value: string;
+}
+
+export interface Database {
+  sync_run: SyncRunTable;
+  entity_version: EntityVersionTable;
+  pull_item: PullItemTable;
+  event: EventTable;
+  data_check: DataCheckTable;
+  lease: LeaseTable;
+  app_setting: AppSettingTable;
+}
+
+export type SyncRunRow = Selectable<SyncRunTable>;
+export type NewSyncRun = Insertable<SyncRunTable>;
+export type SyncRunUpdate = Updateable<SyncRunTable>;
+export type EntityVersionRow = Selectable<EntityVersionTable>;
+export type NewEntityVersion = Insertable<EntityVersionTable>;
+export type EventRow = Selectable<EventTable>;
+export type NewEvent = Insertable<EventTable>;
+export type NewDataCheck = Insertable<DataCheckTable>;

@@ -1,0 +1,31 @@
+/** Composition: from a validated configuration to an open database and the enabled sources. */
+import { type Db, openDatabase } from '../db/database.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config, SourceName } from './config.js';
+import { type Logger, createLogger } from './log.js';
+import { loadFingerprint } from './secrets.js';
+import { createSources } from './sources/index.js';
+import type { Source } from './sync/types.js';
+
+export interface App {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly sources: ReadonlyMap<SourceName, Source>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+export async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  const db = await openDatabase(config.databasePath);
+  const fingerprint = await loadFingerprint(db, config.fingerprintSecret);
+  const sources = createSources(config, { clock, fingerprint });
+  return { config, db, clock, log, sources, close: () => db.destroy() };
+}

@@ -1,0 +1,95 @@
+/**
+ * The command line: composition root for one-shot commands. `runCli` returns the exit code, so
+ * tests run it in-process; the guard at the bottom makes this file the `npm run cli` entry point.
+ */
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { SOURCE_NAMES } from './config.js';
+import { WabaSyncError } from './errors.js';
+import { eventsCommand } from './commands/events.js';
+import { type CliIo, writeLine } from './commands/io.js';
+import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('waba-sync')
+    .description('Keeps an exact, audited picture of a WhatsApp Business partner fleet (Meta, 360dialog, 99digital).')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .configureHelp({
+      // List every option of every command on the top-level help, not just the command names.
+      subcommandTerm: (cmd) => [cmd.name(), ...cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)), ...cmd.options.map((o) => `[${o.flags}]`)].join(' '),
+    })
+    .addHelpText(
+      'after',
+      '\nSettings come from the environment or a .env file in the working directory (see .env.example).\nExit codes: 0 ok, 1 a selected source failed, 2 configuration or usage error.',
+    );
+
+  program
+    .command('sync')
+    .description('pull every enabled source once (or the one named), store what changed, print a summary')
+    .addOption(new Option('--source <name>', 'pull only this source').choices([...SOURCE_NAMES]))
+    .option('--incremental', 'incremental pull where the source supports it (Meta); others pull everything')
+    .action(async (options: { source?: (typeof SOURCE_NAMES)[number]; incremental?: boolean }) => {
+      setExit(await syncCommand(io, options));
+    });
+
+  program
+    .command('events')
+    .description('list detected events, oldest first')
+    .option('--since <iso>', 'only events detected at or after this ISO 8601 time')
+    .option('--type <type>', 'only this event type (a trailing ".*" matches a family, e.g. "onboarding.*")')
+    .option('--json', 'one JSON object a line with id, type, source, key, at, run_id, before, after, changes')
+    .action(async (options: { since?: string; type?: string; json?: boolean }) => {
+      setExit(await eventsCommand(io, options));
+    });
+
+  program
+    .command('status')
+    .description('per source: last run and outcome, failures since the last complete pull, entity counts')
+    .action(async () => {
+      setExit(await statusCommand(io));
+    });
+
+  return program;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof WabaSyncError && (error.code === 'CONFIG' || error.code === 'USAGE')) {
+      writeLine(io.stderr, error.message);
+      return EXIT_USAGE;
+    }
+    writeLine(io.stderr, `waba-sync: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT_FAILED;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const code = await runCli(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+}

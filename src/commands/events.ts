@@ -1,0 +1,37 @@
+/** `events`: what changed, oldest first, as a table or one JSON object a line. */
+import { openDatabase } from '../../db/database.js';
+import { loadEnv, parseConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import { eventJsonLine, eventTable } from '../events/format.js';
+import { listEvents } from '../events/query.js';
+import { type CliIo, writeLine } from './io.js';
+
+export interface EventsOptions {
+  since?: string;
+  type?: string;
+  json?: boolean;
+}
+
+export async function eventsCommand(io: CliIo, options: EventsOptions): Promise<number> {
+  const config = parseConfig(loadEnv(io.env, io.cwd));
+  let since: string | undefined;
+  if (options.since !== undefined) {
+    const parsed = Date.parse(options.since);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(parsed)) {
+      throw new UsageError(`--since: expected an ISO 8601 date or time, got ${JSON.stringify(options.since)}`);
+    }
+    since = new Date(parsed).toISOString();
+  }
+  const db = await openDatabase(config.databasePath);
+  try {
+    const events = await listEvents(db, { since, type: options.type });
+    if (options.json) {
+      for (const event of events) writeLine(io.stdout, eventJsonLine(event));
+    } else {
+      writeLine(io.stdout, eventTable(events));
+    }
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}

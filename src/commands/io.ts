@@ -1,0 +1,19 @@
+/** What a command needs from the outside world, injected so commands run in tests in-process. */
+import type { Clock } from '../clock.js';
+import type { Env } from '../config.js';
+import type { Logger } from '../log.js';
+
+export interface CliIo {
+  readonly env: Env;
+  readonly cwd: string;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly clock?: Clock;
+  /** Overrides the logger built from LOG_LEVEL (tests capture lines here). */
+  readonly log?: Logger;
+  readonly signal?: AbortSignal;
+}
+
+export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
+  stream.write(`${text}\n`);
+}

@@ -1,0 +1,40 @@
+/** `status`: per source, the last run and its outcome, failures since the last complete pull, entity counts. */
+import { openDatabase } from '../../db/database.js';
+import { SOURCE_NAMES, loadEnv, parseConfig } from '../config.js';
+import { table } from '../events/format.js';
+import { sourceStatus } from '../status.js';
+import { type CliIo, writeLine } from './io.js';
+
+export async function statusCommand(io: CliIo): Promise<number> {
+  const config = parseConfig(loadEnv(io.env, io.cwd));
+  const db = await openDatabase(config.databasePath);
+  try {
+    const rows: string[][] = [];
+    const details: string[] = [];
+    for (const source of SOURCE_NAMES) {
+      const status = await sourceStatus(db, source, config.disabledReasons[source] ?? null);
+      if (!status.enabled && !status.lastRun) {
+        rows.push([source, 'disabled', '-', '-', '-', status.disabledReason ?? '']);
+        continue;
+      }
+      const last = status.lastRun;
+      rows.push([
+        source,
+        status.enabled ? 'enabled' : 'disabled',
+        last ? `${last.mode} ${last.outcome} ${last.started_at}` : 'never run',
+        status.lastComplete?.finished_at ?? 'never',
+        String(status.failuresSinceComplete),
+        Object.entries(status.entities)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(', ') || '-',
+      ]);
+      if (last?.outcome === 'failed' && last.error) details.push(`${source}: last error: ${last.error}`);
+    }
+    writeLine(io.stdout, `Database: ${config.databasePath}`);
+    writeLine(io.stdout, table(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'FAILURES SINCE', 'ENTITIES'], rows));
+    for (const line of details) writeLine(io.stdout, line);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,70 @@
+/** `sync`: one pull of each enabled source (or the one named), with a summary per source. */
+import { openApp } from '../app.js';
+import { type SourceName, enabledSources, parseConfig, loadEnv } from '../config.js';
+import { UsageError } from '../errors.js';
+import { table } from '../events/format.js';
+import type { RunResult } from '../sync/run-source.js';
+import { syncSources } from '../sync/sync-sources.js';
+import type { Source } from '../sync/types.js';
+import { type CliIo, writeLine } from './io.js';
+
+export interface SyncOptions {
+  source?: SourceName;
+  incremental?: boolean;
+}
+
+/** Exit code: 0 every selected source completed, 1 any failed. Usage/config errors throw. */
+export async function syncCommand(io: CliIo, options: SyncOptions): Promise<number> {
+  const config = parseConfig(loadEnv(io.env, io.cwd));
+  const enabled = enabledSources(config);
+  if (options.source && !enabled.includes(options.source)) {
+    throw new UsageError(`--source ${options.source}: this source is not enabled: ${config.disabledReasons[options.source]}`);
+  }
+  if (enabled.length === 0) {
+    const hints = Object.entries(config.disabledReasons)
+      .filter(([, reason]) => reason?.startsWith('set '))
+      .map(([name, reason]) => `  ${name}: ${reason}`);
+    throw new UsageError(`No source is enabled. Set the credentials of at least one:\n${hints.join('\n')}`);
+  }
+  const app = await openApp(config, { clock: io.clock, log: io.log });
+  try {
+    const selected = (options.source ? [options.source] : enabled).map((name) => app.sources.get(name)).filter((s): s is Source => !!s);
+    const progress = io.stderr.isTTY ? terminalProgress(io.stderr) : undefined;
+    const results = await syncSources(
+      { db: app.db, clock: app.clock, log: app.log, signal: io.signal, onProgress: progress?.update },
+      selected,
+      options.incremental ? 'incremental' : 'full',
+    );
+    progress?.done();
+    writeLine(io.stdout, summaryTable(results));
+    for (const result of results.filter((r) => r.outcome === 'failed')) {
+      writeLine(io.stdout, `${result.source} failed: ${result.error}`);
+    }
+    return results.every((r) => r.outcome === 'complete') ? 0 : 1;
+  } finally {
+    await app.close();
+  }
+}
+
+export function summaryTable(results: readonly RunResult[]): string {
+  return table(
+    ['SOURCE', 'MODE', 'OUTCOME', 'ENTITIES', 'EVENTS', 'API CALLS', 'DURATION'],
+    results.map((r) => [
+      r.source,
+      r.mode,
+      r.outcome === 'complete' && r.baseline ? 'complete (baseline)' : r.outcome,
+      String(r.entities),
+      String(r.events),
+      String(r.apiCalls),
+      `${(r.durationMs / 1000).toFixed(1)} s`,
+    ]),
+  );
+}
+
+/** One self-overwriting line per update on a terminal. */
+function terminalProgress(stream: NodeJS.WritableStream): { update: (source: string, message: string) => void; done: () => void } {
+  return {
+    update: (source, message) => stream.write(`\r\u001b[K${source}: ${message}`),
+    done: () => stream.write('\r\u001b[K'),
+  };
+}

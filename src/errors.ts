@@ -1,0 +1,92 @@
+/**
+ * One error family with stable codes. Whether a failure is worth retrying is decided by data
+ * (`retryable`), not by scattered checks. Messages name the source, the call and the field; they
+ * never contain a credential (URLs are stripped of query strings that could carry one).
+ */
+
+export type ErrorCode =
+  | 'CONFIG'
+  | 'USAGE'
+  | 'AUTH' // credentials rejected: replacing them is the only fix
+  | 'BLOCKED' // the upstream blocked us (e.g. IP blocked after wrong tries)
+  | 'PERMISSION'
+  | 'THROTTLED'
+  | 'UPSTREAM' // upstream answered with an error we don't retry
+  | 'UNAVAILABLE' // 5xx, timeouts, connection errors after retries
+  | 'PAYLOAD' // a response we could not read or validate
+  | 'INCONSISTENT' // a pull that could not be made consistent
+  | 'ABORTED'
+  | 'LEASE';
+
+export class WabaSyncError extends Error {
+  override readonly name: string = 'WabaSyncError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** Safe to log: no cause object (which may hold request options with headers). */
+  toJSON(): { name: string; code: ErrorCode; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+export class ConfigError extends WabaSyncError {
+  override readonly name: string = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super('CONFIG', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export class UsageError extends WabaSyncError {
+  override readonly name: string = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/** A failure talking to an upstream, naming the source and the call. */
+export class UpstreamError extends WabaSyncError {
+  override readonly name: string = 'UpstreamError';
+  constructor(
+    code: ErrorCode,
+    readonly source: string,
+    readonly call: string,
+    detail: string,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
+    super(code, `${source} ${call}: ${detail}`, options);
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+  readonly retryAfterMs: number | undefined;
+}
+
+/** A payload that could not be read, naming the field and the item. */
+export class PayloadError extends UpstreamError {
+  override readonly name: string = 'PayloadError';
+  constructor(source: string, call: string, detail: string, options?: { cause?: unknown }) {
+    super('PAYLOAD', source, call, detail, options);
+  }
+}
+
+/** Codes for which another attempt can help. */
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['THROTTLED', 'UNAVAILABLE']);
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof WabaSyncError && RETRYABLE_CODES.has(error.code);
+}
+
+/** A message fit for logs and the ledger, whatever was thrown. */
+export function describeError(error: unknown): string {
+  if (error instanceof WabaSyncError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${stripUrlSecrets(error.message)}`;
+  return String(error);
+}
+
+/** Removes query strings and userinfo from any URL inside a text. */
+export function stripUrlSecrets(text: string): string {
+  return text.replace(/(https?:\/\/)([^/\s@]+@)?([^\s?#]+)(\?[^\s#]*)?/g, (_m, scheme, _user, rest) => `${scheme}${rest}`);
+}

@@ -1,0 +1,40 @@
+/**
+ * Structured logs (pino) to stderr, human-readable on a terminal. Credentials are redacted by
+ * path as a second line of defence; the first is that no code logs them.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+const SECRET_KEYS = ['access_token', 'accessToken', 'client_secret', 'clientSecret', 'apiKey', 'api_key', 'token', 'authorization', 'password'];
+export const REDACT_PATHS = [
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((key) => `*.${key}`),
+  ...SECRET_KEYS.map((key) => `*.*.${key}`),
+  'headers["x-api-key"]',
+  '*.headers["x-api-key"]',
+];
+
+export interface LoggerOptions {
+  level: string;
+  /** Where lines go; default stderr. */
+  destination?: DestinationStream;
+  /** Pretty lines instead of JSON; default: when stderr is a terminal. */
+  pretty?: boolean;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const base = {
+    level: options.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (options.destination) return pino(base, options.destination);
+  const usePretty = options.pretty ?? process.stderr.isTTY === true;
+  if (usePretty) return pino(base, pretty({ destination: 2, sync: true, ignore: 'pid,hostname' }));
+  return pino(base, pino.destination({ dest: 2, sync: true }));
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,130 @@
+/**
+ * 99digital partners API client: the one-hour access token (cached, renewed before it expires,
+ * renewed once when a data call says it expired) and the data calls. A failing token request is
+ * never retried: the provider blocks the caller's IP after repeated wrong tries.
+ */
+import type { Clock } from '../../clock.js';
+import { PayloadError, UpstreamError } from '../../errors.js';
+import { HttpClient } from '../http.js';
+import { type Digital99Call, TOKEN_EXPIRED_REASON, reasonMeaning } from './reasons.js';
+import { envelope, tokenResponse } from './schemas.js';
+import { formatIssue } from '../validation.js';
+
+export const SOURCE = 'digital99';
+
+export interface Digital99ClientOptions {
+  readonly apiUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryBaseMs?: number;
+  readonly clock: Clock;
+}
+
+export interface CallHooks {
+  readonly signal?: AbortSignal;
+  readonly onAttempt?: (call: string) => void;
+}
+
+/** Renew this long before the stated expiry, so a token never expires mid-pull in the normal case. */
+const RENEW_MARGIN_MS = 5 * 60_000;
+
+export class Digital99Client {
+  private readonly http: HttpClient;
+  private token: { value: string; expiresAt: number } | null = null;
+  /** Set after a token request failed, so the same pull never asks again. */
+  private tokenFailure: UpstreamError | null = null;
+
+  constructor(private readonly options: Digital99ClientOptions) {
+    this.http = new HttpClient({
+      source: SOURCE,
+      baseUrl: options.apiUrl,
+      timeoutMs: options.timeoutMs,
+      retries: options.retries,
+      retryBaseMs: options.retryBaseMs,
+    });
+  }
+
+  /** Call at the start of each pull: a new pull may try the token request once more. */
+  beginPull(): void {
+    this.tokenFailure = null;
+  }
+
+  /** GET a data endpoint; returns the parsed body of an OK answer. */
+  async get(call: Exclude<Digital99Call, 'accessToken'>, hooks: CallHooks, searchParams?: Record<string, string>): Promise<Record<string, unknown>> {
+    let renewed = false;
+    for (;;) {
+      const token = await this.accessToken(hooks, renewed);
+      const response = await this.http.request({
+        call,
+        path: `whatsapp/${call}`,
+        searchParams,
+        headers: { authorization: `Bearer ${token}` },
+        signal: hooks.signal,
+        onAttempt: hooks.onAttempt,
+      });
+      const body = readEnvelope(call, response.body);
+      if (body.status === 'OK') return body.raw;
+      if (body.reason === TOKEN_EXPIRED_REASON && !renewed) {
+        // The provider says our token expired (earlier than it told us): renew once and retry.
+        this.token = null;
+        renewed = true;
+        continue;
+      }
+      const meaning = reasonMeaning(call, body.reason ?? -1);
+      throw new UpstreamError(meaning.code, SOURCE, call, meaning.text);
+    }
+  }
+
+  private async accessToken(hooks: CallHooks, forceRenew: boolean): Promise<string> {
+    if (this.tokenFailure) throw this.tokenFailure;
+    const now = this.options.clock().getTime();
+    if (!forceRenew && this.token && this.token.expiresAt - RENEW_MARGIN_MS > now) return this.token.value;
+    this.token = null;
+    try {
+      const response = await this.http.request({
+        call: 'accessToken',
+        method: 'POST',
+        path: 'settings/accessToken',
+        json: { client_id: this.options.clientId, client_secret: this.options.clientSecret },
+        signal: hooks.signal,
+        onAttempt: hooks.onAttempt,
+        retry: false,
+        acceptStatus: (status) => status < 500,
+      });
+      const body = readEnvelope('accessToken', response.body);
+      if (body.status !== 'OK') {
+        const meaning = reasonMeaning('accessToken', body.reason ?? -1);
+        throw new UpstreamError(meaning.code, SOURCE, 'accessToken', meaning.text);
+      }
+      const parsed = tokenResponse.safeParse(body.raw);
+      if (!parsed.success) {
+        throw new PayloadError(SOURCE, 'accessToken', formatIssue(parsed.error.issues[0]));
+      }
+      // expiration_time is unix seconds; a value in the past or absurd means "one hour" per the docs.
+      const stated = parsed.data.expiration_time * 1000;
+      const expiresAt = stated > now && stated < now + 24 * 3_600_000 ? stated : now + 3_600_000;
+      this.token = { value: parsed.data.access_token, expiresAt };
+      return this.token.value;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.code !== 'ABORTED') this.tokenFailure = error;
+      throw error;
+    }
+  }
+}
+
+interface Envelope {
+  status: 'OK' | 'FAIL';
+  reason: number | undefined;
+  raw: Record<string, unknown>;
+}
+
+function readEnvelope(call: Digital99Call, body: unknown): Envelope {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new PayloadError(SOURCE, call, 'response is not a JSON object');
+  }
+  const parsed = envelope.safeParse(body);
+  if (!parsed.success) throw new PayloadError(SOURCE, call, formatIssue(parsed.error.issues[0]));
+  return { status: parsed.data.status, reason: parsed.data.reason, raw: body as Record<string, unknown> };
+}

@@ -1,0 +1,35 @@
+/**
+ * 99digital answers `{status: "FAIL", reason: N}`, usually with HTTP 200. The same code means
+ * different things on different endpoints, so the meaning is looked up per call.
+ */
+import type { ErrorCode } from '../../errors.js';
+
+export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'getConversationsStatistics';
+
+interface Meaning {
+  readonly code: ErrorCode;
+  readonly text: string;
+}
+
+const TOKEN: Record<number, Meaning> = {
+  2: { code: 'AUTH', text: 'wrong client id or client secret (reason 2): check DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET' },
+  3: { code: 'BLOCKED', text: 'this IP is blocked after too many wrong tries (reason 3): fix the credentials and ask 99digital to unblock it' },
+  13: { code: 'UPSTREAM', text: 'wrong HTTP method (reason 13)' },
+};
+
+const DATA: Record<number, Meaning> = {
+  2: { code: 'AUTH', text: 'wrong credentials (reason 2)' },
+  3: { code: 'AUTH', text: 'access token missing or expired (reason 3)' },
+  4: { code: 'UPSTREAM', text: 'bad number (reason 4)' },
+  13: { code: 'UPSTREAM', text: 'wrong HTTP method (reason 13)' },
+  26: { code: 'UPSTREAM', text: 'not found (reason 26)' },
+  27: { code: 'UPSTREAM', text: 'number not in this account (reason 27)' },
+};
+
+export function reasonMeaning(call: Digital99Call, reason: number): Meaning {
+  const table = call === 'accessToken' ? TOKEN : DATA;
+  return table[reason] ?? { code: 'UPSTREAM', text: `request failed with reason ${reason}` };
+}
+
+/** A data call's "token missing or expired": renew once and retry. */
+export const TOKEN_EXPIRED_REASON = 3;

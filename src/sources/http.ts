@@ -1,0 +1,125 @@
+/**
+ * The HTTP edge shared by the source clients: got with bounded retries for 5xx/timeouts/429,
+ * a count of every attempt, abort support, and failures turned into UpstreamError naming the
+ * source and the call. Responses are read as text and parsed here, so a body that is not JSON is
+ * a PayloadError, never a crash. No request option (headers, body) ever reaches an error message.
+ */
+import got, { type Got, type OptionsOfTextResponseBody, RequestError, type Response } from 'got';
+import { PayloadError, UpstreamError } from '../errors.js';
+
+export interface HttpClientOptions {
+  readonly source: string;
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  /** First retry delay; doubles each time (default 1000 ms). */
+  readonly retryBaseMs?: number;
+  /** Longest single wait, also for Retry-After (default 60 s). */
+  readonly maxRetryDelayMs?: number;
+  readonly headers?: Record<string, string>;
+}
+
+export interface CallOptions {
+  /** Names the call in errors and counts, e.g. "getAccounts". */
+  readonly call: string;
+  readonly method?: 'GET' | 'POST';
+  readonly path: string;
+  readonly searchParams?: Record<string, string | number>;
+  readonly json?: unknown;
+  readonly headers?: Record<string, string>;
+  readonly signal?: AbortSignal;
+  /** Invoked for each attempt, retries included. */
+  readonly onAttempt?: (call: string) => void;
+  /** Statuses returned to the caller instead of thrown (e.g. 4xx with an error envelope). */
+  readonly acceptStatus?: (status: number) => boolean;
+  /** Allow retrying this call (default: GET only; never for credential requests). */
+  readonly retry?: boolean;
+}
+
+export interface JsonResponse {
+  readonly status: number;
+  readonly headers: Response['headers'];
+  readonly body: unknown;
+}
+
+const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 520, 521, 522, 524];
+
+export class HttpClient {
+  private readonly got: Got;
+
+  constructor(private readonly options: HttpClientOptions) {
+    const base = options.retryBaseMs ?? 1000;
+    const max = options.maxRetryDelayMs ?? 60_000;
+    this.got = got.extend({
+      prefixUrl: options.baseUrl,
+      timeout: { request: options.timeoutMs },
+      throwHttpErrors: false,
+      headers: { 'user-agent': 'waba-sync', accept: 'application/json', ...options.headers },
+      retry: {
+        limit: options.retries,
+        methods: ['GET'],
+        statusCodes: RETRY_STATUS,
+        calculateDelay: ({ attemptCount, retryAfter, computedValue }) => {
+          if (computedValue === 0) return 0;
+          const backoff = base * 2 ** (attemptCount - 1);
+          return Math.min(max, retryAfter !== undefined ? Math.max(retryAfter, base) : backoff);
+        },
+      },
+    });
+  }
+
+  async request(call: CallOptions): Promise<JsonResponse> {
+    const options: OptionsOfTextResponseBody = {
+      method: call.method ?? 'GET',
+      searchParams: call.searchParams,
+      headers: call.headers,
+      signal: call.signal,
+      responseType: 'text',
+      hooks: { beforeRequest: [() => call.onAttempt?.(call.call)] },
+      ...(call.json !== undefined ? { json: call.json } : {}),
+      ...(call.retry === false || (call.method === 'POST' && call.retry !== true) ? { retry: { limit: 0 } } : {}),
+    };
+    let response: Response<string>;
+    try {
+      response = await this.got(call.path.replace(/^\//, ''), options);
+    } catch (error) {
+      throw this.transportError(call.call, error);
+    }
+    const status = response.statusCode;
+    if (status >= 400 && !call.acceptStatus?.(status)) {
+      const code = status === 429 ? 'THROTTLED' : status >= 500 ? 'UNAVAILABLE' : status === 401 || status === 403 ? 'AUTH' : 'UPSTREAM';
+      throw new UpstreamError(code, this.options.source, call.call, `HTTP ${status}${status >= 500 ? ' (after retries)' : ''}`, {
+        retryAfterMs: retryAfterMs(response.headers['retry-after']),
+      });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(response.body);
+    } catch (error) {
+      throw new PayloadError(this.options.source, call.call, `response is not valid JSON (HTTP ${status}, ${response.body.length} bytes)`, { cause: error });
+    }
+    return { status, headers: response.headers, body };
+  }
+
+  private transportError(call: string, error: unknown): UpstreamError {
+    if (error instanceof RequestError) {
+      if (error.name === 'AbortError' || error.code === 'ERR_ABORTED') {
+        return new UpstreamError('ABORTED', this.options.source, call, 'aborted', { cause: error });
+      }
+      const what = error.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : `${error.code ?? error.name}`;
+      return new UpstreamError('UNAVAILABLE', this.options.source, call, `${what} (after retries)`, { cause: error });
+    }
+    if (error instanceof Error && error.name === 'AbortError') {
+      return new UpstreamError('ABORTED', this.options.source, call, 'aborted', { cause: error });
+    }
+    return new UpstreamError('UNAVAILABLE', this.options.source, call, String((error as Error)?.message ?? error), { cause: error });
+  }
+}
+
+function retryAfterMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}

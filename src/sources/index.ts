@@ -1,0 +1,19 @@
+/** Builds the enabled sources from the configuration. */
+import type { Clock } from '../clock.js';
+import type { Config, SourceName } from '../config.js';
+import type { Fingerprint } from '../secrets.js';
+import type { Source } from '../sync/types.js';
+import { createDigital99Source } from './digital99/source.js';
+
+export interface SourceDeps {
+  readonly clock: Clock;
+  readonly fingerprint: Fingerprint;
+}
+
+export function createSources(config: Config, deps: SourceDeps): Map<SourceName, Source> {
+  const sources = new Map<SourceName, Source>();
+  if (config.digital99) {
+    sources.set('digital99', createDigital99Source({ config: config.digital99, http: config.http, ...deps }));
+  }
+  return sources;
+}

@@ -1,0 +1,31 @@
+/** Turning schema failures into messages that name the field (and the item, when in a list). */
+import type { z } from 'zod';
+
+type Issue = z.core.$ZodIssue;
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join('');
+}
+
+export function formatIssue(issue: Issue | undefined): string {
+  if (!issue) return 'invalid payload';
+  const path = formatPath(issue.path);
+  const message = issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'missing' : issue.message;
+  return path ? `field ${path}: ${message}` : message;
+}
+
+/**
+ * Validates one list item; on failure the message names the list position, the item's key when
+ * it can be read, and the field — never the item's content (it may hold a secret).
+ */
+export function parseItem<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  where: { list: string; index: number; keyField: string },
+): { ok: true; value: T } | { ok: false; message: string } {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const rawKey = value && typeof value === 'object' ? (value as Record<string, unknown>)[where.keyField] : undefined;
+  const key = typeof rawKey === 'string' || typeof rawKey === 'number' ? ` (${where.keyField} ${JSON.stringify(String(rawKey))})` : '';
+  return { ok: false, message: `${where.list}[${where.index}]${key} ${formatIssue(parsed.error.issues[0])}` };
+}

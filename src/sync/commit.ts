@@ -1,0 +1,218 @@
+/**
+ * Applying a complete pull: compare the staged pull with the current state of the same source,
+ * write new versions, close old ones, and write the events — all inside the caller's transaction,
+ * so state and events land together or not at all.
+ *
+ * Memory stays bounded: the pull is walked in key-ordered batches and only entities whose hash
+ * differs are parsed and diffed.
+ */
+import type { Transaction } from 'kysely';
+import type { Database, NewEntityVersion, NewEvent } from '../../db/schema.js';
+import { diffEntity } from '../diff/diff-entity.js';
+import type { Entity, EventDraft, KindSpec } from '../diff/types.js';
+import type { Coverage } from './types.js';
+
+const BATCH = 1000;
+const INSERT_CHUNK = 400;
+
+export interface KindCounts {
+  seen: number;
+  added: number;
+  changed: number;
+  removed: number;
+}
+
+export interface CommitInput {
+  readonly source: string;
+  readonly runId: number;
+  readonly kinds: readonly KindSpec[];
+  readonly coverage: Coverage;
+  /** When versions become valid: the moment the pull started reading. */
+  readonly observedAt: string;
+  /** When the events were detected. */
+  readonly detectedAt: string;
+  /** First complete pull of the source: store everything, one sync.baseline event. */
+  readonly baseline: boolean;
+}
+
+export interface CommitOutcome {
+  readonly counts: Record<string, KindCounts>;
+  readonly events: number;
+}
+
+export async function commitPull(trx: Transaction<Database>, input: CommitInput): Promise<CommitOutcome> {
+  const counts: Record<string, KindCounts> = {};
+  let events = 0;
+  const writeEvents = async (drafts: EventDraft[]): Promise<void> => {
+    if (input.baseline || drafts.length === 0) return;
+    const rows: NewEvent[] = drafts.map((draft) => ({
+      type: draft.type,
+      source: input.source,
+      key: draft.key,
+      at: input.detectedAt,
+      run_id: input.runId,
+      before: draft.before && JSON.stringify(draft.before),
+      after: draft.after && JSON.stringify(draft.after),
+      changes: draft.changes && JSON.stringify(draft.changes),
+    }));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx.insertInto('event').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    }
+    events += rows.length;
+  };
+
+  for (const spec of input.kinds) {
+    const coverage = input.coverage[spec.kind];
+    if (!coverage) continue;
+    const kindCounts: KindCounts = { seen: 0, added: 0, changed: 0, removed: 0 };
+    counts[spec.kind] = kindCounts;
+    await applyPresent(trx, input, spec, kindCounts, writeEvents);
+    if (coverage === 'complete') await applyRemoved(trx, input, spec, kindCounts, writeEvents);
+  }
+
+  if (input.baseline) {
+    const entities = Object.fromEntries(Object.entries(counts).map(([kind, c]) => [kind, c.seen]));
+    await trx
+      .insertInto('event')
+      .values({
+        type: 'sync.baseline',
+        source: input.source,
+        key: input.source,
+        at: input.detectedAt,
+        run_id: input.runId,
+        before: null,
+        after: JSON.stringify({ entities }),
+        changes: null,
+      })
+      .execute();
+    events += 1;
+  }
+  return { counts, events };
+}
+
+/** Entities in the pull: new ones get a first version, changed ones a new version. */
+async function applyPresent(
+  trx: Transaction<Database>,
+  input: CommitInput,
+  spec: KindSpec,
+  counts: KindCounts,
+  writeEvents: (drafts: EventDraft[]) => Promise<void>,
+): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    let query = trx
+      .selectFrom('pull_item')
+      .select(['key', 'data', 'hash'])
+      .where('run_id', '=', input.runId)
+      .where('kind', '=', spec.kind);
+    if (after !== null) query = query.where('key', '>', after);
+    const items = await query.orderBy('key').limit(BATCH).execute();
+    if (items.length === 0) return;
+    after = items[items.length - 1]!.key;
+    counts.seen += items.length;
+
+    const current = await trx
+      .selectFrom('entity_version')
+      .select(['id', 'key', 'data', 'hash'])
+      .where('source', '=', input.source)
+      .where('kind', '=', spec.kind)
+      .where('valid_to', 'is', null)
+      .where(
+        'key',
+        'in',
+        items.map((item) => item.key),
+      )
+      .execute();
+    const byKey = new Map(current.map((row) => [row.key, row]));
+
+    const closeIds: number[] = [];
+    const inserts: NewEntityVersion[] = [];
+    const drafts: EventDraft[] = [];
+    for (const item of items) {
+      const previous = byKey.get(item.key);
+      if (previous && previous.hash === item.hash) continue;
+      inserts.push(version(input, spec.kind, item));
+      if (previous) {
+        closeIds.push(previous.id);
+        counts.changed += 1;
+        drafts.push(...diffEntity(spec, item.key, parse(previous.data), parse(item.data)));
+      } else {
+        counts.added += 1;
+        drafts.push(...diffEntity(spec, item.key, null, parse(item.data)));
+      }
+    }
+    await closeVersions(trx, input, closeIds);
+    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
+      await trx.insertInto('entity_version').values(inserts.slice(i, i + INSERT_CHUNK)).execute();
+    }
+    await writeEvents(drafts);
+  }
+}
+
+/** Current entities absent from a complete pull are gone: close their version. */
+async function applyRemoved(
+  trx: Transaction<Database>,
+  input: CommitInput,
+  spec: KindSpec,
+  counts: KindCounts,
+  writeEvents: (drafts: EventDraft[]) => Promise<void>,
+): Promise<void> {
+  for (;;) {
+    const gone = await trx
+      .selectFrom('entity_version as v')
+      .select(['v.id', 'v.key', 'v.data'])
+      .where('v.source', '=', input.source)
+      .where('v.kind', '=', spec.kind)
+      .where('v.valid_to', 'is', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('pull_item as p')
+              .select('p.key')
+              .where('p.run_id', '=', input.runId)
+              .where('p.kind', '=', spec.kind)
+              .whereRef('p.key', '=', 'v.key'),
+          ),
+        ),
+      )
+      .orderBy('v.key')
+      .limit(BATCH)
+      .execute();
+    if (gone.length === 0) return;
+    counts.removed += gone.length;
+    await closeVersions(
+      trx,
+      input,
+      gone.map((row) => row.id),
+    );
+    await writeEvents(gone.flatMap((row) => diffEntity(spec, row.key, parse(row.data), null)));
+  }
+}
+
+async function closeVersions(trx: Transaction<Database>, input: CommitInput, ids: number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+    await trx
+      .updateTable('entity_version')
+      .set({ valid_to: input.observedAt, run_to: input.runId })
+      .where('id', 'in', ids.slice(i, i + INSERT_CHUNK))
+      .execute();
+  }
+}
+
+function version(input: CommitInput, kind: string, item: { key: string; data: string; hash: string }): NewEntityVersion {
+  return {
+    source: input.source,
+    kind,
+    key: item.key,
+    data: item.data,
+    hash: item.hash,
+    valid_from: input.observedAt,
+    valid_to: null,
+    run_from: input.runId,
+    run_to: null,
+  };
+}
+
+function parse(data: string): Entity {
+  return JSON.parse(data) as Entity;
+}

@@ -1,0 +1,203 @@
+/**
+ * One pull of one source, start to finish: lease, ledger row, stream pages into staging, and —
+ * only when the source read everything — compare and apply in one transaction with its events.
+ * Never throws: it ends in a recorded outcome (like kysely's Migrator returns results).
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../../db/database.js';
+import type { Clock } from '../clock.js';
+import { WabaSyncError, describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { commitPull, type KindCounts } from './commit.js';
+import { acquireLease, describeLease, releaseLease, renewLease } from './lease.js';
+import { clearStaging, stageItems } from './stage.js';
+import type { CheckFinding, PullContext, RunMode, Source } from './types.js';
+
+export interface RunDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Identifies this process in leases. */
+  readonly holder?: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (source: string, message: string) => void;
+  /** Lease time-to-live; renewed at a third of it while the pull runs. */
+  readonly leaseTtlMs?: number;
+}
+
+export interface RunResult {
+  readonly source: string;
+  readonly runId: number | null;
+  readonly mode: RunMode;
+  readonly outcome: 'complete' | 'failed';
+  readonly baseline: boolean;
+  readonly entities: number;
+  readonly events: number;
+  readonly apiCalls: number;
+  readonly durationMs: number;
+  readonly counts: Record<string, KindCounts>;
+  readonly error?: string;
+  readonly errorCode?: string;
+}
+
+const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+
+export function processHolder(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+export async function runSourcePull(deps: RunDeps, source: Source, requestedMode: RunMode): Promise<RunResult> {
+  const { db, clock, log } = deps;
+  const holder = deps.holder ?? processHolder();
+  const leaseName = `sync:${source.name}`;
+  const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const started = clock();
+  const base = { source: source.name, baseline: false, entities: 0, events: 0, apiCalls: 0, counts: {} };
+  const elapsed = () => clock().getTime() - started.getTime();
+
+  if (!(await acquireLease(db, leaseName, holder, started, ttl))) {
+    const lease = await describeLease(db, leaseName);
+    const error = `${source.name}: another process is pulling this source (${lease?.holder ?? 'unknown'}, lease until ${lease?.expires_at ?? '?'})`;
+    log.warn({ source: source.name, outcome: 'failed' }, error);
+    return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error, errorCode: 'LEASE' };
+  }
+
+  const renewal = setInterval(() => {
+    renewLease(db, leaseName, holder, clock(), ttl).catch((error) => log.warn({ err: describeError(error) }, 'lease renewal failed'));
+  }, ttl / 3);
+  renewal.unref();
+
+  try {
+    await recoverInterrupted(db, source.name, clock());
+    const hasBaseline = await hasCompletePull(db, source.name);
+    const hasFull = hasBaseline && (await hasCompletePull(db, source.name, 'full'));
+    // An incremental pull needs a full one to build on; a source without incremental reads all.
+    const mode: RunMode = requestedMode === 'incremental' && source.supportsIncremental && hasFull ? 'incremental' : 'full';
+    const observedAt = clock().toISOString();
+    const { id: runId } = await db
+      .insertInto('sync_run')
+      .values({ source: source.name, mode, started_at: observedAt, outcome: 'running', entities: 0, events: 0, api_calls: 0 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    let apiCalls = 0;
+    let entities = 0;
+    const checks: CheckFinding[] = [];
+    const signal = deps.signal ?? new AbortController().signal;
+    const ctx: PullContext = {
+      runId,
+      mode,
+      signal,
+      now: clock,
+      stage: async (kind, items) => {
+        if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
+        if (!source.kinds.some((spec) => spec.kind === kind)) throw new Error(`${source.name}: unknown kind ${kind}`);
+        await stageItems(db, source.name, runId, kind, items);
+        entities += items.length;
+      },
+      countApiCall: () => {
+        apiCalls += 1;
+      },
+      recordCheck: (finding) => checks.push(finding),
+      progress: (message) => deps.onProgress?.(source.name, message),
+    };
+
+    try {
+      const { coverage } = await source.pull(ctx);
+      if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
+      const detectedAt = clock().toISOString();
+      const outcome = await db.transaction().execute(async (trx) => {
+        const committed = await commitPull(trx, {
+          source: source.name,
+          runId,
+          kinds: source.kinds,
+          coverage,
+          observedAt,
+          detectedAt,
+          baseline: !hasBaseline,
+        });
+        if (checks.length > 0) {
+          await trx
+            .insertInto('data_check')
+            .values(checks.map((c) => ({ run_id: runId, source: source.name, ...c, at: detectedAt })))
+            .execute();
+        }
+        await trx.deleteFrom('pull_item').where('run_id', '=', runId).execute();
+        const marked = await trx
+          .updateTable('sync_run')
+          .set({
+            outcome: 'complete',
+            finished_at: detectedAt,
+            entities,
+            events: committed.events,
+            api_calls: apiCalls,
+            counts: JSON.stringify(committed.counts),
+          })
+          .where('id', '=', runId)
+          .where('outcome', '=', 'running')
+          .executeTakeFirst();
+        // Another process declared this run dead (our lease had lapsed): roll everything back.
+        if (marked.numUpdatedRows !== 1n) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
+        return committed;
+      });
+      const result: RunResult = {
+        ...base,
+        runId,
+        mode,
+        outcome: 'complete',
+        baseline: !hasBaseline,
+        entities,
+        events: outcome.events,
+        apiCalls,
+        durationMs: elapsed(),
+        counts: outcome.counts,
+      };
+      log.info(
+        { source: source.name, mode, runId, outcome: 'complete', entities, events: outcome.events, apiCalls, durationMs: result.durationMs },
+        `${source.name} ${mode} pull complete`,
+      );
+      return result;
+    } catch (error) {
+      const message = describeError(error);
+      const code = error instanceof WabaSyncError ? error.code : 'INTERNAL';
+      await clearStaging(db, runId);
+      await db
+        .updateTable('sync_run')
+        .set({ outcome: 'failed', finished_at: clock().toISOString(), entities, api_calls: apiCalls, error: message, error_code: code })
+        .where('id', '=', runId)
+        .execute();
+      log.error({ source: source.name, mode, runId, outcome: 'failed', entities, apiCalls, errorCode: code, err: { message } }, `${source.name} ${mode} pull failed`);
+      return { ...base, runId, mode, outcome: 'failed', entities, apiCalls, durationMs: elapsed(), error: message, errorCode: code };
+    }
+  } catch (error) {
+    // The database itself failed (disk full, locked): nothing was applied.
+    const message = describeError(error);
+    log.error({ source: source.name, err: { message } }, `${source.name} pull could not be recorded`);
+    return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error: message, errorCode: 'INTERNAL' };
+  } finally {
+    clearInterval(renewal);
+    await releaseLease(db, leaseName, holder).catch(() => undefined);
+  }
+}
+
+/** Runs left `running` by a process that died: we hold the lease, so nobody is working on them. */
+async function recoverInterrupted(db: Db, source: string, now: Date): Promise<void> {
+  const stale = await db.selectFrom('sync_run').select('id').where('source', '=', source).where('outcome', '=', 'running').execute();
+  for (const { id } of stale) {
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('pull_item').where('run_id', '=', id).execute();
+      await trx
+        .updateTable('sync_run')
+        .set({ outcome: 'failed', finished_at: now.toISOString(), error: 'interrupted: the process ended before the pull completed', error_code: 'ABORTED' })
+        .where('id', '=', id)
+        .execute();
+    });
+  }
+}
+
+export async function hasCompletePull(db: Db, source: string, mode?: RunMode): Promise<boolean> {
+  let query = db.selectFrom('sync_run').select('id').where('source', '=', source).where('outcome', '=', 'complete');
+  if (mode) query = query.where('mode', '=', mode);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
+}

@@ -1,0 +1,53 @@
+/** What a source implements and what the sync runner gives it. */
+import type { RunMode } from '../../db/schema.js';
+import type { SourceName } from '../config.js';
+import type { Entity, KindSpec } from '../diff/types.js';
+
+export type { RunMode };
+
+export interface StagedEntity {
+  readonly key: string;
+  readonly data: Entity;
+}
+
+/** A data-check finding (e.g. counters that don't add up), recorded only with a complete pull. */
+export interface CheckFinding {
+  readonly kind: string;
+  readonly key: string;
+  readonly check: string;
+  readonly detail: string;
+}
+
+export interface PullContext {
+  readonly runId: number;
+  readonly mode: RunMode;
+  /** Aborted on shutdown; clients pass it to every request. */
+  readonly signal: AbortSignal;
+  now(): Date;
+  /** Writes one page of entities into the pull as it streams in. A key may appear once per kind. */
+  stage(kind: string, items: readonly StagedEntity[]): Promise<void>;
+  /** Counts one HTTP request (each attempt, retries included). */
+  countApiCall(call: string): void;
+  recordCheck(finding: CheckFinding): void;
+  /** A short progress line for a terminal. */
+  progress(message: string): void;
+}
+
+/**
+ * What a complete pull covered, per kind: `complete` means an entity missing from the pull is
+ * gone; `partial` (e.g. an incremental listing) only adds and updates. Kinds not named are untouched.
+ */
+export type Coverage = Readonly<Record<string, 'complete' | 'partial'>>;
+
+export interface PullResult {
+  readonly coverage: Coverage;
+}
+
+export interface Source {
+  readonly name: SourceName;
+  /** Kinds in the order their events are written (an onboarding completes before its number appears). */
+  readonly kinds: readonly KindSpec[];
+  readonly supportsIncremental: boolean;
+  /** Reads everything for `ctx.mode`, staging it page by page; throws on any failure. */
+  pull(ctx: PullContext): Promise<PullResult>;
+}
