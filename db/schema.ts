@@ -85,6 +85,14 @@ export interface LeaseTable {
   expires_at: string;
 }
 
+/** Small per-source values carried between complete pulls (e.g. Meta's newest creation_time). */
+export interface SourceStateTable {
+  source: string;
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface AppSettingTable {
   name: string;
   value: string;
@@ -97,6 +105,7 @@ export interface Database {
   event: EventTable;
   data_check: DataCheckTable;
   lease: LeaseTable;
+  source_state: SourceStateTable;
   app_setting: AppSettingTable;
 }
 

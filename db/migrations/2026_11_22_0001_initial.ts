@@ -93,6 +93,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await db.schema
+    .createTable('source_state')
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('source_state_pk', ['source', 'name'])
+    .execute();
+
+  await db.schema
     .createTable('app_setting')
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
@@ -100,7 +109,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['app_setting', 'lease', 'data_check', 'event', 'pull_item', 'entity_version', 'sync_run']) {
+  for (const table of ['app_setting', 'source_state', 'lease', 'data_check', 'event', 'pull_item', 'entity_version', 'sync_run']) {
     await db.schema.dropTable(table).execute();
   }
 }

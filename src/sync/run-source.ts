@@ -84,6 +84,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
     let apiCalls = 0;
     let entities = 0;
     const checks: CheckFinding[] = [];
+    const stateWrites = new Map<string, string>();
     const signal = deps.signal ?? new AbortController().signal;
     const ctx: PullContext = {
       runId,
@@ -100,6 +101,11 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
         apiCalls += 1;
       },
       recordCheck: (finding) => checks.push(finding),
+      readState: async (name) =>
+        (await db.selectFrom('source_state').select('value').where('source', '=', source.name).where('name', '=', name).executeTakeFirst())?.value ?? null,
+      writeState: (name, value) => {
+        stateWrites.set(name, value);
+      },
       progress: (message) => deps.onProgress?.(source.name, message),
     };
 
@@ -121,6 +127,13 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
           await trx
             .insertInto('data_check')
             .values(checks.map((c) => ({ run_id: runId, source: source.name, ...c, at: detectedAt })))
+            .execute();
+        }
+        for (const [name, value] of stateWrites) {
+          await trx
+            .insertInto('source_state')
+            .values({ source: source.name, name, value, updated_at: detectedAt })
+            .onConflict((oc) => oc.columns(['source', 'name']).doUpdateSet({ value, updated_at: detectedAt }))
             .execute();
         }
         await trx.deleteFrom('pull_item').where('run_id', '=', runId).execute();

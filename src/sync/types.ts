@@ -29,6 +29,10 @@ export interface PullContext {
   /** Counts one HTTP request (each attempt, retries included). */
   countApiCall(call: string): void;
   recordCheck(finding: CheckFinding): void;
+  /** A value saved by an earlier complete pull of this source (null when none). */
+  readState(name: string): Promise<string | null>;
+  /** Saved with this pull's commit, and only if it completes. */
+  writeState(name: string, value: string): void;
   /** A short progress line for a terminal. */
   progress(message: string): void;
 }
