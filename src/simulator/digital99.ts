@@ -49,6 +49,8 @@ export type Digital99Fault = { call: Digital99Call | '*'; times?: number } & (
   | { kind: 'corrupt'; index: number; field: string; value: unknown }
   /** Answers OK without the list. */
   | { kind: 'drop_list' }
+  /** Every issued token expires just before this call is answered. */
+  | { kind: 'expire_tokens' }
 );
 
 export interface Digital99WorldOptions {
@@ -191,6 +193,9 @@ export class Digital99World {
     }
   }
 
+  /** Every token issued so far, valid or not (tests check none of them is ever stored). */
+  readonly issuedTokens: string[] = [];
+
   /** Every issued token stops working (the provider's side of "expired"). */
   expireTokens(): void {
     this.tokens.clear();
@@ -250,6 +255,7 @@ export class Digital99World {
     if (fault?.kind === 'http') return { status: fault.status, body: { message: 'Server Error' }, delayMs };
     if (fault?.kind === 'reason') return respond({ status: 'FAIL', reason: fault.reason });
 
+    if (fault?.kind === 'expire_tokens') this.expireTokens();
     const expectedMethod = call === 'accessToken' ? 'POST' : 'GET';
     if (request.method !== expectedMethod) return respond({ status: 'FAIL', reason: 13 });
 
@@ -287,6 +293,7 @@ export class Digital99World {
     const token = randomBytes(24).toString('base64url');
     const expires = Math.floor(this.now().getTime() / 1000) + this.tokenTtlSeconds;
     this.tokens.set(token, expires * 1000);
+    this.issuedTokens.push(token);
     return { status: 'OK', reason: 1, access_token: token, expiration_time: String(expires), token_type: 'Bearer' };
   }
 

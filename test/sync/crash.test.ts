@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { listEvents } from '../../src/events/query.js';
+import { digital99Harness } from '../helpers/digital99.js';
+
+const waitFor = async (condition: () => boolean | Promise<boolean>, what: string) => {
+  for (let i = 0; i < 1_000; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+describe('a crash mid-pull', () => {
+  it('leaves the database consistent; the next run neither loses nor repeats an event', async () => {
+    const h = await digital99Harness();
+    const pending = h.world.addOnboarding();
+    await h.sync();
+    h.world.finishOnboarding(pending.onboarding_link);
+
+    // A one-shot sync in its own process, killed while the numbers list is on its way.
+    h.world.inject({ kind: 'latency', call: 'getWhatsApp', ms: 60_000 });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sync'], {
+      env: { ...process.env, ...h.env, LOG_LEVEL: 'silent' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await waitFor(() => h.world.calls.getWhatsApp === 1, 'the child to ask for numbers');
+    await waitFor(
+      async () => (await h.app.db.selectFrom('pull_item').select('key').execute()).length > 0,
+      'the child to stage onboardings',
+    );
+    child.kill('SIGKILL');
+    await exited;
+
+    const runs = await h.app.db.selectFrom('sync_run').select(['id', 'outcome']).orderBy('id').execute();
+    expect(runs.map((r) => r.outcome)).toEqual(['complete', 'running']);
+    expect(await listEvents(h.app.db)).toHaveLength(1); // the baseline only
+
+    h.world.clearFaults();
+    const next = await h.sync();
+    expect(next.outcome).toBe('complete');
+    const interrupted = await h.app.db
+      .selectFrom('sync_run')
+      .select(['outcome', 'error'])
+      .where('id', '=', runs[1]!.id)
+      .executeTakeFirstOrThrow();
+    expect(interrupted).toEqual({ outcome: 'failed', error: 'interrupted: the process ended before the pull completed' });
+    expect(await h.app.db.selectFrom('pull_item').select('key').execute()).toEqual([]);
+    const events = (await listEvents(h.app.db)).map((e) => `${e.type} ${e.key}`);
+    expect(events).toEqual([
+      'sync.baseline digital99',
+      `onboarding.completed ${pending.onboarding_link}`,
+      `number.added ${h.world.onboarding(pending.onboarding_link).whatsapp}`,
+    ]);
+  });
+});
