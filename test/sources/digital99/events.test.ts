@@ -65,5 +65,21 @@ describe('99digital: baseline and every event type', () => {
     expect(swap.before).toMatchObject({ whatsapp: temporary, business_name: 'Bakery', reference: 'crm-1' });
     expect(swap.after).toMatchObject({ whatsapp: '972541112233', status: 1 });
   });
-});
 
+  it('reads ids, flags and counters whether they arrive as numbers or strings, without false changes', async () => {
+    const h = await digital99Harness();
+    const item = h.world.finishOnboarding(h.world.addOnboarding().onboarding_link);
+    await h.sync();
+    const loose = h.world.onboarding(item.onboarding_link) as unknown as Record<string, unknown>;
+    loose.status = '1';
+    loose.coexistence = '0';
+    loose.create_time = String(loose.create_time);
+    loose.business_id = Number(loose.business_id);
+    const number = h.world.number(item.whatsapp) as unknown as Record<string, unknown>;
+    number.whatsapp = Number(number.whatsapp);
+    number.conversationsThisMonth = '0';
+    number.isOnline = true;
+    const result = await h.sync();
+    expect(result).toMatchObject({ outcome: 'complete', events: 0 });
+  });
+});
