@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     const task = cron.schedule(
       job.cron,
       async () => {
-        const run = job.run(controller.signal).catch((error) => app.log.error({ job: job.name, err: { message: describeError(error) } }, 'job failed'));
+        const run = job.run(controller.signal).catch((error) => app.log.error({ job: job.name, error: describeError(error) }, 'job failed'));
         running.add(run);
         await run;
         running.delete(run);

@@ -79,16 +79,18 @@ export class HttpClient {
       ...(call.json !== undefined ? { json: call.json } : {}),
       ...(call.retry === false || (call.method === 'POST' && call.retry !== true) ? { retry: { limit: 0 } } : {}),
     };
+    const retried = (options.retry as { limit?: number } | undefined)?.limit !== 0 && this.options.retries > 0 && options.method === 'GET';
+    const after = retried ? ' (after retries)' : '';
     let response: Response<string>;
     try {
       response = await this.got(call.path.replace(/^\//, ''), options);
     } catch (error) {
-      throw this.transportError(call.call, error);
+      throw this.transportError(call.call, error, after);
     }
     const status = response.statusCode;
     if (status >= 400 && !call.acceptStatus?.(status)) {
       const code = status === 429 ? 'THROTTLED' : status >= 500 ? 'UNAVAILABLE' : status === 401 || status === 403 ? 'AUTH' : 'UPSTREAM';
-      throw new UpstreamError(code, this.options.source, call.call, `HTTP ${status}${status >= 500 ? ' (after retries)' : ''}`, {
+      throw new UpstreamError(code, this.options.source, call.call, `HTTP ${status}${status >= 500 || status === 429 ? after : ''}`, {
         retryAfterMs: retryAfterMs(response.headers['retry-after']),
       });
     }
@@ -101,13 +103,13 @@ export class HttpClient {
     return { status, headers: response.headers, body };
   }
 
-  private transportError(call: string, error: unknown): UpstreamError {
+  private transportError(call: string, error: unknown, after: string): UpstreamError {
     if (error instanceof RequestError) {
       if (error.name === 'AbortError' || error.code === 'ERR_ABORTED') {
         return new UpstreamError('ABORTED', this.options.source, call, 'aborted', { cause: error });
       }
       const what = error.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : `${error.code ?? error.name}`;
-      return new UpstreamError('UNAVAILABLE', this.options.source, call, `${what} (after retries)`, { cause: error });
+      return new UpstreamError('UNAVAILABLE', this.options.source, call, `${what}${after}`, { cause: error });
     }
     if (error instanceof Error && error.name === 'AbortError') {
       return new UpstreamError('ABORTED', this.options.source, call, 'aborted', { cause: error });

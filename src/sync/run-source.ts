@@ -64,7 +64,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
   }
 
   const renewal = setInterval(() => {
-    renewLease(db, leaseName, holder, clock(), ttl).catch((error) => log.warn({ err: describeError(error) }, 'lease renewal failed'));
+    renewLease(db, leaseName, holder, clock(), ttl).catch((error) => log.warn({ error: describeError(error) }, 'lease renewal failed'));
   }, ttl / 3);
   renewal.unref();
 
@@ -180,13 +180,13 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
         .set({ outcome: 'failed', finished_at: clock().toISOString(), entities, api_calls: apiCalls, error: message, error_code: code })
         .where('id', '=', runId)
         .execute();
-      log.error({ source: source.name, mode, runId, outcome: 'failed', entities, apiCalls, errorCode: code, err: { message } }, `${source.name} ${mode} pull failed`);
+      log.error({ source: source.name, mode, runId, outcome: 'failed', entities, apiCalls, errorCode: code, error: message }, `${source.name} ${mode} pull failed`);
       return { ...base, runId, mode, outcome: 'failed', entities, apiCalls, durationMs: elapsed(), error: message, errorCode: code };
     }
   } catch (error) {
     // The database itself failed (disk full, locked): nothing was applied.
     const message = describeError(error);
-    log.error({ source: source.name, err: { message } }, `${source.name} pull could not be recorded`);
+    log.error({ source: source.name, error: message }, `${source.name} pull could not be recorded`);
     return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error: message, errorCode: 'INTERNAL' };
   } finally {
     clearInterval(renewal);
