@@ -1,22 +1,25 @@
-/** The schedule table: which job runs on which cron expression. */
-import type { App } from '../src/app.js';
-import { syncJob } from './sync.js';
+/** The schedule table: which job runs on which cron expression, and how each catches up at start. */
+import type { Config } from '../src/config.js';
+import { pullSources, sourcesDueForFullPull, syncFullJob, syncIncrementalJob } from './sync.js';
+import type { JobDefinition } from './types.js';
 
-export interface ScheduledJob {
-  readonly name: string;
-  /** The variable the expression comes from, named in errors and logs. */
-  readonly variable: string;
-  readonly cron: string;
-  run(signal: AbortSignal): Promise<unknown>;
-}
-
-export function scheduleTable(app: App): ScheduledJob[] {
+export function scheduleTable(config: Config): JobDefinition[] {
   return [
     {
-      name: 'sync',
+      name: 'sync-incremental',
       variable: 'SYNC_CRON',
-      cron: app.config.syncCron,
-      run: (signal) => syncJob(app, 'incremental', signal),
+      cron: config.syncCron,
+      run: syncIncrementalJob,
+    },
+    {
+      name: 'sync-full',
+      variable: 'FULL_SYNC_CRON',
+      cron: config.fullSyncCron,
+      run: syncFullJob,
+      catchUp: async (ctx) => {
+        const due = await sourcesDueForFullPull(ctx, config.fullSyncCron);
+        return due.length > 0 ? pullSources(ctx, 'full', due) : null;
+      },
     },
   ];
 }

@@ -1,9 +1,50 @@
-/** The scheduled sync: one pull of every enabled source. */
-import type { App } from '../src/app.js';
-import type { RunResult } from '../src/sync/run-source.js';
-import { syncSources } from '../src/sync/sync-sources.js';
-import type { RunMode } from '../src/sync/types.js';
+/** The sync jobs: the frequent one (incremental where a source supports it) and the full one. */
+import type { SourceName } from '../src/config.js';
+import { periodMs } from '../src/schedule.js';
+import { type RunResult, runSourcePull } from '../src/sync/run-source.js';
+import type { RunMode, Source } from '../src/sync/types.js';
+import type { JobContext, JobSummary } from './types.js';
 
-export async function syncJob(app: App, mode: RunMode, signal: AbortSignal): Promise<RunResult[]> {
-  return syncSources({ db: app.db, clock: app.clock, log: app.log, signal }, [...app.sources.values()], mode);
+/** Pulls the sources (all enabled ones by default), each under its lock; a skipped one is noted. */
+export async function pullSources(ctx: JobContext, mode: RunMode, only?: readonly SourceName[]): Promise<JobSummary> {
+  const { app } = ctx;
+  const sources = [...app.sources.values()].filter((source) => !only || only.includes(source.name));
+  const results = await Promise.all(
+    sources.map(async (source): Promise<[string, RunResult | null]> => {
+      const result = await ctx.locks.run(source.name, mode, () =>
+        runSourcePull({ db: app.db, clock: app.clock, log: app.log, signal: ctx.signal, onUsage: ctx.metrics.recordUsage }, source, mode),
+      );
+      if (result) ctx.metrics.recordRun(result);
+      return [source.name, result];
+    }),
+  );
+  return Object.fromEntries(results.map(([name, result]) => [name, result ? result.outcome : 'skipped: a pull of this source is already running']));
+}
+
+export function syncIncrementalJob(ctx: JobContext): Promise<JobSummary> {
+  return pullSources(ctx, 'incremental');
+}
+
+export function syncFullJob(ctx: JobContext): Promise<JobSummary> {
+  return pullSources(ctx, 'full');
+}
+
+/** Sources whose last complete full pull is older than the full schedule's period (or never happened). */
+export async function sourcesDueForFullPull(ctx: JobContext, cronExpression: string): Promise<SourceName[]> {
+  const { app } = ctx;
+  const cutoff = new Date(app.clock().getTime() - periodMs(cronExpression, app.config.timezone)).toISOString();
+  const due: SourceName[] = [];
+  for (const source of app.sources.values() as Iterable<Source>) {
+    const last = await app.db
+      .selectFrom('sync_run')
+      .select('finished_at')
+      .where('source', '=', source.name)
+      .where('mode', '=', 'full')
+      .where('outcome', '=', 'complete')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!last?.finished_at || last.finished_at < cutoff) due.push(source.name);
+  }
+  return due;
 }

@@ -34,6 +34,11 @@ export interface Config {
   readonly logLevel: string;
   readonly http: HttpConfig;
   readonly syncCron: string;
+  readonly fullSyncCron: string;
+  /** Port of /healthz and /metrics (0 = any free port). */
+  readonly httpPort: number;
+  /** A source is healthy when its last complete pull is at most this old. */
+  readonly healthMaxAgeSeconds: number;
   /** Key for fingerprints of per-number secrets; when unset a random key is kept in the database. */
   readonly fingerprintSecret: string | null;
   readonly digital99: Digital99Config | null;
@@ -165,6 +170,9 @@ export function parseConfig(env: Env): Config {
       retryBaseMs: read.int('HTTP_RETRY_BASE_MS', 1000, 1, 60_000),
     },
     syncCron: read.cron('SYNC_CRON', '*/15 * * * *'),
+    fullSyncCron: read.cron('FULL_SYNC_CRON', '0 */6 * * *'),
+    httpPort: read.int('HTTP_PORT', 9464, 0, 65_535),
+    healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
     digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix },
     disabledReasons: {

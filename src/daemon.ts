@@ -1,60 +1,62 @@
 /**
- * `npm start`: the long-running daemon. Runs the jobs of jobs/schedule.ts on node-cron in TIMEZONE,
- * never two runs of one job at once; on SIGTERM/SIGINT stops scheduling, aborts in-flight pulls
- * (nothing half-done is applied) and exits 0.
+ * `npm start`: the long-running daemon. SIGTERM/SIGINT stop scheduling, abort in-flight pulls
+ * (nothing half-done is applied: a pull only changes state in its final transaction), let the
+ * current transaction finish, flush logs and exit 0 within 10 s; a second signal exits at once.
  */
-import cron, { type ScheduledTask } from 'node-cron';
-import { scheduleTable } from '../jobs/schedule.js';
 import { openApp } from './app.js';
 import { enabledSources, loadEnv, parseConfig } from './config.js';
-import { ConfigError, describeError } from './errors.js';
+import { startDaemon } from './daemon/runtime.js';
+import { describeError } from './errors.js';
 
 async function main(): Promise<number> {
   let config;
   try {
     config = parseConfig(loadEnv(process.env, process.cwd()));
   } catch (error) {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : describeError(error)}\n`);
+    process.stderr.write(`${describeError(error)}\n`);
     return 2;
   }
   if (enabledSources(config).length === 0) {
-    process.stderr.write('No source is enabled: set the credentials of at least one source (see .env.example).\n');
+    const hints = Object.entries(config.disabledReasons).map(([name, reason]) => `  ${name}: ${reason}`);
+    process.stderr.write(`No source is enabled. Set the credentials of at least one:\n${hints.join('\n')}\n`);
     return 2;
   }
   const app = await openApp(config);
-  const controller = new AbortController();
-  const running = new Set<Promise<unknown>>();
-  const tasks: ScheduledTask[] = [];
+  const { log } = app;
+  process.on('uncaughtException', (error) => log.error({ error: describeError(error) }, 'uncaught exception (the daemon keeps running)'));
+  process.on('unhandledRejection', (error) => log.error({ error: describeError(error) }, 'unhandled rejection (the daemon keeps running)'));
 
-  for (const job of scheduleTable(app)) {
-    const task = cron.schedule(
-      job.cron,
-      async () => {
-        const run = job.run(controller.signal).catch((error) => app.log.error({ job: job.name, error: describeError(error) }, 'job failed'));
-        running.add(run);
-        await run;
-        running.delete(run);
-      },
-      { name: job.name, timezone: config.timezone, noOverlap: true },
-    );
-    tasks.push(task);
-    app.log.info({ job: job.name, cron: job.cron, next: task.getNextRun()?.toISOString() }, `scheduled ${job.name}`);
+  let daemon;
+  try {
+    daemon = await startDaemon(app);
+  } catch (error) {
+    log.fatal({ error: describeError(error) }, 'the daemon could not start');
+    await app.close();
+    return 2;
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      app.log.info({ signal }, 'stopping');
-      process.once('SIGTERM', () => process.exit(0));
-      process.once('SIGINT', () => process.exit(0));
-      resolve();
+  // Listeners stay installed from here on, so no signal ever meets Node's default (die at once).
+  // One sent to the process group can reach us twice (directly and forwarded by npm): only a
+  // signal arriving more than a second after the first means "stop now".
+  let firstSignalAt: number | null = null;
+  const signal = await new Promise<string>((resolve) => {
+    const onSignal = (name: string) => {
+      if (firstSignalAt === null) {
+        firstSignalAt = Date.now();
+        resolve(name);
+      } else if (Date.now() - firstSignalAt > 1_000) {
+        process.exit(0);
+      }
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
-  for (const task of tasks) await task.stop();
-  controller.abort();
-  await Promise.allSettled([...running]);
+  log.info({ signal }, 'stopping: no new jobs, aborting in-flight pulls');
+  // Whatever happens, be gone within 10 s; the database stays consistent either way.
+  setTimeout(() => process.exit(0), 9_500).unref();
+  await daemon.stop(8_000);
   await app.close();
+  log.info('stopped');
   return 0;
 }
 

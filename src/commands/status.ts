@@ -2,6 +2,8 @@
 import { openDatabase } from '../../db/database.js';
 import { SOURCE_NAMES, loadEnv, parseConfig } from '../config.js';
 import { table } from '../events/format.js';
+import { scheduleTable } from '../../jobs/schedule.js';
+import { nextRuns } from '../schedule.js';
 import { sourceStatus } from '../status.js';
 import { type CliIo, writeLine } from './io.js';
 
@@ -33,6 +35,15 @@ export async function statusCommand(io: CliIo): Promise<number> {
     writeLine(io.stdout, `Database: ${config.databasePath}`);
     writeLine(io.stdout, table(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'FAILURES SINCE', 'ENTITIES'], rows));
     for (const line of details) writeLine(io.stdout, line);
+    writeLine(io.stdout);
+    writeLine(io.stdout, `Schedule (npm start, ${config.timezone}):`);
+    writeLine(
+      io.stdout,
+      table(
+        ['JOB', 'CRON', 'VARIABLE', 'NEXT RUN'],
+        scheduleTable(config).map((job) => [job.name, job.cron, job.variable, nextRuns(job.cron, config.timezone, 1)[0]?.toISOString() ?? '-']),
+      ),
+    );
     return 0;
   } finally {
     await db.destroy();

@@ -38,11 +38,13 @@ export interface CommitInput {
 export interface CommitOutcome {
   readonly counts: Record<string, KindCounts>;
   readonly events: number;
+  readonly eventTypes: Record<string, number>;
 }
 
 export async function commitPull(trx: Transaction<Database>, input: CommitInput): Promise<CommitOutcome> {
   const counts: Record<string, KindCounts> = {};
   let events = 0;
+  const eventTypes: Record<string, number> = {};
   const writeEvents = async (drafts: EventDraft[]): Promise<void> => {
     if (input.baseline || drafts.length === 0) return;
     const rows: NewEvent[] = drafts.map((draft) => ({
@@ -59,6 +61,7 @@ export async function commitPull(trx: Transaction<Database>, input: CommitInput)
       await trx.insertInto('event').values(rows.slice(i, i + INSERT_CHUNK)).execute();
     }
     events += rows.length;
+    for (const row of rows) eventTypes[row.type] = (eventTypes[row.type] ?? 0) + 1;
   };
 
   for (const spec of input.kinds) {
@@ -86,8 +89,9 @@ export async function commitPull(trx: Transaction<Database>, input: CommitInput)
       })
       .execute();
     events += 1;
+    eventTypes['sync.baseline'] = 1;
   }
-  return { counts, events };
+  return { counts, events, eventTypes };
 }
 
 /** Entities in the pull: new ones get a first version, changed ones a new version. */

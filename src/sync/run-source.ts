@@ -22,6 +22,7 @@ export interface RunDeps {
   readonly holder?: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (source: string, message: string) => void;
+  readonly onUsage?: (source: string, metric: string, percent: number) => void;
   /** Lease time-to-live; renewed at a third of it while the pull runs. */
   readonly leaseTtlMs?: number;
 }
@@ -35,7 +36,9 @@ export interface RunResult {
   readonly entities: number;
   readonly events: number;
   readonly apiCalls: number;
+  readonly retries: number;
   readonly durationMs: number;
+  readonly eventTypes: Record<string, number>;
   readonly counts: Record<string, KindCounts>;
   readonly error?: string;
   readonly errorCode?: string;
@@ -53,7 +56,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
   const leaseName = `sync:${source.name}`;
   const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const started = clock();
-  const base = { source: source.name, baseline: false, entities: 0, events: 0, apiCalls: 0, counts: {} };
+  const base = { source: source.name, baseline: false, entities: 0, events: 0, apiCalls: 0, retries: 0, counts: {}, eventTypes: {} };
   const elapsed = () => clock().getTime() - started.getTime();
 
   if (!(await acquireLease(db, leaseName, holder, started, ttl))) {
@@ -82,6 +85,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
       .executeTakeFirstOrThrow();
 
     let apiCalls = 0;
+    let retries = 0;
     let entities = 0;
     const checks: CheckFinding[] = [];
     const stateWrites = new Map<string, string>();
@@ -100,6 +104,10 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
       countApiCall: () => {
         apiCalls += 1;
       },
+      countRetry: () => {
+        retries += 1;
+      },
+      reportUsage: (metric, percent) => deps.onUsage?.(source.name, metric, percent),
       recordCheck: (finding) => checks.push(finding),
       readState: async (name) =>
         (await db.selectFrom('source_state').select('value').where('source', '=', source.name).where('name', '=', name).executeTakeFirst())?.value ?? null,
@@ -162,7 +170,9 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
         baseline: !hasBaseline,
         entities,
         events: outcome.events,
+        eventTypes: outcome.eventTypes,
         apiCalls,
+        retries,
         durationMs: elapsed(),
         counts: outcome.counts,
       };
@@ -181,7 +191,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
         .where('id', '=', runId)
         .execute();
       log.error({ source: source.name, mode, runId, outcome: 'failed', entities, apiCalls, errorCode: code, error: message }, `${source.name} ${mode} pull failed`);
-      return { ...base, runId, mode, outcome: 'failed', entities, apiCalls, durationMs: elapsed(), error: message, errorCode: code };
+      return { ...base, runId, mode, outcome: 'failed', entities, apiCalls, retries, durationMs: elapsed(), error: message, errorCode: code };
     }
   } catch (error) {
     // The database itself failed (disk full, locked): nothing was applied.

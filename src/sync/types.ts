@@ -28,6 +28,10 @@ export interface PullContext {
   stage(kind: string, items: readonly StagedEntity[]): Promise<void>;
   /** Counts one HTTP request (each attempt, retries included). */
   countApiCall(call: string): void;
+  /** Counts one retry (also counted as an API call). */
+  countRetry(call: string): void;
+  /** Reports an upstream usage header as a percentage (100 = throttled), for metrics. */
+  reportUsage(metric: string, percent: number): void;
   recordCheck(finding: CheckFinding): void;
   /** A value saved by an earlier complete pull of this source (null when none). */
   readState(name: string): Promise<string | null>;

@@ -61,6 +61,7 @@ describe('99digital: a failed or cut-short pull costs nothing', () => {
     expect(result.outcome).toBe('complete');
     expect(h.world.calls).toEqual({ accessToken: 1, getAccounts: 2, getWhatsApp: 1 });
     expect(result.apiCalls).toBe(4);
+    expect(result.retries).toBe(1);
   });
 
   it('an aborted pull (shutdown) is recorded as failed and applies nothing', async () => {

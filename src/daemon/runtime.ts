@@ -1,0 +1,128 @@
+/**
+ * The daemon's moving parts, apart from process signals so tests can start and stop it in-process:
+ * node-cron tasks for the schedule table (in TIMEZONE), one run of a job at a time, catch-up once
+ * at start, /healthz and /metrics, and a stop that aborts in-flight pulls and waits for them.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import { scheduleTable } from '../../jobs/schedule.js';
+import type { JobContext, JobDefinition, JobSummary } from '../../jobs/types.js';
+import type { App } from '../app.js';
+import { describeError } from '../errors.js';
+import { readHealth } from '../observability/health.js';
+import { type Metrics, createMetrics } from '../observability/metrics.js';
+import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
+import { SourceLocks } from './source-locks.js';
+
+export interface Daemon {
+  readonly port: number;
+  readonly metrics: Metrics;
+  readonly jobs: readonly { name: string; cron: string; nextRun: Date | null }[];
+  /** Resolves when the start-up catch-up has finished. */
+  readonly caughtUp: Promise<void>;
+  /** Stop scheduling, abort in-flight HTTP, wait for running jobs (at most `graceMs`), close. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface DaemonOptions {
+  /** Overrides the schedule table (tests). */
+  jobs?: JobDefinition[];
+}
+
+export async function startDaemon(app: App, options: DaemonOptions = {}): Promise<Daemon> {
+  const { log } = app;
+  const controller = new AbortController();
+  const locks = new SourceLocks();
+  const metrics = createMetrics(app.db, () => [...app.sources.keys()]);
+  const ctx: JobContext = { app, signal: controller.signal, locks, metrics };
+  const running = new Map<string, Promise<void>>();
+  let stopping = false;
+
+  const runJob = (job: JobDefinition, reason: 'scheduled' | 'catch-up'): Promise<void> => {
+    if (stopping) return Promise.resolve();
+    if (running.has(job.name)) {
+      log.warn({ job: job.name, reason }, `${job.name} skipped: the previous run is still going`);
+      metrics.recordJob(job.name, 'skipped', 0);
+      return Promise.resolve();
+    }
+    const started = Date.now();
+    const work = (async () => {
+      let summary: JobSummary | null = null;
+      try {
+        summary = reason === 'catch-up' && job.catchUp ? await job.catchUp(ctx) : await job.run(ctx);
+        const seconds = (Date.now() - started) / 1000;
+        if (summary !== null) {
+          metrics.recordJob(job.name, 'ok', seconds);
+          log.info({ job: job.name, reason, durationMs: Date.now() - started, ...summary }, `${job.name} finished`);
+        }
+      } catch (error) {
+        // A failing job never takes the daemon down.
+        metrics.recordJob(job.name, 'failed', (Date.now() - started) / 1000);
+        metrics.recordUnexpectedError(job.name);
+        log.error({ job: job.name, reason, error: describeError(error) }, `${job.name} failed`);
+      } finally {
+        running.delete(job.name);
+      }
+    })();
+    running.set(job.name, work);
+    return work;
+  };
+
+  const definitions = options.jobs ?? scheduleTable(app.config);
+  const tasks: ScheduledTask[] = [];
+  for (const job of definitions) {
+    const task = cron.schedule(job.cron, () => runJob(job, 'scheduled'), {
+      name: job.name,
+      timezone: app.config.timezone,
+      noOverlap: true,
+      logger: {
+        info: (message) => log.debug({ job: job.name }, String(message)),
+        warn: (message) => log.warn({ job: job.name }, String(message)),
+        error: (message) => log.error({ job: job.name }, String(message)),
+        debug: (message) => log.debug({ job: job.name }, String(message)),
+      },
+    });
+    tasks.push(task);
+  }
+
+  let server: ObservabilityServer;
+  try {
+    server = await startObservabilityServer(app.config.httpPort, {
+      metrics,
+      health: () => readHealth(app.db, [...app.sources.keys()], app.clock(), app.config.healthMaxAgeSeconds),
+      onError: (error) => {
+        metrics.recordUnexpectedError('http');
+        log.error({ error: describeError(error) }, 'health/metrics request failed');
+      },
+    });
+  } catch (error) {
+    for (const task of tasks) await task.destroy();
+    throw error;
+  }
+
+  const jobs = definitions.map((job, i) => ({ name: job.name, cron: job.cron, nextRun: tasks[i]!.getNextRun() }));
+  for (const job of jobs) {
+    log.info({ job: job.name, cron: job.cron, timezone: app.config.timezone, next: job.nextRun?.toISOString() ?? null }, `scheduled ${job.name}`);
+  }
+  log.info({ port: server.port }, `health and metrics on http://localhost:${server.port}/healthz and /metrics`);
+
+  // Catch up once, in table order (a full pull before the digest that reports it).
+  const caughtUp = (async () => {
+    for (const job of definitions) if (job.catchUp) await runJob(job, 'catch-up');
+  })();
+
+  return {
+    port: server.port,
+    metrics,
+    jobs,
+    caughtUp,
+    async stop(graceMs = 8_000) {
+      stopping = true;
+      for (const task of tasks) await task.destroy();
+      controller.abort();
+      const settled = Promise.allSettled([...running.values(), locks.idle()]);
+      const timedOut = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+      if (timedOut) log.warn({ running: [...running.keys()] }, 'jobs still running at shutdown; the database rolls back what they left unfinished');
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Prometheus metrics on a registry of our own (never the global one, so tests and several daemons
+ * in one process don't share counters). Values that live in the database (last success, outbox
+ * depth) are read at scrape time, so they are right even for work done by a one-shot process.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Db } from '../../db/database.js';
+import type { RunResult } from '../sync/run-source.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  recordRun(result: RunResult): void;
+  recordJob(job: string, outcome: 'ok' | 'failed' | 'skipped', seconds: number): void;
+  recordUnexpectedError(where: string): void;
+  /** Upstream usage headers as percentages (e.g. Meta's X-App-Usage call_count). */
+  recordUsage(source: string, metric: string, percent: number): void;
+}
+
+export function createMetrics(db: Db, sourceNames: () => readonly string[]): Metrics {
+  const registry = new Registry();
+  const runs = new Counter({ name: 'waba_sync_runs_total', help: 'Source pulls by outcome', labelNames: ['source', 'mode', 'outcome'], registers: [registry] });
+  const failures = new Counter({ name: 'waba_sync_run_failures_total', help: 'Failed source pulls by error code', labelNames: ['source', 'code'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'waba_sync_run_duration_seconds',
+    help: 'Duration of source pulls',
+    labelNames: ['source', 'mode'],
+    buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [registry],
+  });
+  const apiCalls = new Counter({ name: 'waba_sync_api_calls_total', help: 'HTTP requests to upstreams, retries included', labelNames: ['source'], registers: [registry] });
+  const retries = new Counter({ name: 'waba_sync_api_retries_total', help: 'HTTP requests to upstreams that were retries', labelNames: ['source'], registers: [registry] });
+  const events = new Counter({ name: 'waba_sync_events_total', help: 'Events emitted, by type', labelNames: ['type'], registers: [registry] });
+  const jobs = new Counter({ name: 'waba_sync_job_runs_total', help: 'Scheduled job runs by outcome', labelNames: ['job', 'outcome'], registers: [registry] });
+  const jobDuration = new Histogram({ name: 'waba_sync_job_duration_seconds', help: 'Duration of scheduled jobs', labelNames: ['job'], buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600], registers: [registry] });
+  const unexpected = new Counter({ name: 'waba_sync_unexpected_errors_total', help: 'Unexpected errors caught by the daemon', labelNames: ['where'], registers: [registry] });
+  const usage = new Gauge({ name: 'waba_sync_upstream_usage_percent', help: 'Upstream rate-limit usage headers (100 = throttled)', labelNames: ['source', 'metric'], registers: [registry] });
+
+  new Gauge({
+    name: 'waba_sync_last_success_timestamp_seconds',
+    help: 'End of the last complete pull per source (unix seconds)',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const source of sourceNames()) {
+        const row = await db
+          .selectFrom('sync_run')
+          .select('finished_at')
+          .where('source', '=', source)
+          .where('outcome', '=', 'complete')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (row?.finished_at) this.set({ source }, Date.parse(row.finished_at) / 1000);
+      }
+    },
+  });
+
+  return {
+    registry,
+    recordRun(result) {
+      runs.inc({ source: result.source, mode: result.mode, outcome: result.outcome });
+      if (result.outcome === 'failed') failures.inc({ source: result.source, code: result.errorCode ?? 'UNKNOWN' });
+      duration.observe({ source: result.source, mode: result.mode }, result.durationMs / 1000);
+      apiCalls.inc({ source: result.source }, result.apiCalls);
+      retries.inc({ source: result.source }, result.retries);
+      for (const [type, n] of Object.entries(result.eventTypes)) events.inc({ type }, n);
+    },
+    recordJob(job, outcome, seconds) {
+      jobs.inc({ job, outcome });
+      if (outcome !== 'skipped') jobDuration.observe({ job }, seconds);
+    },
+    recordUnexpectedError(where) {
+      unexpected.inc({ where });
+    },
+    recordUsage(source, metric, percent) {
+      usage.set({ source, metric }, percent);
+    },
+  };
+}
