@@ -30,6 +30,8 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Invoked for each attempt, retries included. */
   readonly onAttempt?: (call: string) => void;
+  /** Invoked before each retry. */
+  readonly onRetry?: (call: string) => void;
   /** Statuses returned to the caller instead of thrown (e.g. 4xx with an error envelope). */
   readonly acceptStatus?: (status: number) => boolean;
   /** Allow retrying this call (default: GET only; never for credential requests). */
@@ -75,7 +77,7 @@ export class HttpClient {
       headers: call.headers,
       signal: call.signal,
       responseType: 'text',
-      hooks: { beforeRequest: [() => call.onAttempt?.(call.call)] },
+      hooks: { beforeRequest: [() => call.onAttempt?.(call.call)], beforeRetry: [() => call.onRetry?.(call.call)] },
       ...(call.json !== undefined ? { json: call.json } : {}),
       ...(call.retry === false || (call.method === 'POST' && call.retry !== true) ? { retry: { limit: 0 } } : {}),
     };

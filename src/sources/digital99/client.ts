@@ -25,6 +25,7 @@ export interface Digital99ClientOptions {
 export interface CallHooks {
   readonly signal?: AbortSignal;
   readonly onAttempt?: (call: string) => void;
+  readonly onRetry?: (call: string) => void;
 }
 
 /** Renew this long before the stated expiry, so a token never expires mid-pull in the normal case. */
@@ -63,6 +64,7 @@ export class Digital99Client {
         headers: { authorization: `Bearer ${token}` },
         signal: hooks.signal,
         onAttempt: hooks.onAttempt,
+        onRetry: hooks.onRetry,
       });
       const body = readEnvelope(call, response.body);
       if (body.status === 'OK') return body.raw;

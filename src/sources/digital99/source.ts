@@ -32,7 +32,7 @@ export function createDigital99Source(deps: Digital99SourceDeps): Source {
 
 async function pullDigital99(client: Digital99Client, fingerprint: Fingerprint, ctx: PullContext): Promise<PullResult> {
   client.beginPull();
-  const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall };
+  const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry };
 
   ctx.progress('reading onboardings (getAccounts)');
   const accounts = await client.get('getAccounts', hooks);
