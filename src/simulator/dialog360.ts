@@ -55,8 +55,8 @@ export type Dialog360Fault = { list: Dialog360List | '*'; times?: number } & (
   | { kind: 'throttle'; retryAfterSeconds: number }
   /** A body that is not JSON. */
   | { kind: 'malformed' }
-  /** Drops one envelope field, e.g. `total` or `partner_channels`. */
-  | { kind: 'drop_field'; field: string }
+  /** Sets one envelope field, e.g. `count`; without `value` drops it (e.g. `total`, `partner_channels`). */
+  | { kind: 'envelope'; field: string; value?: unknown }
   /** Replaces one field of one row of the page (index within the page). */
   | { kind: 'corrupt'; index: number; field: string; value: unknown }
   | { kind: 'latency'; ms: number }
@@ -302,7 +302,10 @@ export class Dialog360World {
       [LIST_FIELD[list]]: page,
     };
     if (fault?.kind === 'corrupt' && page[fault.index]) (page[fault.index] as unknown as Record<string, unknown>)[fault.field] = fault.value;
-    if (fault?.kind === 'drop_field') delete body[fault.field];
+    if (fault?.kind === 'envelope') {
+      if (fault.value === undefined) delete body[fault.field];
+      else body[fault.field] = fault.value;
+    }
     const delayMs = fault?.kind === 'latency' ? fault.ms : 0;
     if (fault?.kind === 'malformed') {
       const text = JSON.stringify(body);
