@@ -19,6 +19,20 @@ export interface Digital99Config {
   readonly tempNumberPrefix: string;
 }
 
+export interface Dialog360Config {
+  readonly apiUrl: string;
+  /** Sent as X-API-Key; a secret. */
+  readonly apiKey: string;
+  readonly partnerId: string;
+  readonly pageSize: number;
+  /** Pages of one list read at the same time once the list's total is known. */
+  readonly concurrency: number;
+  /** Sweeps of one list per pull before a list that keeps changing fails the pull. */
+  readonly sweepAttempts: number;
+  /** Sort fields sent as repeated `sort` parameters (`-` prefix for descending). */
+  readonly sort: readonly string[];
+}
+
 export interface HttpConfig {
   /** Per-request timeout. */
   readonly timeoutMs: number;
@@ -42,6 +56,7 @@ export interface Config {
   /** Key for fingerprints of per-number secrets; when unset a random key is kept in the database. */
   readonly fingerprintSecret: string | null;
   readonly digital99: Digital99Config | null;
+  readonly dialog360: Dialog360Config | null;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -160,6 +175,22 @@ export function parseConfig(env: Env): Config {
     read.problems.push(`DIGITAL99_TEMP_NUMBER_PREFIX: expected digits, got ${JSON.stringify(tempNumberPrefix)}`);
   }
 
+  const dialog360Credentials = read.credentials({
+    apiKey: 'DIALOG360_API_KEY',
+    partnerId: 'DIALOG360_PARTNER_ID',
+  });
+  const dialog360 = {
+    apiUrl: read.url('DIALOG360_API_URL', 'https://hub.360dialog.io/api/v2'),
+    // Pages overlap by one item to prove they join up, so a page needs room for two.
+    pageSize: read.int('DIALOG360_PAGE_SIZE', 100, 2, 1000),
+    concurrency: read.int('DIALOG360_CONCURRENCY', 4, 1, 32),
+    sweepAttempts: read.int('DIALOG360_SWEEP_ATTEMPTS', 3, 1, 20),
+    sort: read.string('DIALOG360_SORT', 'created_at,id').split(',').map((field) => field.trim()),
+  };
+  if (!dialog360.sort.every((field) => /^-?[A-Za-z_][A-Za-z0-9_.]*$/.test(field))) {
+    read.problems.push(`DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got ${JSON.stringify(dialog360.sort.join(','))}`);
+  }
+
   const config: Config = {
     databasePath: read.string('DATABASE_URL', './data/waba-sync.sqlite'),
     timezone: read.timezone('TIMEZONE', 'UTC'),
@@ -175,10 +206,11 @@ export function parseConfig(env: Env): Config {
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
     digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix },
+    dialog360: dialog360Credentials && { ...dialog360Credentials, ...dialog360 },
     disabledReasons: {
       ...(digital99Credentials ? {} : { digital99: 'set DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET' }),
       meta: 'not available yet in this version',
-      dialog360: 'not available yet in this version',
+      ...(dialog360Credentials ? {} : { dialog360: 'set DIALOG360_API_KEY and DIALOG360_PARTNER_ID' }),
     },
   };
 

@@ -10,7 +10,7 @@ import { listEvents } from './events/query.js';
 import { createLogger } from './log.js';
 import { summaryTable } from './commands/sync.js';
 import { startSimulator } from './simulator/server.js';
-import { digital99Scenario } from './simulator/scenarios.js';
+import { dialog360Scenario, digital99Scenario } from './simulator/scenarios.js';
 import { syncSources } from './sync/sync-sources.js';
 
 const DATABASE = './data/demo.sqlite';
@@ -18,12 +18,16 @@ const DATABASE = './data/demo.sqlite';
 async function main(): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${DATABASE}${suffix}`, { force: true });
   const digital99 = digital99Scenario(() => new Date());
-  const simulator = await startSimulator({ '/99digital/api': digital99.world.handler });
+  const dialog360 = dialog360Scenario(() => new Date());
+  const simulator = await startSimulator({ '/99digital/api': digital99.world.handler, '/360dialog/api/v2': dialog360.world.handler });
   const config = parseConfig({
     DATABASE_URL: DATABASE,
     DIGITAL99_API_URL: simulator.urlOf('/99digital/api'),
     DIGITAL99_CLIENT_ID: digital99.world.clientId,
     DIGITAL99_CLIENT_SECRET: digital99.world.clientSecret,
+    DIALOG360_API_URL: simulator.urlOf('/360dialog/api/v2'),
+    DIALOG360_API_KEY: dialog360.world.apiKey,
+    DIALOG360_PARTNER_ID: dialog360.world.partnerId,
     LOG_LEVEL: 'warn',
   });
   const app = await openApp(config, { log: createLogger({ level: 'warn' }) });
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
 
     out('\n2. A day passes upstream:');
     for (const line of digital99.day()) out(`   - ${line}`);
+    for (const line of dialog360.day()) out(`   - 360dialog: ${line}`);
 
     out('\n3. Second sync');
     const second = await sync();

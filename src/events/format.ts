@@ -42,6 +42,9 @@ function pickName(entity: Record<string, unknown>): string | null {
     const value = entity[field];
     if (typeof value === 'string' && value) return value;
   }
+  // A 360dialog channel is named by its phone name.
+  const phoneName = (entity.setup_info as Record<string, unknown> | null | undefined)?.phone_name;
+  if (typeof phoneName === 'string' && phoneName) return phoneName;
   return null;
 }
 

@@ -24,7 +24,8 @@ export interface CallOptions {
   readonly call: string;
   readonly method?: 'GET' | 'POST';
   readonly path: string;
-  readonly searchParams?: Record<string, string | number>;
+  /** URLSearchParams when a parameter repeats (e.g. several `sort` fields). */
+  readonly searchParams?: Record<string, string | number> | URLSearchParams;
   readonly json?: unknown;
   readonly headers?: Record<string, string>;
   readonly signal?: AbortSignal;
@@ -32,7 +33,7 @@ export interface CallOptions {
   readonly onAttempt?: (call: string) => void;
   /** Invoked before each retry. */
   readonly onRetry?: (call: string) => void;
-  /** Statuses returned to the caller instead of thrown (e.g. 4xx with an error envelope). */
+  /** Statuses returned to the caller instead of thrown (e.g. 4xx with an error envelope); body null when not JSON. */
   readonly acceptStatus?: (status: number) => boolean;
   /** Allow retrying this call (default: GET only; never for credential requests). */
   readonly retry?: boolean;
@@ -100,6 +101,9 @@ export class HttpClient {
     try {
       body = JSON.parse(response.body);
     } catch (error) {
+      // An accepted error status speaks through its status; a body that isn't JSON (an HTML error
+      // page in front of the API) must not hide it behind a payload error.
+      if (status >= 400) return { status, headers: response.headers, body: null };
       throw new PayloadError(this.options.source, call.call, `response is not valid JSON (HTTP ${status}, ${response.body.length} bytes)`, { cause: error });
     }
     return { status, headers: response.headers, body };

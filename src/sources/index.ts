@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config, SourceName } from '../config.js';
 import type { Fingerprint } from '../secrets.js';
 import type { Source } from '../sync/types.js';
+import { createDialog360Source } from './dialog360/source.js';
 import { createDigital99Source } from './digital99/source.js';
 
 export interface SourceDeps {
@@ -14,6 +15,9 @@ export function createSources(config: Config, deps: SourceDeps): Map<SourceName,
   const sources = new Map<SourceName, Source>();
   if (config.digital99) {
     sources.set('digital99', createDigital99Source({ config: config.digital99, http: config.http, ...deps }));
+  }
+  if (config.dialog360) {
+    sources.set('dialog360', createDialog360Source({ config: config.dialog360, http: config.http }));
   }
   return sources;
 }

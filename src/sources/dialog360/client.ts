@@ -1,0 +1,170 @@
+/**
+ * 360dialog Partner API v2 client: the partner key (X-API-Key), the error statuses, and reading a
+ * whole list by offset paging — overlapping pages, the rest fetched with bounded concurrency once
+ * the first page gave the total, each sweep checked (paging.ts) and read again, a bounded number
+ * of times, when the list changed under it.
+ */
+import { PayloadError, UpstreamError } from '../../errors.js';
+import { mapConcurrent } from '../concurrency.js';
+import { HttpClient } from '../http.js';
+import { formatIssue, parseItem } from '../validation.js';
+import { type SweepPage, checkSweep, pageOffsets } from './paging.js';
+import { pageEnvelope } from './schemas.js';
+
+export const SOURCE = 'dialog360';
+
+export interface Dialog360ClientOptions {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly partnerId: string;
+  readonly pageSize: number;
+  readonly concurrency: number;
+  readonly sweepAttempts: number;
+  readonly sort: readonly string[];
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryBaseMs?: number;
+}
+
+export interface CallHooks {
+  readonly signal: AbortSignal;
+  readonly onAttempt?: (call: string) => void;
+  readonly onRetry?: (call: string) => void;
+  readonly progress?: (message: string) => void;
+}
+
+/** One list of the partner: where it lives, where its rows are in the envelope, how to read a row. */
+export interface ListSpec<T extends { id: string }> {
+  /** Names the call in errors and counts. */
+  readonly call: string;
+  /** Below /partners/{partner_id}/. */
+  readonly path: string;
+  /** The envelope field holding the rows. */
+  readonly field: string;
+  readonly parse: (value: unknown, where: { list: string; index: number; keyField: string }) => { ok: true; value: T } | { ok: false; message: string };
+}
+
+export class Dialog360Client {
+  private readonly http: HttpClient;
+
+  constructor(private readonly options: Dialog360ClientOptions) {
+    this.http = new HttpClient({
+      source: SOURCE,
+      baseUrl: options.apiUrl,
+      timeoutMs: options.timeoutMs,
+      retries: options.retries,
+      retryBaseMs: options.retryBaseMs,
+      headers: { 'x-api-key': options.apiKey },
+    });
+  }
+
+  /**
+   * Every row of one list, as one consistent sweep. Rows are held in memory until the sweep is
+   * proved consistent (staging a row twice in one pull is refused): a channel row is a few hundred
+   * bytes, so a fleet of 20,000 channels costs a few megabytes.
+   */
+  async readList<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks): Promise<T[]> {
+    const reasons: string[] = [];
+    for (let sweep = 1; sweep <= this.options.sweepAttempts; sweep++) {
+      const pages = await this.sweep(list, hooks, sweep);
+      const check = checkSweep(pages.pages, pages.limit);
+      if (check.ok) return check.items;
+      reasons.push(`sweep ${sweep}: ${check.reason}`);
+      hooks.progress?.(`${list.path}: the list changed while it was read (${check.reason}); reading it again`);
+    }
+    throw new UpstreamError(
+      'INCONSISTENT',
+      SOURCE,
+      list.call,
+      `the list kept changing while it was read, ${this.options.sweepAttempts} sweeps (DIALOG360_SWEEP_ATTEMPTS): ${reasons.join('; ')}`,
+    );
+  }
+
+  private async sweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number): Promise<{ pages: SweepPage<T>[]; limit: number }> {
+    const first = await this.page(list, 0, this.options.pageSize, hooks);
+    // A server may cap the page size below what we asked: page with what it says it used.
+    const limit = first.limit !== undefined && first.limit < this.options.pageSize ? first.limit : this.options.pageSize;
+    if (limit < 2) throw new PayloadError(SOURCE, list.call, `field limit: the server pages by ${limit}, too few to page with overlap`);
+    const offsets = pageOffsets(first.total, limit).slice(1);
+    let done = 1;
+    const report = () => hooks.progress?.(`${list.path}: sweep ${sweep}, page ${done} of ${offsets.length + 1} (${first.total} rows)`);
+    report();
+    const rest = await mapConcurrent(offsets, this.options.concurrency, hooks.signal, async (offset, signal) => {
+      const page = await this.page(list, offset, limit, { ...hooks, signal });
+      done += 1;
+      report();
+      return page;
+    });
+    return { pages: [first, ...rest], limit };
+  }
+
+  /** One page: the envelope checked, every row validated. */
+  private async page<T extends { id: string }>(
+    list: ListSpec<T>,
+    offset: number,
+    limit: number,
+    hooks: CallHooks,
+  ): Promise<SweepPage<T> & { limit: number | undefined }> {
+    const searchParams = new URLSearchParams({ limit: String(limit), offset: String(offset) });
+    for (const field of this.options.sort) searchParams.append('sort', field);
+    const response = await this.http.request({
+      call: list.call,
+      path: `partners/${encodeURIComponent(this.options.partnerId)}/${list.path}`,
+      searchParams,
+      signal: hooks.signal,
+      onAttempt: hooks.onAttempt,
+      onRetry: hooks.onRetry,
+      // 4xx other than throttling: read here, to say which setting to check.
+      acceptStatus: (status) => status >= 400 && status < 500 && status !== 408 && status !== 429,
+    });
+    if (response.status >= 400) throw this.statusError(list.call, response.status, response.body);
+
+    const body = response.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new PayloadError(SOURCE, list.call, `response is not a JSON object (offset ${offset})`);
+    const envelope = pageEnvelope.safeParse(body);
+    if (!envelope.success) throw new PayloadError(SOURCE, list.call, `${formatIssue(envelope.error.issues[0])} (offset ${offset})`);
+    const rows = (body as Record<string, unknown>)[list.field];
+    if (!Array.isArray(rows)) {
+      throw new PayloadError(SOURCE, list.call, `field ${list.field}: ${rows === undefined ? 'missing' : 'expected an array'} (offset ${offset})`);
+    }
+    const { total, count, offset: echoedOffset } = envelope.data;
+    if (count !== undefined && count !== rows.length) {
+      throw new PayloadError(SOURCE, list.call, `field count: ${count}, but ${list.field} has ${rows.length} rows (offset ${offset})`);
+    }
+    if (echoedOffset !== undefined && echoedOffset !== offset) {
+      throw new PayloadError(SOURCE, list.call, `field offset: asked for ${offset}, answered ${echoedOffset}`);
+    }
+    const items = rows.map((row, index) => {
+      const parsed = list.parse(row, { list: list.field, index: offset + index, keyField: 'id' });
+      if (!parsed.ok) throw new PayloadError(SOURCE, list.call, parsed.message);
+      return parsed.value;
+    });
+    return { offset, total, items, limit: envelope.data.limit };
+  }
+
+  private statusError(call: string, status: number, body: unknown): UpstreamError {
+    const partner = JSON.stringify(this.options.partnerId);
+    switch (status) {
+      case 401:
+        return new UpstreamError('AUTH', SOURCE, call, 'the partner API key was rejected (HTTP 401): check DIALOG360_API_KEY');
+      case 403:
+        return new UpstreamError('PERMISSION', SOURCE, call, `the partner API key may not read partner ${partner} (HTTP 403): check DIALOG360_API_KEY and DIALOG360_PARTNER_ID`);
+      case 404:
+        return new UpstreamError('UPSTREAM', SOURCE, call, `partner ${partner} not found (HTTP 404): check DIALOG360_PARTNER_ID and DIALOG360_API_URL`);
+      case 400:
+        return new UpstreamError('UPSTREAM', SOURCE, call, `request refused as wrong payload (HTTP 400${upstreamDetail(body)}): check DIALOG360_SORT and DIALOG360_PAGE_SIZE`);
+      default:
+        return new UpstreamError('UPSTREAM', SOURCE, call, `HTTP ${status}${upstreamDetail(body)}`);
+    }
+  }
+}
+
+/** The upstream's own words about a refused request, short and on one line. */
+function upstreamDetail(body: unknown): string {
+  if (!body || typeof body !== 'object') return '';
+  const record = body as Record<string, unknown>;
+  const detail = [record.detail, record.message, record.error].find((value) => typeof value === 'string');
+  if (typeof detail !== 'string') return '';
+  const line = detail.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return line ? `: ${line.length > 160 ? `${line.slice(0, 157)}...` : line}` : '';
+}

@@ -1,0 +1,97 @@
+/**
+ * The 360dialog source: the partner's clients and channels, each list read as one consistent
+ * sweep (client.ts, paging.ts) and mapped to our records under upstream field names.
+ *
+ * Left out of the records on purpose: `modified_at` moves with every change upstream, including
+ * the ones that have their own event, so keeping it would add a `channel.changed` carrying only
+ * `modified_at` to every status, quality, tier or availability change (and report changes to
+ * fields we don't keep); `hub_status` is deprecated in favour of `availability_status` and would
+ * double each availability change the same way. Internal and deprecated fields are not kept.
+ */
+import type { Dialog360Config, HttpConfig } from '../../config.js';
+import type { PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
+import { parseItem } from '../validation.js';
+import { Dialog360Client, type ListSpec, SOURCE } from './client.js';
+import { CHANNEL, CLIENT, dialog360Kinds } from './kinds.js';
+import { type ChannelPayload, type ClientPayload, channel, client } from './schemas.js';
+
+export interface Dialog360SourceDeps {
+  readonly config: Dialog360Config;
+  readonly http: HttpConfig & { retryBaseMs?: number };
+}
+
+const CLIENTS: ListSpec<ClientPayload> = {
+  call: 'listClients',
+  path: 'clients',
+  field: 'clients',
+  parse: (value, where) => parseItem(client, value, where),
+};
+
+const CHANNELS: ListSpec<ChannelPayload> = {
+  call: 'listChannels',
+  path: 'channels',
+  field: 'partner_channels',
+  parse: (value, where) => parseItem(channel, value, where),
+};
+
+export function createDialog360Source(deps: Dialog360SourceDeps): Source {
+  const client = new Dialog360Client({ ...deps.config, ...deps.http });
+  return {
+    name: SOURCE,
+    kinds: dialog360Kinds,
+    supportsIncremental: false,
+    pull: (ctx) => pullDialog360(client, ctx),
+  };
+}
+
+async function pullDialog360(client: Dialog360Client, ctx: PullContext): Promise<PullResult> {
+  const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry, progress: ctx.progress };
+
+  const clients = await client.readList(CLIENTS, hooks);
+  await ctx.stage(CLIENT, clients.map(clientRecord));
+  const channels = await client.readList(CHANNELS, hooks);
+  await ctx.stage(CHANNEL, channels.map(channelRecord));
+  ctx.progress(`${clients.length} clients, ${channels.length} channels`);
+
+  return { coverage: { [CLIENT]: 'complete', [CHANNEL]: 'complete' } };
+}
+
+export function clientRecord(item: ClientPayload): StagedEntity {
+  return {
+    key: item.id,
+    data: {
+      id: item.id,
+      name: item.name,
+      status: item.status,
+      created_at: item.created_at,
+      max_channels: item.max_channels,
+      partner_payload: item.partner_payload,
+      contact_info: item.contact_info,
+    },
+  };
+}
+
+/** `setup_info.phone_number` and `waba_account.external_id` (the Meta WABA id) join channels to Meta. */
+export function channelRecord(item: ChannelPayload): StagedEntity {
+  return {
+    key: item.id,
+    data: {
+      id: item.id,
+      client_id: item.client_id,
+      status: item.status,
+      account_mode: item.account_mode,
+      current_limit: item.current_limit,
+      current_quality_rating: item.current_quality_rating,
+      availability_status: item.availability_status,
+      created_at: item.created_at,
+      terminated_at: item.terminated_at,
+      cancelled_at: item.cancelled_at,
+      setup_info: item.setup_info && { phone_number: item.setup_info.phone_number, phone_name: item.setup_info.phone_name },
+      waba_account: item.waba_account && {
+        id: item.waba_account.id,
+        external_id: item.waba_account.external_id,
+        fb_account_status: item.waba_account.fb_account_status,
+      },
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { enabledSources, parseConfig } from '../../../src/config.js';
+
+describe('360dialog settings', () => {
+  it('is enabled exactly when the key and the partner id are set, with documented defaults', () => {
+    const off = parseConfig({});
+    expect(enabledSources(off)).not.toContain('dialog360');
+    expect(off.disabledReasons.dialog360).toBe('set DIALOG360_API_KEY and DIALOG360_PARTNER_ID');
+
+    const on = parseConfig({ DIALOG360_API_KEY: 'k', DIALOG360_PARTNER_ID: 'PA' });
+    expect(enabledSources(on)).toContain('dialog360');
+    expect(on.dialog360).toEqual({
+      apiUrl: 'https://hub.360dialog.io/api/v2',
+      apiKey: 'k',
+      partnerId: 'PA',
+      pageSize: 100,
+      concurrency: 4,
+      sweepAttempts: 3,
+      sort: ['created_at', 'id'],
+    });
+  });
+
+  it('names every variable that is wrong', () => {
+    expect(() =>
+      parseConfig({ DIALOG360_API_KEY: 'k', DIALOG360_PAGE_SIZE: '1', DIALOG360_CONCURRENCY: 'lots', DIALOG360_SORT: 'created_at;drop' }),
+    ).toThrow(
+      [
+        'Invalid configuration:',
+        '  - DIALOG360_PARTNER_ID: required because DIALOG360_API_KEY is set',
+        '  - DIALOG360_PAGE_SIZE: expected a whole number from 2 to 1000, got "1"',
+        '  - DIALOG360_CONCURRENCY: expected a whole number from 1 to 32, got "lots"',
+        '  - DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got "created_at;drop"',
+      ].join('\n'),
+    );
+  });
+});
