@@ -1,5 +1,6 @@
 /** The schedule table: which job runs on which cron expression. */
 import type { App } from '../src/app.js';
+import { digestJob } from './digest.js';
 import { syncJob } from './sync.js';
 
 export interface ScheduledJob {
@@ -11,7 +12,7 @@ export interface ScheduledJob {
 }
 
 export function scheduleTable(app: App): ScheduledJob[] {
-  return [
+  const jobs: ScheduledJob[] = [
     {
       name: 'sync',
       variable: 'SYNC_CRON',
@@ -19,4 +20,9 @@ export function scheduleTable(app: App): ScheduledJob[] {
       run: (signal) => syncJob(app, 'incremental', signal),
     },
   ];
+  // The digest only when it has somewhere to go.
+  if (app.config.mail.smtp && app.config.mail.digestTo.length > 0) {
+    jobs.push({ name: 'digest', variable: 'DIGEST_CRON', cron: app.config.notify.digestCron, run: () => digestJob(app) });
+  }
+  return jobs;
 }
