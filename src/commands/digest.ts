@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { type DigestOutcome, digestSettings, queueDigest } from '../notify/digest/digest.js';
 import { drainConfigured } from '../notify/mailer.js';
-import { mailMessage, messageIdFor } from '../notify/outbox.js';
+import { previewMessage } from '../notify/outbox.js';
 import { renderRawMessage } from '../notify/transport.js';
 import { type CliIo, writeLine } from './io.js';
 
@@ -72,30 +72,7 @@ function describe(io: CliIo, outcome: Extract<DigestOutcome, { kind: 'digest' }>
 async function writePreview(dir: string, outcome: Extract<DigestOutcome, { kind: 'digest' }>, config: Config, now: Date): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const { email, digestId } = outcome.plan;
-  const at = now.toISOString();
-  const raw = await renderRawMessage(
-    mailMessage(
-      {
-        id: 0,
-        idempotency_key: email.idempotencyKey,
-        message_id: messageIdFor(email.idempotencyKey),
-        recipients: JSON.stringify(email.to),
-        subject: email.subject,
-        text_body: email.text,
-        html_body: email.html,
-        attachments: JSON.stringify(
-          (email.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, contentBase64: Buffer.from(a.content).toString('base64') })),
-        ),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: at,
-        last_error: null,
-        created_at: at,
-        sent_at: null,
-      },
-      config.mail.from ?? 'waba-sync <waba-sync@localhost>',
-    ),
-  );
+  const raw = await renderRawMessage(previewMessage(email, config.mail.from ?? 'waba-sync <waba-sync@localhost>', now));
   const base = join(dir, `digest-${digestId}`);
   const files: [string, string | Buffer][] = [
     [`${base}.eml`, raw],

@@ -192,6 +192,25 @@ export function mailMessage(row: OutboxRow, from: string): MailMessage {
   };
 }
 
+/** An email as it would go out if queued now (for previews): a fresh Message-ID from its key. */
+export function previewMessage(email: OutgoingEmail, from: string, now: Date): MailMessage {
+  return {
+    from,
+    to: email.to,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    messageId: messageIdFor(email.idempotencyKey),
+    date: now,
+    attachments: (email.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: typeof a.content === 'string' ? Buffer.from(a.content, 'utf8') : a.content,
+      ...(a.cid ? { cid: a.cid } : {}),
+    })),
+  };
+}
+
 function storeAttachment(attachment: EmailAttachment): StoredAttachment {
   const content = typeof attachment.content === 'string' ? Buffer.from(attachment.content, 'utf8') : attachment.content;
   return {
