@@ -98,6 +98,68 @@ export interface AppSettingTable {
   value: string;
 }
 
+export type OutboxStatus = 'pending' | 'sent' | 'failed';
+
+/** Every email, written in the transaction that decides it, then drained by the sender. */
+export interface OutboxTable {
+  id: Generated<number>;
+  /** Permanent: the same logical email always has the same key, so it is queued once. */
+  idempotency_key: string;
+  /** Derived from the key when queued; the same on every attempt, so a duplicate is recognisable. */
+  message_id: string;
+  /** JSON array of addresses. */
+  recipients: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  /** JSON array of {filename, contentType, cid?, contentBase64}. */
+  attachments: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** One row per digest queued. */
+export interface DigestTable {
+  id: Generated<number>;
+  created_at: string;
+  period_from: string;
+  period_to: string;
+  events: number;
+  findings_opened: number;
+  findings_cleared: number;
+  idempotency_key: string;
+}
+
+/** Which digest covered an event (an event is covered at most once). */
+export interface DigestEventTable {
+  event_id: number;
+  digest_id: number;
+}
+
+/** Reconciliation findings currently open: listed when they appear, again when they clear. */
+export interface CheckFindingTable {
+  check: string;
+  key: string;
+  detail: string;
+  opened_at: string;
+  /** The digest that listed it. */
+  digest_id: number;
+}
+
+/** A source in trouble that has been alerted about; removed when the recovery is announced. */
+export interface AlertEpisodeTable {
+  source: string;
+  kind: 'failing' | 'credential';
+  /** The failed run that opened the episode; part of its alerts' idempotency keys. */
+  opened_run_id: number;
+  opened_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   sync_run: SyncRunTable;
   entity_version: EntityVersionTable;
@@ -107,6 +169,11 @@ export interface Database {
   lease: LeaseTable;
   source_state: SourceStateTable;
   app_setting: AppSettingTable;
+  outbox: OutboxTable;
+  digest: DigestTable;
+  digest_event: DigestEventTable;
+  check_finding: CheckFindingTable;
+  alert_episode: AlertEpisodeTable;
 }
 
 export type SyncRunRow = Selectable<SyncRunTable>;
@@ -117,3 +184,7 @@ export type NewEntityVersion = Insertable<EntityVersionTable>;
 export type EventRow = Selectable<EventTable>;
 export type NewEvent = Insertable<EventTable>;
 export type NewDataCheck = Insertable<DataCheckTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+export type AlertEpisodeRow = Selectable<AlertEpisodeTable>;
+export type CheckFindingRow = Selectable<CheckFindingTable>;

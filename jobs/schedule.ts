@@ -1,10 +1,11 @@
 /** The schedule table: which job runs on which cron expression, and how each catches up at start. */
 import type { Config } from '../src/config.js';
+import { digestCatchUp, digestJob } from './digest.js';
 import { pullSources, sourcesDueForFullPull, syncFullJob, syncIncrementalJob } from './sync.js';
 import type { JobDefinition } from './types.js';
 
 export function scheduleTable(config: Config): JobDefinition[] {
-  return [
+  const jobs: JobDefinition[] = [
     {
       name: 'sync-incremental',
       variable: 'SYNC_CRON',
@@ -22,4 +23,9 @@ export function scheduleTable(config: Config): JobDefinition[] {
       },
     },
   ];
+  // The digest only when it has somewhere to go.
+  if (config.mail.smtp && config.mail.digestTo.length > 0) {
+    jobs.push({ name: 'digest', variable: 'DIGEST_CRON', cron: config.notify.digestCron, run: digestJob, catchUp: digestCatchUp });
+  }
+  return jobs;
 }

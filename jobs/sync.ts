@@ -1,11 +1,16 @@
 /** The sync jobs: the frequent one (incremental where a source supports it) and the full one. */
 import type { SourceName } from '../src/config.js';
+import { notifyAfterSync } from '../src/notify/mailer.js';
 import { periodMs } from '../src/schedule.js';
 import { type RunResult, runSourcePull } from '../src/sync/run-source.js';
 import type { RunMode, Source } from '../src/sync/types.js';
 import type { JobContext, JobSummary } from './types.js';
 
-/** Pulls the sources (all enabled ones by default), each under its lock; a skipped one is noted. */
+/**
+ * Pulls the sources (all enabled ones by default), each under its lock; a skipped one is noted.
+ * Then alerts are decided from the ledger just written and the outbox drains (retrying earlier
+ * emails too).
+ */
 export async function pullSources(ctx: JobContext, mode: RunMode, only?: readonly SourceName[]): Promise<JobSummary> {
   const { app } = ctx;
   const sources = [...app.sources.values()].filter((source) => !only || only.includes(source.name));
@@ -18,7 +23,13 @@ export async function pullSources(ctx: JobContext, mode: RunMode, only?: readonl
       return [source.name, result];
     }),
   );
-  return Object.fromEntries(results.map(([name, result]) => [name, result ? result.outcome : 'skipped: a pull of this source is already running']));
+  const notified = await notifyAfterSync({ db: app.db, clock: app.clock, log: app.log, config: app.config });
+  return {
+    ...Object.fromEntries(results.map(([name, result]) => [name, result ? result.outcome : 'skipped: a pull of this source is already running'])),
+    alertsQueued: notified.alerts.filter((alert) => alert.queued).length,
+    emailsSent: notified.drain?.sent ?? 0,
+    ...(notified.error ? { notifyError: notified.error } : {}),
+  };
 }
 
 export function syncIncrementalJob(ctx: JobContext): Promise<JobSummary> {

@@ -6,8 +6,10 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { SOURCE_NAMES } from './config.js';
 import { WabaSyncError } from './errors.js';
+import { digestCommand } from './commands/digest.js';
 import { eventsCommand } from './commands/events.js';
 import { type CliIo, writeLine } from './commands/io.js';
+import { outboxCommand } from './commands/outbox.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 
@@ -53,6 +55,22 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('per source: last run and outcome, failures since the last complete pull, entity counts')
     .action(async () => {
       setExit(await statusCommand(io));
+    });
+
+  program
+    .command('digest')
+    .description('email what changed since the last digest, with reconciliation findings; without options, show what it would hold')
+    .option('--send', 'queue the digest (its events are then covered) and send it to DIGEST_TO')
+    .option('--preview <dir>', 'write the email (.eml, .html, .txt, CSV) to DIR without sending or marking anything')
+    .action(async (options: { send?: boolean; preview?: string }) => {
+      setExit(await digestCommand(io, options));
+    });
+
+  program
+    .command('outbox')
+    .description('emails waiting to be sent or failed, with their last error, and the latest sent')
+    .action(async () => {
+      setExit(await outboxCommand(io));
     });
 
   return program;

@@ -42,6 +42,39 @@ export interface HttpConfig {
   readonly retryBaseMs: number;
 }
 
+/** Where email goes out. `pass` is a secret: never logged, printed or stored. */
+export interface SmtpSettings {
+  readonly host: string;
+  readonly port: number;
+  /** smtps:// — TLS from the first byte; smtp:// upgrades with STARTTLS when the server offers it. */
+  readonly secure: boolean;
+  readonly user: string | null;
+  readonly pass: string | null;
+}
+
+export interface MailConfig {
+  /** null when SMTP_URL is unset: nothing can be sent (previews still work). */
+  readonly smtp: SmtpSettings | null;
+  readonly from: string | null;
+  readonly digestTo: readonly string[];
+  /** ALERT_TO, or DIGEST_TO when unset; empty means no alerts. */
+  readonly alertTo: readonly string[];
+}
+
+export interface NotifyConfig {
+  readonly digestCron: string;
+  /** Rows shown per digest section; the full list goes into an attached CSV. */
+  readonly digestSectionLimit: number;
+  /** Consecutive failed pulls of a source before an alert (a dead credential alerts at once). */
+  readonly alertAfterFailures: number;
+  /** A finished 99digital onboarding may miss from the numbers list this long before it is flagged. */
+  readonly reconcileGraceHours: number;
+  /** Sending attempts per email before it is marked failed. */
+  readonly outboxMaxAttempts: number;
+  /** First retry delay of a failed send, doubling each attempt. */
+  readonly outboxRetryBaseMs: number;
+}
+
 export interface Config {
   readonly databasePath: string;
   readonly timezone: string;
@@ -57,6 +90,8 @@ export interface Config {
   readonly fingerprintSecret: string | null;
   readonly digital99: Digital99Config | null;
   readonly dialog360: Dialog360Config | null;
+  readonly mail: MailConfig;
+  readonly notify: NotifyConfig;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -207,6 +242,15 @@ export function parseConfig(env: Env): Config {
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
     digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix },
     dialog360: dialog360Credentials && { ...dialog360Credentials, ...dialog360 },
+    mail: readMail(read),
+    notify: {
+      digestCron: read.cron('DIGEST_CRON', '0 7 * * *'),
+      digestSectionLimit: read.int('DIGEST_SECTION_LIMIT', 25, 1, 10_000),
+      alertAfterFailures: read.int('ALERT_AFTER_FAILURES', 3, 1, 1000),
+      reconcileGraceHours: read.int('RECONCILE_GRACE_HOURS', 24, 0, 24 * 90),
+      outboxMaxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
+      outboxRetryBaseMs: read.int('OUTBOX_RETRY_BASE_SECONDS', 60, 1, 86_400) * 1000,
+    },
     disabledReasons: {
       ...(digital99Credentials ? {} : { digital99: 'set DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET' }),
       meta: 'not available yet in this version',
@@ -223,6 +267,75 @@ export function parseConfig(env: Env): Config {
 
 export function enabledSources(config: Config): SourceName[] {
   return SOURCE_NAMES.filter((name) => config.disabledReasons[name] === undefined);
+}
+
+// ---- mail settings ----
+
+/** The HTML standard's "valid email address" (what a browser's type=email accepts). */
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function readMail(read: EnvReader): MailConfig {
+  const smtp = readSmtpUrl(read);
+  const from = read.raw('MAIL_FROM') ?? null;
+  if (from !== null && !isAddress(from)) {
+    read.problems.push(`MAIL_FROM: expected an email address or "Name <address>", got ${JSON.stringify(from)}`);
+  }
+  const digestTo = readAddressList(read, 'DIGEST_TO');
+  const alertTo = read.raw('ALERT_TO') === undefined ? digestTo : readAddressList(read, 'ALERT_TO');
+  if (smtp && from === null) read.problems.push('MAIL_FROM: required because SMTP_URL is set');
+  if (!smtp) {
+    const wanting = ['DIGEST_TO', 'ALERT_TO'].filter((name) => read.raw(name) !== undefined);
+    if (wanting.length > 0) read.problems.push(`SMTP_URL: required because ${wanting.join(' and ')} ${wanting.length > 1 ? 'are' : 'is'} set`);
+  }
+  return { smtp, from, digestTo, alertTo };
+}
+
+/** The URL may carry a password: problems never repeat the value. */
+function readSmtpUrl(read: EnvReader): SmtpSettings | null {
+  const value = read.raw('SMTP_URL');
+  if (value === undefined) return null;
+  const shape = 'expected smtp://[user:pass@]host[:port] or smtps://[user:pass@]host[:port] (value not shown: it may hold a password)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    read.problems.push(`SMTP_URL: not a URL; ${shape}`);
+    return null;
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    read.problems.push(`SMTP_URL: unsupported scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}; ${shape}`);
+    return null;
+  }
+  if (!url.hostname || (url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) {
+    read.problems.push(`SMTP_URL: ${url.hostname ? 'unexpected path or query' : 'missing host'}; ${shape}`);
+    return null;
+  }
+  const secure = url.protocol === 'smtps:';
+  const decode = (part: string) => (part === '' ? null : decodeURIComponent(part));
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    user: decode(url.username),
+    pass: decode(url.password),
+  };
+}
+
+function readAddressList(read: EnvReader, name: string): string[] {
+  const value = read.raw(name);
+  if (value === undefined) return [];
+  const addresses = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const bad = addresses.filter((address) => !EMAIL.test(address));
+  if (bad.length > 0 || addresses.length === 0) {
+    read.problems.push(`${name}: expected comma-separated email addresses; not an address: ${bad.map((b) => JSON.stringify(b)).join(', ') || '(empty list)'}`);
+    return [];
+  }
+  return addresses;
+}
+
+function isAddress(value: string): boolean {
+  const named = /^[^<>]*<([^<>]+)>$/.exec(value);
+  return EMAIL.test(named ? named[1]!.trim() : value);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     out(`\n4. Events detected (${events.length}):`);
     out(table(['TYPE', 'KEY', 'DETAIL'], events.map((e) => [e.type, e.key, describeEvent(e)])));
     out(`\nTry: DATABASE_URL=${DATABASE} npm run --silent cli -- events --json`);
+    out(`     DATABASE_URL=${DATABASE} npm run --silent cli -- digest --preview ./data/digest-preview`);
     const failed = [...baseline, ...second].filter((r) => r.outcome !== 'complete');
     if (failed.length > 0) throw new Error(`demo sync failed: ${failed.map((r) => r.error).join('; ')}`);
   } finally {

@@ -1,7 +1,9 @@
 /** Every migration, by name. Names are timestamp-prefixed so they apply in order. */
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_22_0001_initial.js';
+import * as notify from './2026_11_22_0030_notify.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
+  '2026_11_22_0030_notify': notify,
 };

@@ -3,6 +3,7 @@ import { openApp } from '../app.js';
 import { type SourceName, enabledSources, parseConfig, loadEnv } from '../config.js';
 import { UsageError } from '../errors.js';
 import { table } from '../events/format.js';
+import { notifyAfterSync } from '../notify/mailer.js';
 import type { RunResult } from '../sync/run-source.js';
 import { syncSources } from '../sync/sync-sources.js';
 import type { Source } from '../sync/types.js';
@@ -40,6 +41,10 @@ export async function syncCommand(io: CliIo, options: SyncOptions): Promise<numb
     for (const result of results.filter((r) => r.outcome === 'failed')) {
       writeLine(io.stdout, `${result.source} failed: ${result.error}`);
     }
+    const notified = await notifyAfterSync({ db: app.db, clock: app.clock, log: app.log, config });
+    for (const alert of notified.alerts.filter((a) => a.queued)) writeLine(io.stdout, `alert queued for ${config.mail.alertTo.join(', ')}: ${alert.email.subject}`);
+    if (notified.drain?.lastError) writeLine(io.stdout, `outbox: ${notified.drain.pending} email(s) not sent yet (${notified.drain.lastError}); retried later, see \`outbox\``);
+    if (notified.error) writeLine(io.stdout, `alerts/outbox: ${notified.error}`);
     return results.every((r) => r.outcome === 'complete') ? 0 : 1;
   } finally {
     await app.close();

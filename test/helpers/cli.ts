@@ -6,6 +6,7 @@ import type { Clock } from '../../src/clock.js';
 import type { Env } from '../../src/config.js';
 import type { Logger } from '../../src/log.js';
 import { silentLogger } from '../../src/log.js';
+import { tempDir } from './temp.js';
 
 export interface CliRun {
   code: number;
@@ -27,7 +28,7 @@ function collector(): Writable & { text: string } {
 export async function cli(argv: string[], env: Env, options: { cwd?: string; clock?: Clock; log?: Logger } = {}): Promise<CliRun> {
   const stdout = collector();
   const stderr = collector();
-  const code = await runCli(argv, { env, cwd: options.cwd ?? process.cwd(), stdout, stderr, clock: options.clock, log: options.log ?? silentLogger });
+  const code = await runCli(argv, { env, cwd: options.cwd ?? tempDir(), stdout, stderr, clock: options.clock, log: options.log ?? silentLogger });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -1,0 +1,193 @@
+/**
+ * Alerts, evaluated after sync runs from the ledger (sync_run): once per episode, a source whose
+ * pulls failed N times in a row, or at once a dead credential (AUTH, BLOCKED); then one recovery
+ * email when it completes again. The episode's state and its email commit in one transaction, and
+ * every email's idempotency key names the episode, so re-evaluating never sends twice.
+ */
+import type { Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { AlertEpisodeRow, Database, SyncRunRow } from '../../db/schema.js';
+import type { OutgoingEmail } from './email.js';
+import { escapeHtml, htmlDocument, htmlTable } from './html.js';
+import { enqueueEmail } from './outbox.js';
+
+export interface AlertPolicy {
+  /** Consecutive failed pulls that make an episode. */
+  readonly afterFailures: number;
+  readonly to: readonly string[];
+  readonly sources: readonly string[];
+}
+
+export type AlertKind = 'failing' | 'credential' | 'recovered';
+
+export interface AlertDecision {
+  readonly source: string;
+  readonly kind: AlertKind;
+  readonly email: OutgoingEmail;
+  /** False when an identical alert had been queued already. */
+  readonly queued: boolean;
+}
+
+/** Error codes that mean "replace the credentials": retrying will not help. */
+const CREDENTIAL_CODES = new Set(['AUTH', 'BLOCKED']);
+/** A pull stopped by a shutdown says nothing about the source. */
+const IGNORED_CODES = new Set(['ABORTED']);
+
+const CREDENTIAL_VARIABLES: Record<string, string> = {
+  meta: 'META_ACCESS_TOKEN',
+  dialog360: 'DIALOG360_API_KEY',
+  digital99: 'DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET',
+};
+
+export async function evaluateAlerts(db: Db, now: Date, policy: AlertPolicy): Promise<AlertDecision[]> {
+  if (policy.to.length === 0) return [];
+  const decisions: AlertDecision[] = [];
+  for (const source of policy.sources) {
+    decisions.push(
+      ...(await db.transaction().execute(async (trx) => {
+        // A write first: holds the write lock, so a concurrent evaluation waits and then sees our episode.
+        await trx.updateTable('alert_episode').set({ updated_at: sql`updated_at` }).where('source', '=', source).where(sql<boolean>`1 = 0`).execute();
+        return evaluateSource(trx, source, now, policy);
+      })),
+    );
+  }
+  return decisions;
+}
+
+async function evaluateSource(trx: Transaction<Database>, source: string, now: Date, policy: AlertPolicy): Promise<AlertDecision[]> {
+  const at = now.toISOString();
+  const decisions: AlertDecision[] = [];
+  const queue = async (kind: AlertKind, email: OutgoingEmail) => {
+    decisions.push({ source, kind, email, queued: await enqueueEmail(trx, { ...email, to: policy.to }, now) });
+  };
+  let episode: AlertEpisodeRow | null = (await trx.selectFrom('alert_episode').selectAll().where('source', '=', source).executeTakeFirst()) ?? null;
+  const lastComplete =
+    (await trx.selectFrom('sync_run').selectAll().where('source', '=', source).where('outcome', '=', 'complete').orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
+
+  if (episode && lastComplete && lastComplete.id > episode.opened_run_id) {
+    const before = await trx
+      .selectFrom('sync_run')
+      .select('id')
+      .where('source', '=', source)
+      .where('outcome', '=', 'complete')
+      .where('id', '<', lastComplete.id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const failures = await trx
+      .selectFrom('sync_run')
+      .selectAll()
+      .where('source', '=', source)
+      .where('outcome', '=', 'failed')
+      .where('id', '>', before?.id ?? 0)
+      .where('id', '<', lastComplete.id)
+      .execute();
+    await queue('recovered', recoveryEmail(source, episode, lastComplete, failures.filter(counts).length));
+    await trx.deleteFrom('alert_episode').where('source', '=', source).execute();
+    episode = null;
+  }
+
+  const failures = (
+    await trx
+      .selectFrom('sync_run')
+      .selectAll()
+      .where('source', '=', source)
+      .where('outcome', '=', 'failed')
+      .where('id', '>', lastComplete?.id ?? 0)
+      .orderBy('id')
+      .execute()
+  ).filter(counts);
+  if (failures.length === 0) return decisions;
+  const credentialFailure = failures.find((run) => CREDENTIAL_CODES.has(run.error_code ?? ''));
+
+  if (!episode) {
+    if (credentialFailure) {
+      const opened = { source, kind: 'credential' as const, opened_run_id: credentialFailure.id, opened_at: at, updated_at: at };
+      await trx.insertInto('alert_episode').values(opened).execute();
+      await queue('credential', credentialEmail(source, opened, credentialFailure, failures, lastComplete));
+    } else if (failures.length >= policy.afterFailures) {
+      const latest = failures[failures.length - 1]!;
+      const opened = { source, kind: 'failing' as const, opened_run_id: latest.id, opened_at: at, updated_at: at };
+      await trx.insertInto('alert_episode').values(opened).execute();
+      await queue('failing', failingEmail(source, opened, latest, failures, lastComplete));
+    }
+  } else if (episode.kind === 'failing' && credentialFailure) {
+    // Failing for a while, and now the upstream rejects our credentials: worth one more email.
+    await trx.updateTable('alert_episode').set({ kind: 'credential', updated_at: at }).where('source', '=', source).execute();
+    await queue('credential', credentialEmail(source, episode, credentialFailure, failures, lastComplete));
+  }
+  return decisions;
+}
+
+function counts(run: SyncRunRow): boolean {
+  return !IGNORED_CODES.has(run.error_code ?? '');
+}
+
+type Episode = Pick<AlertEpisodeRow, 'source' | 'opened_run_id'>;
+
+function credentialEmail(source: string, episode: Episode, failure: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): OutgoingEmail {
+  const blocked = failure.error_code === 'BLOCKED';
+  const what = blocked ? 'the upstream blocked us' : 'credentials rejected';
+  const variables = CREDENTIAL_VARIABLES[source] ?? 'the credentials';
+  return alertEmail(`alert:${source}:${episode.opened_run_id}:credential`, `[waba-sync] ${source}: ${what}`, {
+    headline: `${source}: ${what} (${failure.error_code}) in pull #${failure.id} at ${failure.finished_at ?? failure.started_at}.`,
+    advice: [
+      blocked
+        ? `Fix ${variables} first, then ask the provider to lift the block; pulls will keep failing until then.`
+        : `Replace ${variables}; retrying will not help.`,
+      'You will get one more email when the source completes again.',
+    ],
+    facts: facts(failure, failures, lastComplete),
+  });
+}
+
+function failingEmail(source: string, episode: Episode, latest: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): OutgoingEmail {
+  return alertEmail(`alert:${source}:${episode.opened_run_id}:failing`, `[waba-sync] ${source}: ${failures.length} pulls failed in a row`, {
+    headline: `${source}: ${failures.length} pulls failed in a row, the first at ${failures[0]!.started_at}.`,
+    advice: [
+      "Nothing from this source is being updated (and nothing is taken as deleted) until a pull completes.",
+      'You will get one more email when it completes again.',
+    ],
+    facts: facts(latest, failures, lastComplete),
+  });
+}
+
+function recoveryEmail(source: string, episode: AlertEpisodeRow, complete: SyncRunRow, failed: number): OutgoingEmail {
+  return alertEmail(`alert:${source}:${episode.opened_run_id}:recovered`, `[waba-sync] ${source}: recovered`, {
+    headline: `${source} completed a pull again: #${complete.id} at ${complete.finished_at ?? complete.started_at}.`,
+    advice: [],
+    facts: [
+      ['Failed pulls before it', String(failed)],
+      ['First alerted at', episode.opened_at],
+    ],
+  });
+}
+
+function facts(latest: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): [string, string][] {
+  return [
+    ['Last error', latest.error ?? '(none recorded)'],
+    ['Failed pulls since the last complete one', String(failures.length)],
+    ['Last complete pull', lastComplete?.finished_at ?? 'never'],
+  ];
+}
+
+interface AlertBody {
+  readonly headline: string;
+  readonly advice: readonly string[];
+  /** Ledger values; error messages may quote upstream text, so they are escaped like any other. */
+  readonly facts: readonly [string, string][];
+}
+
+function alertEmail(idempotencyKey: string, subject: string, body: AlertBody): OutgoingEmail {
+  const text = [body.headline, ...body.advice, '', ...body.facts.map(([label, value]) => `${label}: ${value}`)].join('\n');
+  const html = htmlDocument(
+    subject,
+    [
+      `<p style="font-size:15px"><strong>${escapeHtml(body.headline)}</strong></p>`,
+      ...body.advice.map((line) => `<p>${escapeHtml(line)}</p>`),
+      htmlTable(['What', 'Value'], body.facts),
+    ].join('\n'),
+  );
+  return { idempotencyKey, to: [], subject, text: `${text}\n`, html };
+}

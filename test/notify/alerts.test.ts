@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { SourceLocks } from '../../src/daemon/source-locks.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { scheduleTable } from '../../jobs/schedule.js';
+import { openApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { cli } from '../helpers/cli.js';
+import { digital99Harness } from '../helpers/digital99.js';
+import { startSmtp } from '../helpers/smtp.js';
+
+async function setup() {
+  const h = await digital99Harness();
+  const smtp = await startSmtp();
+  const env = {
+    ...h.env,
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'waba-sync@example.com',
+    DIGEST_TO: 'ops@example.com',
+    ALERT_TO: 'oncall@example.com',
+    ALERT_AFTER_FAILURES: '3',
+  };
+  const sync = async (overrides: Record<string, string> = {}) => {
+    h.clock.advance(60_000);
+    return cli(['sync'], { ...env, ...overrides }, { clock: h.clock, log: h.logs.log });
+  };
+  const subjects = () => smtp.mails.map((m) => m.parsed.subject);
+  return { h, smtp, env, sync, subjects };
+}
+
+describe('alerts, once per episode', () => {
+  it('alerts after N failed pulls in a row, once, then once when the source completes again', async () => {
+    const { h, smtp, sync, subjects } = await setup();
+    h.world.finishOnboarding(h.world.addOnboarding().onboarding_link);
+    expect((await sync()).code).toBe(0);
+
+    h.world.inject({ call: 'getAccounts', kind: 'http', status: 503, times: 1000 });
+    expect((await sync()).code).toBe(1);
+    expect((await sync()).code).toBe(1);
+    expect(smtp.mails).toHaveLength(0);
+    const third = await sync();
+    expect(third.code).toBe(1);
+    expect(third.stdout).toContain('alert queued for oncall@example.com: [waba-sync] digital99: 3 pulls failed in a row');
+    expect(subjects()).toEqual(['[waba-sync] digital99: 3 pulls failed in a row']);
+    const alert = smtp.mails[0]!;
+    expect(alert.envelopeTo).toEqual(['oncall@example.com']);
+    expect(alert.parsed.text).toContain('Last error: digital99 getAccounts');
+    expect(alert.parsed.text).toContain('503');
+
+    await sync();
+    await sync();
+    expect(smtp.mails).toHaveLength(1);
+
+    h.world.clearFaults();
+    const recovered = await sync();
+    expect(recovered.code).toBe(0);
+    expect(subjects()).toEqual(['[waba-sync] digital99: 3 pulls failed in a row', '[waba-sync] digital99: recovered']);
+    expect(smtp.mails[1]!.parsed.text).toContain('Failed pulls before it: 5');
+    await sync();
+    expect(smtp.mails).toHaveLength(2);
+
+    // Fewer failures than the threshold: no episode.
+    h.world.inject({ call: 'getWhatsApp', kind: 'malformed', times: 2 });
+    await sync();
+    await sync();
+    await sync();
+    expect(smtp.mails).toHaveLength(2);
+
+    // A new episode is a new alert.
+    h.world.inject({ call: 'getAccounts', kind: 'http', status: 500, times: 1000 });
+    for (let i = 0; i < 3; i++) await sync();
+    expect(subjects()).toHaveLength(3);
+    expect(subjects()[2]).toBe('[waba-sync] digital99: 3 pulls failed in a row');
+  });
+
+  it('alerts at once on rejected credentials, escalates a failing episode, and never mails a secret', async () => {
+    const { h, smtp, sync, subjects } = await setup();
+    await sync();
+    const wrong = 'definitely-not-the-secret';
+    const first = await sync({ DIGITAL99_CLIENT_SECRET: wrong });
+    expect(first.code).toBe(1);
+    expect(subjects()).toEqual(['[waba-sync] digital99: credentials rejected']);
+    const text = smtp.mails[0]!.parsed.text!;
+    expect(text).toContain('Replace DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET');
+    expect(text).toContain('wrong client id or client secret (reason 2)');
+    for (let i = 0; i < 3; i++) await sync({ DIGITAL99_CLIENT_SECRET: wrong });
+    expect(smtp.mails).toHaveLength(1);
+
+    await sync();
+    expect(subjects()).toEqual(['[waba-sync] digital99: credentials rejected', '[waba-sync] digital99: recovered']);
+
+    // Failing for another reason first, then the credentials go bad: one more email, then recovery.
+    h.world.inject({ call: 'getWhatsApp', kind: 'http', status: 502, times: 1000 });
+    for (let i = 0; i < 3; i++) await sync();
+    h.world.clearFaults();
+    await sync({ DIGITAL99_CLIENT_SECRET: wrong });
+    await sync({ DIGITAL99_CLIENT_SECRET: wrong });
+    await sync();
+    expect(subjects().slice(2)).toEqual([
+      '[waba-sync] digital99: 3 pulls failed in a row',
+      '[waba-sync] digital99: credentials rejected',
+      '[waba-sync] digital99: recovered',
+    ]);
+
+    const raw = smtp.mails.map((m) => m.raw).join('\n');
+    for (const secret of [wrong, h.world.clientSecret, smtp.pass, ...[...h.world.numbers.values()].map((n) => n.apiKey)]) expect(raw).not.toContain(secret);
+    expect(h.logs.text()).not.toContain(smtp.pass);
+  });
+
+  it('the daemon schedules the digest when it has somewhere to go, and its sync job alerts and drains', async () => {
+    const { h, smtp, env } = await setup();
+    await h.app.close();
+    const app = await openApp(parseConfig({ ...env, DIGEST_CRON: '30 6 * * *' }), { clock: h.clock, log: h.logs.log });
+    h.app = app;
+    const table = scheduleTable(app.config);
+    expect(table.map((job) => [job.name, job.variable, job.cron])).toEqual([
+      ['sync-incremental', 'SYNC_CRON', '*/15 * * * *'],
+      ['sync-full', 'FULL_SYNC_CRON', '0 */6 * * *'],
+      ['digest', 'DIGEST_CRON', '30 6 * * *'],
+    ]);
+    const ctx = { app, signal: new AbortController().signal, locks: new SourceLocks(), metrics: createMetrics(app.db, () => [...app.sources.keys()]) };
+    await table[0]!.run(ctx);
+    h.world.expireTokens();
+    h.world.inject({ call: 'accessToken', kind: 'reason', reason: 3, times: 1 });
+    h.clock.advance(60_000);
+    await table[0]!.run(ctx);
+    expect(smtp.mails.map((m) => m.parsed.subject)).toEqual(['[waba-sync] digital99: the upstream blocked us']);
+    await table[2]!.run(ctx);
+    expect(smtp.mails.map((m) => m.parsed.subject)).toHaveLength(2);
+    expect(smtp.mails[1]!.envelopeTo).toEqual(['ops@example.com']);
+    expect(smtp.mails[1]!.parsed.text).toMatch(/digital99: last complete pull .*, 1 failed pull since; last error: .*IP is blocked/);
+
+    const withoutMail = await openApp(parseConfig(h.env), { clock: h.clock, log: h.logs.log });
+    expect(scheduleTable(withoutMail.config).map((job) => job.name)).toEqual(['sync-incremental', 'sync-full']);
+    await withoutMail.close();
+  });
+});
