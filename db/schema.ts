@@ -98,6 +98,18 @@ export interface AppSettingTable {
   value: string;
 }
 
+/** A monthly report handed to the outbox for one recipient (the outbox dedups by the same key). */
+export interface ReportDeliveryTable {
+  /** "report:<YYYY-MM>:<recipient>", with a suffix for a forced resend. */
+  idempotency_key: string;
+  /** YYYY-MM in TIMEZONE. */
+  month: string;
+  recipient: string;
+  queued_at: string;
+  /** 1 for a resend asked with --force. */
+  forced: number;
+}
+
 export interface Database {
   sync_run: SyncRunTable;
   entity_version: EntityVersionTable;
@@ -107,6 +119,7 @@ export interface Database {
   lease: LeaseTable;
   source_state: SourceStateTable;
   app_setting: AppSettingTable;
+  report_delivery: ReportDeliveryTable;
 }
 
 export type SyncRunRow = Selectable<SyncRunTable>;

@@ -1,5 +1,6 @@
 /** The schedule table: which job runs on which cron expression. */
 import type { App } from '../src/app.js';
+import { monthEndSyncJob, reportJob } from './report.js';
 import { syncJob } from './sync.js';
 
 export interface ScheduledJob {
@@ -18,5 +19,14 @@ export function scheduleTable(app: App): ScheduledJob[] {
       cron: app.config.syncCron,
       run: (signal) => syncJob(app, 'incremental', signal),
     },
+    {
+      name: 'sync-month-end',
+      variable: 'MONTH_END_SYNC_CRON',
+      cron: app.config.report.monthEndSyncCron,
+      run: (signal) => monthEndSyncJob(app, signal),
+    },
+    ...(app.config.report.to.length > 0
+      ? [{ name: 'report', variable: 'REPORT_CRON', cron: app.config.report.cron, run: (signal: AbortSignal) => reportJob(app, signal) }]
+      : []),
   ];
 }

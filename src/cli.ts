@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SOURCE_NAMES } from './config.js';
 import { WabaSyncError } from './errors.js';
 import { eventsCommand } from './commands/events.js';
+import { reportCommand } from './commands/report.js';
 import { type CliIo, writeLine } from './commands/io.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
@@ -53,6 +54,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('per source: last run and outcome, failures since the last complete pull, entity counts')
     .action(async () => {
       setExit(await statusCommand(io));
+    });
+
+  program
+    .command('report')
+    .description('the monthly conversation report (99digital counters): prints a text summary, or writes files (--out), or emails REPORT_TO (--send)')
+    .requiredOption('--month <YYYY-MM>', 'the month, in TIMEZONE; the current month is reported month to date')
+    .option('--out <dir>', 'create DIR and write report.html, report.txt, report.csv and the chart PNGs')
+    .option('--send', 'queue the email for each REPORT_TO recipient, once per month and recipient')
+    .option('--force', 'with --send: send it again even if it was sent')
+    .action(async (options: { month: string; out?: string; send?: boolean; force?: boolean }) => {
+      setExit(await reportCommand(io, options));
     });
 
   return program;

@@ -28,6 +28,18 @@ export interface HttpConfig {
   readonly retryBaseMs: number;
 }
 
+/** The monthly conversation report (issue 6). */
+export interface ReportConfig {
+  /** REPORT_TO: recipients; empty means the report is not emailed. */
+  readonly to: readonly string[];
+  /** REPORT_CRON: when the daemon sends last month's report, in TIMEZONE. */
+  readonly cron: string;
+  /** REPORT_STALE_HOURS: a month's last complete pull further than this before its end is flagged. */
+  readonly staleHours: number;
+  /** MONTH_END_SYNC_CRON: the final pull shortly before each month ends, in TIMEZONE. */
+  readonly monthEndSyncCron: string;
+}
+
 export interface Config {
   readonly databasePath: string;
   readonly timezone: string;
@@ -37,6 +49,7 @@ export interface Config {
   /** Key for fingerprints of per-number secrets; when unset a random key is kept in the database. */
   readonly fingerprintSecret: string | null;
   readonly digital99: Digital99Config | null;
+  readonly report: ReportConfig;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -124,6 +137,19 @@ class EnvReader {
     return value;
   }
 
+  /** A comma-separated list of email addresses (empty when unset). */
+  emailList(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const addresses = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    for (const address of addresses) {
+      if (!/^[^\s@,<>"]+@[^\s@,<>"]+\.[^\s@,<>"]+$/.test(address)) {
+        this.problems.push(`${name}: not an email address: ${JSON.stringify(address)}`);
+      }
+    }
+    return [...new Set(addresses)];
+  }
+
   /**
    * A set of credentials enabling one source: all set → the values; none set → null (disabled);
    * some set → a problem naming the missing ones, since a half-configured source is a mistake.
@@ -167,6 +193,13 @@ export function parseConfig(env: Env): Config {
     syncCron: read.cron('SYNC_CRON', '*/15 * * * *'),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
     digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix },
+    report: {
+      to: read.emailList('REPORT_TO'),
+      cron: read.cron('REPORT_CRON', '0 6 1 * *'),
+      staleHours: read.int('REPORT_STALE_HOURS', 6, 0, 24 * 31),
+      // node-cron 4 supports L (last day of the month) in the day-of-month field.
+      monthEndSyncCron: read.cron('MONTH_END_SYNC_CRON', '50 23 L * *'),
+    },
     disabledReasons: {
       ...(digital99Credentials ? {} : { digital99: 'set DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET' }),
       meta: 'not available yet in this version',

@@ -1,7 +1,9 @@
 /** Every migration, by name. Names are timestamp-prefixed so they apply in order. */
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_22_0001_initial.js';
+import * as reportDelivery from './2026_11_22_0040_report_delivery.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
+  '2026_11_22_0040_report_delivery': reportDelivery,
 };
