@@ -19,3 +19,18 @@ describe('report settings', () => {
     );
   });
 });
+
+describe('report jobs in the schedule table', () => {
+  it('schedules the month-end pull always, and the report only when REPORT_TO is set', async () => {
+    const { scheduleTable } = await import('../../jobs/schedule.js');
+    const { reportHarness } = await import('../helpers/report.js');
+    const without = await reportHarness();
+    expect(scheduleTable(without.app).map((job) => [job.name, job.variable, job.cron])).toEqual([
+      ['sync', 'SYNC_CRON', '*/15 * * * *'],
+      ['sync-month-end', 'MONTH_END_SYNC_CRON', '50 23 L * *'],
+    ]);
+    const withRecipients = await reportHarness({ REPORT_TO: 'ops@example.com', REPORT_CRON: '30 7 1 * *' });
+    expect(scheduleTable(withRecipients.app).map((job) => job.name)).toEqual(['sync', 'sync-month-end', 'report']);
+    expect(scheduleTable(withRecipients.app).find((job) => job.name === 'report')!.cron).toBe('30 7 1 * *');
+  });
+});
