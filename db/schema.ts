@@ -160,6 +160,18 @@ export interface AlertEpisodeTable {
   updated_at: string;
 }
 
+/** A monthly report handed to the outbox for one recipient (the outbox dedups by the same key). */
+export interface ReportDeliveryTable {
+  /** "report:<YYYY-MM>:<recipient>", with a suffix for a forced resend. */
+  idempotency_key: string;
+  /** YYYY-MM in TIMEZONE. */
+  month: string;
+  recipient: string;
+  queued_at: string;
+  /** 1 for a resend asked with --force. */
+  forced: number;
+}
+
 export interface Database {
   sync_run: SyncRunTable;
   entity_version: EntityVersionTable;
@@ -174,6 +186,7 @@ export interface Database {
   digest_event: DigestEventTable;
   check_finding: CheckFindingTable;
   alert_episode: AlertEpisodeTable;
+  report_delivery: ReportDeliveryTable;
 }
 
 export type SyncRunRow = Selectable<SyncRunTable>;

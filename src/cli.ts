@@ -8,6 +8,7 @@ import { SOURCE_NAMES } from './config.js';
 import { WabaSyncError } from './errors.js';
 import { digestCommand } from './commands/digest.js';
 import { eventsCommand } from './commands/events.js';
+import { reportCommand } from './commands/report.js';
 import { type CliIo, writeLine } from './commands/io.js';
 import { outboxCommand } from './commands/outbox.js';
 import { statusCommand } from './commands/status.js';
@@ -71,6 +72,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('emails waiting to be sent or failed, with their last error, and the latest sent')
     .action(async () => {
       setExit(await outboxCommand(io));
+    });
+
+  program
+    .command('report')
+    .description('the monthly conversation report (99digital counters): prints a text summary, or writes files (--out), or emails REPORT_TO (--send)')
+    .requiredOption('--month <YYYY-MM>', 'the month, in TIMEZONE; the current month is reported month to date')
+    .option('--out <dir>', 'create DIR and write report.html, report.txt, report.csv and the chart PNGs')
+    .option('--send', 'queue the email for each REPORT_TO recipient, once per month and recipient')
+    .option('--force', 'with --send: send it again even if it was sent')
+    .action(async (options: { month: string; out?: string; send?: boolean; force?: boolean }) => {
+      setExit(await reportCommand(io, options));
     });
 
   return program;

@@ -75,6 +75,18 @@ export interface NotifyConfig {
   readonly outboxRetryBaseMs: number;
 }
 
+/** The monthly conversation report (issue 6). */
+export interface ReportConfig {
+  /** REPORT_TO: recipients; empty means the report is not emailed. */
+  readonly to: readonly string[];
+  /** REPORT_CRON: when the daemon sends last month's report, in TIMEZONE. */
+  readonly cron: string;
+  /** REPORT_STALE_HOURS: a month's last complete pull further than this before its end is flagged. */
+  readonly staleHours: number;
+  /** MONTH_END_SYNC_CRON: the final pull shortly before each month ends, in TIMEZONE. */
+  readonly monthEndSyncCron: string;
+}
+
 export interface Config {
   readonly databasePath: string;
   readonly timezone: string;
@@ -92,6 +104,7 @@ export interface Config {
   readonly dialog360: Dialog360Config | null;
   readonly mail: MailConfig;
   readonly notify: NotifyConfig;
+  readonly report: ReportConfig;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -179,6 +192,19 @@ class EnvReader {
     return value;
   }
 
+  /** A comma-separated list of email addresses (empty when unset). */
+  emailList(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const addresses = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    for (const address of addresses) {
+      if (!/^[^\s@,<>"]+@[^\s@,<>"]+\.[^\s@,<>"]+$/.test(address)) {
+        this.problems.push(`${name}: not an email address: ${JSON.stringify(address)}`);
+      }
+    }
+    return [...new Set(addresses)];
+  }
+
   /**
    * A set of credentials enabling one source: all set → the values; none set → null (disabled);
    * some set → a problem naming the missing ones, since a half-configured source is a mistake.
@@ -250,6 +276,13 @@ export function parseConfig(env: Env): Config {
       reconcileGraceHours: read.int('RECONCILE_GRACE_HOURS', 24, 0, 24 * 90),
       outboxMaxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
       outboxRetryBaseMs: read.int('OUTBOX_RETRY_BASE_SECONDS', 60, 1, 86_400) * 1000,
+    },
+    report: {
+      to: read.emailList('REPORT_TO'),
+      cron: read.cron('REPORT_CRON', '0 6 1 * *'),
+      staleHours: read.int('REPORT_STALE_HOURS', 6, 0, 24 * 31),
+      // node-cron 4 supports L (last day of the month) in the day-of-month field.
+      monthEndSyncCron: read.cron('MONTH_END_SYNC_CRON', '50 23 L * *'),
     },
     disabledReasons: {
       ...(digital99Credentials ? {} : { digital99: 'set DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET' }),

@@ -1,6 +1,6 @@
 /**
  * A loopback fake of the 99digital partners API as documented (seeds 000–002): the one-hour
- * access token, getAccounts, getWhatsApp, `{status, reason}` answers, with a scriptable world
+ * access token, getAccounts, getWhatsApp, getConversationsStatistics, `{status, reason}` answers, with a scriptable world
  * (add, finish, swap, delete, rotate, move counters) and fault injection.
  */
 import { randomBytes } from 'node:crypto';
@@ -38,7 +38,7 @@ export interface SimNumber {
   incomingThisMonth: number;
 }
 
-export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp';
+export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'getConversationsStatistics';
 
 export type Digital99Fault = { call: Digital99Call | '*'; times?: number } & (
   | { kind: 'http'; status: number }
@@ -62,6 +62,16 @@ export interface Digital99WorldOptions {
   /** Added to every answer. */
   latencyMs?: number;
   seed?: number;
+  /** The provider's calendar, for "this month" in getConversationsStatistics (default Asia/Jerusalem). */
+  timezone?: string;
+}
+
+/** One number's counters for one closed month, as getConversationsStatistics reports them. */
+export interface SimMonthCounters {
+  conversations: number;
+  marketing: number;
+  service: number;
+  incoming: number;
 }
 
 export class Digital99World {
@@ -73,6 +83,9 @@ export class Digital99World {
   now: () => Date;
   readonly onboardings = new Map<string, SimOnboarding>();
   readonly numbers = new Map<string, SimNumber>();
+  /** Closed months (mmyyyy) → per number counters, filled by resetCounters({closeMonth}). */
+  readonly monthlyHistory = new Map<string, Map<string, SimMonthCounters>>();
+  readonly timezone: string;
   /** Requests received per call. */
   readonly calls: Record<string, number> = {};
   private readonly tokens = new Map<string, number>();
@@ -88,6 +101,7 @@ export class Digital99World {
     this.tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
     this.latencyMs = options.latencyMs ?? 0;
     this.rng = createRng(options.seed ?? 99);
+    this.timezone = options.timezone ?? 'Asia/Jerusalem';
   }
 
   // ---- scripting the world ----
@@ -186,8 +200,16 @@ export class Digital99World {
     return item;
   }
 
-  /** A new calendar month: every counter starts again from zero. */
-  resetCounters(): void {
+  /**
+   * A new calendar month: every counter starts again from zero. With `closeMonth` (mmyyyy) the
+   * counters are first kept as that month's statistics (getConversationsStatistics).
+   */
+  resetCounters(options: { closeMonth?: string } = {}): void {
+    if (options.closeMonth) {
+      const month = new Map<string, SimMonthCounters>();
+      for (const item of this.numbers.values()) month.set(item.whatsapp, countersOf(item));
+      this.monthlyHistory.set(options.closeMonth, month);
+    }
     for (const item of this.numbers.values()) {
       item.conversationsThisMonth = item.marketingThisMonth = item.serviceThisMonth = item.incomingThisMonth = 0;
     }
@@ -264,6 +286,8 @@ export class Digital99World {
       body = this.issueToken(request.body);
     } else if (!this.authorized(request)) {
       body = { status: 'FAIL', reason: 3 };
+    } else if (call === 'getConversationsStatistics') {
+      body = this.statistics(request.query);
     } else if (call === 'getAccounts') {
       body = { status: 'OK', reason: 1, list: [...this.onboardings.values()].map((item) => ({ ...item })) };
     } else {
@@ -319,6 +343,41 @@ export class Digital99World {
     };
   }
 
+  /** Months from start_date to end_date (mmyyyy), closed ones from the history, this month live. */
+  private statistics(query: URLSearchParams): Record<string, unknown> {
+    const start = monthIndex(query.get('start_date'));
+    const end = monthIndex(query.get('end_date'));
+    if (start === null || end === null || end < start) return { status: 'FAIL', reason: 26 };
+    const whatsapp = query.get('whatsapp');
+    if (whatsapp && !this.numbers.has(whatsapp) && ![...this.monthlyHistory.values()].some((m) => m.has(whatsapp))) {
+      return { status: 'FAIL', reason: 27 };
+    }
+    const current = this.currentMonth();
+    const list: Record<string, unknown>[] = [];
+    for (let index = Math.max(start, FIRST_STATISTICS_MONTH); index <= end; index++) {
+      const key = mmyyyyOf(index);
+      const month =
+        this.monthlyHistory.get(key) ?? (key === current ? new Map([...this.numbers.values()].map((item) => [item.whatsapp, countersOf(item)])) : undefined);
+      if (!month) continue;
+      const items = [...month.entries()].filter(([number]) => !whatsapp || number === whatsapp).map(([, counters]) => counters);
+      const sum = (field: keyof SimMonthCounters) => items.reduce((total, c) => total + c[field], 0);
+      list.push({
+        monthYear: key,
+        totalConversations: sum('conversations'),
+        totalMarketing: sum('marketing'),
+        totalService: sum('service'),
+        totalIncoming: sum('incoming'),
+      });
+    }
+    return { status: 'OK', reason: 1, list };
+  }
+
+  /** mmyyyy of now() in the provider's calendar. */
+  private currentMonth(): string {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: this.timezone, year: 'numeric', month: '2-digit' }).formatToParts(this.now());
+    return `${parts.find((p) => p.type === 'month')!.value}${parts.find((p) => p.type === 'year')!.value}`;
+  }
+
   private takeFault(call: Digital99Call): Required<Digital99Fault> | undefined {
     const index = this.faults.findIndex((fault) => fault.call === call || fault.call === '*');
     if (index < 0) return undefined;
@@ -337,9 +396,28 @@ function callOf(path: string): Digital99Call | undefined {
       return 'getAccounts';
     case '/whatsapp/getWhatsApp':
       return 'getWhatsApp';
+    case '/whatsapp/getConversationsStatistics':
+      return 'getConversationsStatistics';
     default:
       return undefined;
   }
+}
+
+function countersOf(item: SimNumber): SimMonthCounters {
+  return { conversations: item.conversationsThisMonth, marketing: item.marketingThisMonth, service: item.serviceThisMonth, incoming: item.incomingThisMonth };
+}
+
+/** 99digital's statistics start in December 2024. */
+const FIRST_STATISTICS_MONTH = 2024 * 12 + 11;
+
+/** "102026" → a month index (year * 12 + month - 1), or null. */
+function monthIndex(value: string | null): number | null {
+  const match = value ? /^(0[1-9]|1[0-2])(\d{4})$/.exec(value) : null;
+  return match ? Number(match[2]) * 12 + Number(match[1]) - 1 : null;
+}
+
+function mmyyyyOf(index: number): string {
+  return `${String((index % 12) + 1).padStart(2, '0')}${Math.floor(index / 12)}`;
 }
 
 function newApiKey(): string {

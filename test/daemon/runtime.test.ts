@@ -44,7 +44,7 @@ describe('the daemon runtime', () => {
     const h = await digital99Harness();
     h.world.addOnboarding();
     const { app, daemon, get } = await daemonFor(h, { SYNC_CRON: '* * * * * *' });
-    expect(daemon.jobs.map((j) => j.name)).toEqual(['sync-incremental', 'sync-full']);
+    expect(daemon.jobs.map((j) => j.name)).toEqual(['sync-incremental', 'sync-full', 'sync-month-end']);
     await until(async () => (await runs(app)).filter((r) => r.outcome === 'complete').length >= 2, 'two scheduled pulls');
 
     const health = await get('/healthz');

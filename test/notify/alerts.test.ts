@@ -115,6 +115,7 @@ describe('alerts, once per episode', () => {
     expect(table.map((job) => [job.name, job.variable, job.cron])).toEqual([
       ['sync-incremental', 'SYNC_CRON', '*/15 * * * *'],
       ['sync-full', 'FULL_SYNC_CRON', '0 */6 * * *'],
+      ['sync-month-end', 'MONTH_END_SYNC_CRON', '50 23 L * *'],
       ['digest', 'DIGEST_CRON', '30 6 * * *'],
     ]);
     const ctx = { app, signal: new AbortController().signal, locks: new SourceLocks(), metrics: createMetrics(app.db, () => [...app.sources.keys()]) };
@@ -124,13 +125,13 @@ describe('alerts, once per episode', () => {
     h.clock.advance(60_000);
     await table[0]!.run(ctx);
     expect(smtp.mails.map((m) => m.parsed.subject)).toEqual(['[waba-sync] digital99: the upstream blocked us']);
-    await table[2]!.run(ctx);
+    await table.find((job) => job.name === 'digest')!.run(ctx);
     expect(smtp.mails.map((m) => m.parsed.subject)).toHaveLength(2);
     expect(smtp.mails[1]!.envelopeTo).toEqual(['ops@example.com']);
     expect(smtp.mails[1]!.parsed.text).toMatch(/digital99: last complete pull .*, 1 failed pull since; last error: .*IP is blocked/);
 
     const withoutMail = await openApp(parseConfig(h.env), { clock: h.clock, log: h.logs.log });
-    expect(scheduleTable(withoutMail.config).map((job) => job.name)).toEqual(['sync-incremental', 'sync-full']);
+    expect(scheduleTable(withoutMail.config).map((job) => job.name)).toEqual(['sync-incremental', 'sync-full', 'sync-month-end']);
     await withoutMail.close();
   });
 });

@@ -9,6 +9,7 @@ import { HttpClient } from '../http.js';
 import { type Digital99Call, TOKEN_EXPIRED_REASON, reasonMeaning } from './reasons.js';
 import { envelope, tokenResponse } from './schemas.js';
 import { formatIssue } from '../validation.js';
+import { type MonthlyStatistics, type StatisticsRange, readStatistics, statisticsParams } from './statistics.js';
 
 export const SOURCE = 'digital99';
 
@@ -77,6 +78,11 @@ export class Digital99Client {
       const meaning = reasonMeaning(call, body.reason ?? -1);
       throw new UpstreamError(meaning.code, SOURCE, call, meaning.text);
     }
+  }
+
+  /** 99digital's monthly statistics (getConversationsStatistics) for a range of months. */
+  async conversationsStatistics(range: StatisticsRange, hooks: CallHooks = {}): Promise<MonthlyStatistics[]> {
+    return readStatistics(await this.get('getConversationsStatistics', hooks, statisticsParams(range)));
   }
 
   private async accessToken(hooks: CallHooks, forceRenew: boolean): Promise<string> {

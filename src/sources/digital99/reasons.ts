@@ -26,9 +26,21 @@ const DATA: Record<number, Meaning> = {
   27: { code: 'UPSTREAM', text: 'number not in this account (reason 27)' },
 };
 
+/** getConversationsStatistics: unconfirmed beyond the shared codes; 26 read as "no statistics". */
+const STATISTICS: Record<number, Meaning> = {
+  ...DATA,
+  26: { code: 'UPSTREAM', text: 'no statistics for this period or number (reason 26)' },
+};
+
+const TABLES: Record<Digital99Call, Record<number, Meaning>> = {
+  accessToken: TOKEN,
+  getAccounts: DATA,
+  getWhatsApp: DATA,
+  getConversationsStatistics: STATISTICS,
+};
+
 export function reasonMeaning(call: Digital99Call, reason: number): Meaning {
-  const table = call === 'accessToken' ? TOKEN : DATA;
-  return table[reason] ?? { code: 'UPSTREAM', text: `request failed with reason ${reason}` };
+  return TABLES[call][reason] ?? { code: 'UPSTREAM', text: `request failed with reason ${reason}` };
 }
 
 /** A data call's "token missing or expired": renew once and retry. */

@@ -75,3 +75,15 @@ export const numbersTotals = z.object({
   totalServiceThisMonth: count.optional(),
   totalIncomingThisMonth: count.optional(),
 });
+
+/** One month of getConversationsStatistics: monthYear as mmyyyy ("012025"), sent quoted or not. */
+export const monthlyStatistics = z.object({
+  monthYear: z
+    .union([z.string().trim(), z.number().int().nonnegative().transform((n) => String(n).padStart(6, '0'))])
+    .pipe(z.string().regex(/^(0[1-9]|1[0-2])\d{4}$/, 'expected a month as mmyyyy')),
+  totalConversations: count,
+  totalMarketing: count,
+  totalService: count,
+  totalIncoming: count,
+});
+export type MonthlyStatisticsPayload = z.infer<typeof monthlyStatistics>;

@@ -1,0 +1,40 @@
+/** From the database (and 99digital's statistics, where they answer) to a rendered report. */
+import type { Db } from '../db/database.js';
+import type { Clock } from '../src/clock.js';
+import type { Config } from '../src/config.js';
+import { Digital99Client } from '../src/sources/digital99/client.js';
+import { buildReport } from './model.js';
+import { type Month, compareMonths, mmyyyy } from './month.js';
+import { type StatisticsReader, loadReportData } from './query.js';
+import { type RenderedReport, renderReport } from './render.js';
+import type { Counters } from './types.js';
+
+export interface ReportDeps {
+  readonly db: Db;
+  readonly timezone: string;
+  readonly staleHours: number;
+  readonly statistics: StatisticsReader | null;
+  readonly now: Date;
+  readonly signal?: AbortSignal;
+}
+
+export async function makeReport(deps: ReportDeps, month: Month): Promise<RenderedReport> {
+  const data = await loadReportData(deps.db, { month, timezone: deps.timezone, now: deps.now, statistics: deps.statistics, signal: deps.signal });
+  return renderReport(buildReport(data, { staleHours: deps.staleHours }));
+}
+
+const FIRST_STATISTICS_MONTH: Month = { year: 2024, month: 12 };
+
+/** getConversationsStatistics through the 99digital client, or null when 99digital is not configured. */
+export function statisticsReader(config: Config, clock: Clock): StatisticsReader | null {
+  if (!config.digital99) return null;
+  const client = new Digital99Client({ ...config.digital99, ...config.http, clock });
+  return async (range, signal) => {
+    // 99digital's statistics start in December 2024.
+    if (compareMonths(range.to, FIRST_STATISTICS_MONTH) < 0) return new Map();
+    const from = compareMonths(range.from, FIRST_STATISTICS_MONTH) < 0 ? FIRST_STATISTICS_MONTH : range.from;
+    client.beginPull();
+    const list = await client.conversationsStatistics({ start: mmyyyy(from), end: mmyyyy(range.to) }, { signal });
+    return new Map<string, Counters>(list.map(({ month, ...counters }) => [month, counters]));
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Reads what the report needs from the stored 99digital history. A month's figures are the state
+ * as of the last complete digital99 pull whose start falls inside the month (in TIMEZONE): the
+ * entity versions valid at that pull's start. Failed pulls never wrote versions, so they are never
+ * read. Stored JSON is parsed here, once, into the report's own types.
+ */
+import { z } from 'zod';
+import type { Db } from '../db/database.js';
+import { WabaSyncError, describeError } from '../src/errors.js';
+import { NUMBER, NUMBER_COUNTERS } from '../src/sources/digital99/kinds.js';
+import { type Month, type MonthBounds, addMonths, monthBounds, monthKey, monthsEndingWith } from './month.js';
+import type { CounterReading, Counters, Membership, NumberInfo, PullRef, ReportData, Snapshot, StoredCheck, TrendPoint, UpstreamStatistics } from './types.js';
+
+const SOURCE = 'digital99';
+export const TREND_MONTHS = 12;
+
+/** 99digital's own monthly statistics for a range of months, keyed "YYYY-MM"; throws when it can't answer. */
+export type StatisticsReader = (range: { from: Month; to: Month }, signal?: AbortSignal) => Promise<ReadonlyMap<string, Counters>>;
+
+export interface LoadOptions {
+  readonly month: Month;
+  readonly timezone: string;
+  readonly now: Date;
+  /** Null when 99digital is not configured: the cross-check says so. */
+  readonly statistics: StatisticsReader | null;
+  readonly signal?: AbortSignal;
+}
+
+export async function loadReportData(db: Db, options: LoadOptions): Promise<ReportData> {
+  const { month, timezone, now } = options;
+  const bounds = monthBounds(month, timezone);
+  const pull = await lastPullIn(db, bounds);
+  const previousPull = await lastPullIn(db, monthBounds(addMonths(month, -1), timezone));
+  const current = pull ? await snapshotAt(db, pull) : null;
+  const previous = previousPull ? await snapshotAt(db, previousPull) : null;
+
+  let readings: CounterReading[] = [];
+  let membership: Membership | null = null;
+  let storedChecks: StoredCheck[] = [];
+  if (pull) {
+    const first = (await firstPullIn(db, bounds))!;
+    readings = await countersSeenBetween(db, first.startedAt, pull.startedAt);
+    membership = await membershipIn(db, bounds, first, pull, readings);
+    storedChecks = await db
+      .selectFrom('data_check')
+      .select(['check', 'key', 'detail'])
+      .where('run_id', '=', pull.runId)
+      .where('source', '=', SOURCE)
+      .orderBy('id')
+      .execute();
+  }
+
+  const trend: TrendPoint[] = [];
+  for (const m of monthsEndingWith(month, TREND_MONTHS)) {
+    if (monthKey(m) === monthKey(month)) {
+      trend.push({ month: m, pull, totals: current ? sumCounters(current.counters.values()) : null });
+      continue;
+    }
+    const ref = await lastPullIn(db, monthBounds(m, timezone));
+    const counters = ref ? await countersAt(db, ref.startedAt) : null;
+    trend.push({ month: m, pull: ref, totals: counters ? sumCounters(counters.values()) : null });
+  }
+
+  return { month, timezone, now, bounds, current, previous, storedChecks, readings, membership, trend, upstream: await readUpstream(options) };
+}
+
+async function readUpstream(options: LoadOptions): Promise<UpstreamStatistics> {
+  if (!options.statistics) return { status: 'unavailable', reason: '99digital is not configured (DIGITAL99_CLIENT_ID, DIGITAL99_CLIENT_SECRET)' };
+  try {
+    const months = await options.statistics({ from: addMonths(options.month, -(TREND_MONTHS - 1)), to: options.month }, options.signal);
+    return { status: 'ok', months };
+  } catch (error) {
+    return { status: 'failed', error: describeError(error) };
+  }
+}
+
+/** The last complete pull that started inside the month. */
+export async function lastPullIn(db: Db, bounds: MonthBounds): Promise<PullRef | null> {
+  const row = await completePulls(db)
+    .where('started_at', '>=', bounds.start.toISOString())
+    .where('started_at', '<', bounds.end.toISOString())
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? pullRef(row) : null;
+}
+
+async function firstPullIn(db: Db, bounds: MonthBounds): Promise<PullRef | null> {
+  const row = await completePulls(db)
+    .where('started_at', '>=', bounds.start.toISOString())
+    .where('started_at', '<', bounds.end.toISOString())
+    .orderBy('started_at', 'asc')
+    .orderBy('id', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? pullRef(row) : null;
+}
+
+async function lastPullBefore(db: Db, instant: string): Promise<PullRef | null> {
+  const row = await completePulls(db).where('started_at', '<', instant).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? pullRef(row) : null;
+}
+
+/** True when some complete 99digital pull started before `instant` (the report has something to say). */
+export async function hasPullBefore(db: Db, instant: Date): Promise<boolean> {
+  return (await lastPullBefore(db, instant.toISOString())) !== null;
+}
+
+function completePulls(db: Db) {
+  return db.selectFrom('sync_run').select(['id', 'started_at', 'finished_at']).where('source', '=', SOURCE).where('outcome', '=', 'complete');
+}
+
+function pullRef(row: { id: number; started_at: string; finished_at: string | null }): PullRef {
+  return { runId: row.id, startedAt: row.started_at, finishedAt: row.finished_at };
+}
+
+async function snapshotAt(db: Db, pull: PullRef): Promise<Snapshot> {
+  const numbers = new Map<string, NumberInfo>();
+  for (const row of await versionsAt(db, NUMBER, pull.startedAt)) numbers.set(row.key, readNumber(row.key, row.data));
+  return { pull, numbers, counters: await countersAt(db, pull.startedAt) };
+}
+
+async function countersAt(db: Db, at: string): Promise<Map<string, Counters>> {
+  const counters = new Map<string, Counters>();
+  for (const row of await versionsAt(db, NUMBER_COUNTERS, at)) counters.set(row.key, readCounters(row.key, row.data));
+  return counters;
+}
+
+/** The versions of one kind valid at `at`: valid_from <= at < valid_to. */
+function versionsAt(db: Db, kind: string, at: string) {
+  return db
+    .selectFrom('entity_version')
+    .select(['key', 'data'])
+    .where('source', '=', SOURCE)
+    .where('kind', '=', kind)
+    .where('valid_from', '<=', at)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', at)]))
+    .orderBy('key')
+    .execute();
+}
+
+/** Versions of one kind that some pull in [from, to] saw: valid at `from`, or started by a pull up to `to`. */
+function versionsSeenBetween(db: Db, kind: string, from: string, to: string) {
+  return db
+    .selectFrom('entity_version')
+    .select(['key', 'data', 'valid_from'])
+    .where('source', '=', SOURCE)
+    .where('kind', '=', kind)
+    .where('valid_from', '<=', to)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', from)]))
+    .orderBy('key')
+    .orderBy('valid_from')
+    .execute();
+}
+
+async function countersSeenBetween(db: Db, from: string, to: string): Promise<CounterReading[]> {
+  const rows = await versionsSeenBetween(db, NUMBER_COUNTERS, from, to);
+  return rows.map((row) => ({ whatsapp: row.key, at: row.valid_from < from ? from : row.valid_from, counters: readCounters(row.key, row.data) }));
+}
+
+/**
+ * Numbers added and removed in the month: compared with the last complete pull before the month
+ * (or, when history starts inside it, with the month's first pull). A number that came and went
+ * inside the month is both added and removed.
+ */
+async function membershipIn(db: Db, bounds: MonthBounds, first: PullRef, last: PullRef, readings: readonly CounterReading[]): Promise<Membership> {
+  const before = await lastPullBefore(db, bounds.start.toISOString());
+  const since = before ?? first;
+  const atStart = new Set((await versionsAt(db, NUMBER, since.startedAt)).map((row) => row.key));
+  const atEnd = new Set((await versionsAt(db, NUMBER, last.startedAt)).map((row) => row.key));
+  const latest = new Map<string, NumberInfo>();
+  for (const row of await versionsSeenBetween(db, NUMBER, since.startedAt, last.startedAt)) latest.set(row.key, readNumber(row.key, row.data));
+  const lastReading = new Map<string, CounterReading>();
+  for (const reading of readings) lastReading.set(reading.whatsapp, reading);
+
+  const added = [...latest.keys()].filter((key) => !atStart.has(key)).sort();
+  const removed = [...new Set([...latest.keys(), ...atStart])].filter((key) => !atEnd.has(key)).sort();
+  return {
+    since: since.startedAt,
+    historyStartsInMonth: before === null,
+    added: added.map((key) => latest.get(key)!),
+    removed: removed.map((key) => ({ info: latest.get(key) ?? unknownNumber(key), lastReading: lastReading.get(key) ?? null })),
+  };
+}
+
+export function sumCounters(all: Iterable<Counters>): Counters {
+  const sum = { conversations: 0, marketing: 0, service: 0, incoming: 0 };
+  for (const c of all) {
+    sum.conversations += c.conversations;
+    sum.marketing += c.marketing;
+    sum.service += c.service;
+    sum.incoming += c.incoming;
+  }
+  return sum;
+}
+
+// ---- stored JSON → report types ----
+
+const count = z.number().int().nonnegative();
+const storedCounters = z.object({ conversationsThisMonth: count, marketingThisMonth: count, serviceThisMonth: count, incomingThisMonth: count });
+const storedNumber = z.object({
+  whatsapp: z.string(),
+  display_name: z.string().nullable().optional(),
+  business_name: z.string().nullable().optional(),
+  coexistence: z.union([z.literal(0), z.literal(1)]).optional(),
+});
+
+function parseStored<T>(schema: z.ZodType<T>, kind: string, key: string, data: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    throw new WabaSyncError('INCONSISTENT', `stored digital99 ${kind} ${key}: not valid JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new WabaSyncError('INCONSISTENT', `stored digital99 ${kind} ${key}: field ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+function readCounters(key: string, data: string): Counters {
+  const c = parseStored(storedCounters, NUMBER_COUNTERS, key, data);
+  return { conversations: c.conversationsThisMonth, marketing: c.marketingThisMonth, service: c.serviceThisMonth, incoming: c.incomingThisMonth };
+}
+
+function readNumber(key: string, data: string): NumberInfo {
+  const n = parseStored(storedNumber, NUMBER, key, data);
+  return { whatsapp: n.whatsapp, display_name: n.display_name ?? null, business_name: n.business_name ?? null, coexistence: n.coexistence ?? 0 };
+}
+
+function unknownNumber(whatsapp: string): NumberInfo {
+  return { whatsapp, display_name: null, business_name: null, coexistence: 0 };
+}

@@ -1,0 +1,147 @@
+/**
+ * The HTML report (email body, or report.html on disk). Every string is escaped; images are
+ * referenced through `imageSrc` ("cid:…" in an email, a file name on disk) because mail clients
+ * don't render SVG or scripts.
+ */
+import { change, localTime, num, signed } from './format.js';
+import type { MonthlyReport, ReportRow } from './model.js';
+import { LISTED_ROWS, nameOf } from './render-text.js';
+import { COUNTER_NAMES } from './types.js';
+
+export interface HtmlImage {
+  readonly name: 'month' | 'trend';
+  readonly alt: string;
+}
+
+export interface HtmlOptions {
+  /** Which charts exist and where they are found. */
+  readonly images: readonly HtmlImage[];
+  readonly imageSrc: (name: HtmlImage['name']) => string;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const CELL = 'style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:left"';
+const NUM = 'style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:right"';
+
+export function renderHtml(report: MonthlyReport, options: HtmlOptions): string {
+  const e = escapeHtml;
+  const tz = report.timezone;
+  const parts: string[] = [];
+  parts.push(`<h1 style="font-size:20px">Monthly conversation report — ${e(report.title)}</h1>`);
+  parts.push(`<p>${e(localTime(report.period.start, tz))} to ${e(localTime(report.period.end, tz))} (${e(tz)}), 99digital's counters.</p>`);
+
+  if (!report.pull || !report.totals) {
+    parts.push(`<p><strong>No complete 99digital pull started in ${e(report.title)}: there are no figures for this month.</strong></p>`);
+  } else {
+    parts.push(`<p>Figures from the last complete 99digital pull of the month, started ${e(localTime(report.pull.startedAt, tz))} (${e(tz)}).</p>`);
+    if (report.monthToDate) parts.push('<p><strong>Month to date:</strong> the month is not over yet.</p>');
+    if (report.stale) parts.push(`<p style="background:#fff3cd;padding:8px"><strong>Warning:</strong> ${e(report.stale.text)}</p>`);
+    const totals = report.totals;
+    const previous = report.previousTotals;
+    parts.push(
+      tableHtml(
+        ['Total', report.title, report.previousTitle, 'Change'],
+        COUNTER_NAMES.map((name) => [e(name), num(totals[name]), previous ? num(previous[name]) : 'no figures', previous ? e(change(totals[name], previous[name])) : '–']),
+        [false, true, true, true],
+      ),
+    );
+  }
+  parts.push(`<p><strong>Cross-check:</strong> ${e(report.crossCheck.text)}</p>`);
+
+  if (report.findings.length === 0) {
+    if (report.pull) parts.push('<p><strong>Checks:</strong> every number adds up (conversations = marketing + service + incoming), the totals equal the sums, no counter went down.</p>');
+  } else {
+    parts.push(`<h2 style="font-size:16px;color:#a00">Checks: ${report.findings.length} finding(s)</h2>`);
+    parts.push(tableHtml(['Check', 'Number', 'Detail'], report.findings.map((f) => [e(f.check), e(f.key), e(f.detail)])));
+  }
+
+  for (const image of options.images) {
+    parts.push(`<p><img src="${e(options.imageSrc(image.name))}" alt="${e(image.alt)}" style="max-width:100%"></p>`);
+  }
+
+  if (report.top.length > 0) {
+    parts.push('<h2 style="font-size:16px">Top numbers</h2>');
+    parts.push(tableHtml(['#', 'Number', 'Name', 'Conversations'], report.top.map((row, i) => [String(i + 1), e(row.info.whatsapp), e(nameOf(row.info)), num(row.current!.conversations)]), [true, false, false, true]));
+  }
+
+  if (report.membership) {
+    const m = report.membership;
+    const since = m.historyStartsInMonth ? `since the first pull on ${localTime(m.since, tz)} (history starts in this month)` : `since ${localTime(m.since, tz)}`;
+    parts.push(`<h2 style="font-size:16px">Numbers added and removed</h2>`);
+    parts.push(`<p>Added ${e(since)}: ${m.added.length === 0 ? 'none' : m.added.map((info) => `${e(info.whatsapp)} ${e(nameOf(info))}`).join(', ')}.</p>`);
+    const removed = m.removed.map(({ info, lastReading }) => {
+      const last = lastReading ? ` (last read ${localTime(lastReading.at, tz)}: ${num(lastReading.counters.conversations)} conversations, not in the totals)` : '';
+      return `${e(info.whatsapp)} ${e(nameOf(info))}${e(last)}`;
+    });
+    parts.push(`<p>Removed: ${removed.length === 0 ? 'none' : removed.join(', ')}.</p>`);
+  }
+
+  if (report.rows.length > 0) {
+    const more = report.rows.length > LISTED_ROWS ? ` — the first ${LISTED_ROWS} here, all ${report.rows.length} in the CSV` : '';
+    parts.push(`<h2 style="font-size:16px">Per number (${report.rows.length}${e(more)})</h2>`);
+    parts.push(
+      tableHtml(
+        ['Number', 'Display name', 'Business', 'Coexistence', 'Conversations', 'Marketing', 'Service', 'Incoming', `Change vs ${report.previousTitle}`],
+        report.rows.slice(0, LISTED_ROWS).map((row) => rowCells(row)),
+        [false, false, false, false, true, true, true, true, true],
+      ),
+    );
+  }
+
+  const trend = report.trend.filter((t) => t.totals || t.upstream);
+  if (trend.length > 0) {
+    parts.push('<h2 style="font-size:16px">12-month trend</h2>');
+    parts.push(
+      tableHtml(
+        ['Month', 'Conversations', 'Marketing', 'Service', 'Incoming', "99digital's statistics"],
+        trend.map((t) => [
+          e(t.label),
+          t.totals ? num(t.totals.conversations) : '–',
+          t.totals ? num(t.totals.marketing) : '–',
+          t.totals ? num(t.totals.service) : '–',
+          t.totals ? num(t.totals.incoming) : '–',
+          t.upstream ? num(t.upstream.conversations) : '–',
+        ]),
+        [false, true, true, true, true, true],
+      ),
+    );
+  }
+  parts.push('<p style="color:#666;font-size:12px">Counters as 99digital reports them (conversations = marketing + service + incoming); no cost is implied. The attached CSV has one row per number.</p>');
+
+  return [
+    '<!DOCTYPE html>',
+    '<html><head><meta charset="utf-8">',
+    `<title>Monthly conversation report — ${e(report.title)}</title></head>`,
+    '<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#222">',
+    ...parts,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+function rowCells(row: ReportRow): string[] {
+  const e = escapeHtml;
+  const c = row.current;
+  const delta = row.status === 'gone' ? 'gone' : row.status === 'new' ? 'new' : row.change ? signed(row.change.conversations) : '–';
+  return [
+    e(row.info.whatsapp),
+    e(row.info.display_name ?? ''),
+    e(row.info.business_name ?? ''),
+    row.info.coexistence ? 'yes' : 'no',
+    c ? num(c.conversations) : '–',
+    c ? num(c.marketing) : '–',
+    c ? num(c.service) : '–',
+    c ? num(c.incoming) : '–',
+    e(delta),
+  ];
+}
+
+/** Cells are already escaped HTML; headers are escaped here. */
+function tableHtml(header: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string {
+  const head = header.map((h, i) => `<th ${numeric[i] ? NUM : CELL}>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((row) => `<tr>${row.map((cell, i) => `<td ${numeric[i] ? NUM : CELL}>${cell}</td>`).join('')}</tr>`).join('\n');
+  return `<table style="border-collapse:collapse;margin:8px 0">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
+}

@@ -1,0 +1,117 @@
+/** The plain-text report: the CLI's summary and the email's text part. */
+import { table } from '../src/events/format.js';
+import { change, localTime, num, signed } from './format.js';
+import type { MonthlyReport, ReportRow } from './model.js';
+import { COUNTER_NAMES, type NumberInfo } from './types.js';
+
+/** Rows listed in the text and HTML; the CSV always has every number. */
+export const LISTED_ROWS = 100;
+
+export function renderText(report: MonthlyReport): string {
+  const out: string[] = [];
+  const tz = report.timezone;
+  out.push(`Monthly conversation report — ${report.title}`);
+  out.push(`${localTime(report.period.start, tz)} to ${localTime(report.period.end, tz)} (${tz}), 99digital's counters`);
+  out.push('');
+  if (!report.pull || !report.totals) {
+    out.push(`No complete 99digital pull started in ${report.title}: there are no figures for this month.`);
+  } else {
+    out.push(`Figures from the last complete 99digital pull of the month, started ${localTime(report.pull.startedAt, tz)} (${tz}).`);
+    if (report.monthToDate) out.push('Month to date: the month is not over yet.');
+    if (report.stale) out.push(`WARNING: ${report.stale.text}`);
+    out.push('');
+    out.push(totalsTable(report));
+  }
+  out.push('');
+  out.push(`Cross-check: ${report.crossCheck.text}`);
+
+  out.push('');
+  if (report.findings.length === 0) {
+    out.push(report.pull ? 'Checks: every number adds up (conversations = marketing + service + incoming), the totals equal the sums, no counter went down.' : 'Checks: none (no figures).');
+  } else {
+    out.push(`Checks: ${report.findings.length} finding(s)`);
+    out.push(table(['CHECK', 'NUMBER', 'DETAIL'], report.findings.map((f) => [f.check, f.key, f.detail])));
+  }
+
+  if (report.top.length > 0) {
+    out.push('');
+    out.push('Top numbers');
+    out.push(table(['#', 'NUMBER', 'NAME', 'CONVERSATIONS'], report.top.map((row, i) => [String(i + 1), row.info.whatsapp, nameOf(row.info), num(row.current!.conversations)])));
+  }
+
+  if (report.membership) {
+    const m = report.membership;
+    const since = m.historyStartsInMonth ? `since the first pull on ${localTime(m.since, tz)} (history starts in this month)` : `since ${localTime(m.since, tz)}`;
+    out.push('');
+    out.push(`Numbers added ${since}: ${m.added.length === 0 ? 'none' : ''}`.trimEnd());
+    for (const info of m.added) out.push(`  + ${info.whatsapp} ${plain(nameOf(info))}`);
+    out.push(`Numbers removed: ${m.removed.length === 0 ? 'none' : ''}`.trimEnd());
+    for (const { info, lastReading } of m.removed) {
+      const last = lastReading ? ` (last read ${localTime(lastReading.at, tz)}: ${num(lastReading.counters.conversations)} conversations, not in the totals)` : '';
+      out.push(`  - ${info.whatsapp} ${plain(nameOf(info))}${last}`);
+    }
+  }
+
+  if (report.rows.length > 0) {
+    out.push('');
+    out.push(`Per number (${report.rows.length}${report.rows.length > LISTED_ROWS ? `, the first ${LISTED_ROWS} here, all in the CSV` : ''})`);
+    out.push(rowsTable(report.rows.slice(0, LISTED_ROWS)));
+  }
+
+  const trend = report.trend.filter((t) => t.totals || t.upstream);
+  if (trend.length > 0) {
+    out.push('');
+    out.push('12-month trend (conversations)');
+    out.push(
+      table(
+        ['MONTH', 'CONVERSATIONS', 'MARKETING', 'SERVICE', 'INCOMING', "99DIGITAL'S STATISTICS"],
+        trend.map((t) => [
+          t.label,
+          t.totals ? num(t.totals.conversations) : '-',
+          t.totals ? num(t.totals.marketing) : '-',
+          t.totals ? num(t.totals.service) : '-',
+          t.totals ? num(t.totals.incoming) : '-',
+          t.upstream ? num(t.upstream.conversations) : '-',
+        ]),
+      ),
+    );
+  }
+  out.push('');
+  out.push('Counters as 99digital reports them (conversations = marketing + service + incoming); no cost is implied.');
+  return `${out.join('\n')}\n`;
+}
+
+function totalsTable(report: MonthlyReport): string {
+  const totals = report.totals!;
+  const previous = report.previousTotals;
+  return table(
+    ['TOTAL', report.title.toUpperCase(), report.previousTitle.toUpperCase(), 'CHANGE'],
+    COUNTER_NAMES.map((name) => [name, num(totals[name]), previous ? num(previous[name]) : 'no figures', previous ? change(totals[name], previous[name]) : '-']),
+  );
+}
+
+function rowsTable(rows: readonly ReportRow[]): string {
+  return table(
+    ['NUMBER', 'DISPLAY NAME', 'BUSINESS', 'COEX', 'CONV', 'MKT', 'SRV', 'INC', 'CHANGE'],
+    rows.map((row) => [
+      row.info.whatsapp,
+      row.info.display_name ?? '',
+      row.info.business_name ?? '',
+      row.info.coexistence ? 'yes' : 'no',
+      row.current ? num(row.current.conversations) : '-',
+      row.current ? num(row.current.marketing) : '-',
+      row.current ? num(row.current.service) : '-',
+      row.current ? num(row.current.incoming) : '-',
+      row.status === 'gone' ? 'gone' : row.status === 'new' ? 'new' : row.change ? signed(row.change.conversations) : '-',
+    ]),
+  );
+}
+
+export function nameOf(info: NumberInfo): string {
+  return info.display_name || info.business_name || info.whatsapp;
+}
+
+/** Control characters from upstream strings never reach a terminal or a text email. */
+function plain(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
