@@ -4,6 +4,7 @@ import type { Config, SourceName } from '../config.js';
 import type { Fingerprint } from '../secrets.js';
 import type { Source } from '../sync/types.js';
 import { createDigital99Source } from './digital99/source.js';
+import { createMetaSource } from './meta/source.js';
 
 export interface SourceDeps {
   readonly clock: Clock;
@@ -12,6 +13,9 @@ export interface SourceDeps {
 
 export function createSources(config: Config, deps: SourceDeps): Map<SourceName, Source> {
   const sources = new Map<SourceName, Source>();
+  if (config.meta) {
+    sources.set('meta', createMetaSource({ config: config.meta, http: config.http }));
+  }
   if (config.digital99) {
     sources.set('digital99', createDigital99Source({ config: config.digital99, http: config.http, ...deps }));
   }
