@@ -18,8 +18,10 @@ export const unixSeconds = z.union([
 ]);
 
 /** Free text (or an enum value we keep as written) that may be missing or null. */
+// (`.optional()` rather than a union with undefined: only that lets zod accept a missing key.)
 const text = z
-  .union([z.string(), z.number().transform(String), z.boolean().transform(String), z.null(), z.undefined()])
+  .union([z.string(), z.number().transform(String), z.boolean().transform(String), z.null()])
+  .optional()
   .transform((value) => value ?? null);
 
 const businessInfo = z
@@ -98,7 +100,9 @@ export const phoneNumber = z.object({
     .optional()
     .transform((value) => value ?? null),
   is_on_biz_app: z
-    .union([z.boolean(), z.null(), z.undefined()])
+    .boolean()
+    .nullable()
+    .optional()
     .transform((value) => value ?? null),
   last_onboarded_time: text,
 });
