@@ -77,6 +77,10 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
   const low = readWabas(first.value);
   await deliver(low, WHOLE);
   if (!first.value.hasNext) return;
+  if (walker.maxSlices <= 1) {
+    for await (const page of ascending) await deliver(readWabas(page), WHOLE);
+    return;
+  }
 
   const descending = chain(walker, edge, listParams(walker, DESCENDING, null), '(probe, newest first)');
   const top = await descending.next();
