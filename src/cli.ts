@@ -8,6 +8,7 @@ import { SOURCE_NAMES } from './config.js';
 import { WabaSyncError } from './errors.js';
 import { eventsCommand } from './commands/events.js';
 import { type CliIo, writeLine } from './commands/io.js';
+import { resolveTokenCommand } from './commands/resolve-token.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 
@@ -53,6 +54,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('per source: last run and outcome, failures since the last complete pull, entity counts')
     .action(async () => {
       setExit(await statusCommand(io));
+    });
+
+  program
+    .command('resolve-token')
+    .description('Meta: the WABA ids an Embedded Signup token grants (newest first) and whether each is already known; exit 1 when the token is invalid')
+    .argument('<token>', 'the token returned by Embedded Signup (never printed)')
+    .action(async (token: string) => {
+      setExit(await resolveTokenCommand(io, token));
     });
 
   return program;
