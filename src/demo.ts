@@ -10,7 +10,7 @@ import { listEvents } from './events/query.js';
 import { createLogger } from './log.js';
 import { summaryTable } from './commands/sync.js';
 import { startSimulator } from './simulator/server.js';
-import { digital99Scenario } from './simulator/scenarios.js';
+import { digital99Scenario, metaScenario } from './simulator/scenarios.js';
 import { syncSources } from './sync/sync-sources.js';
 
 const DATABASE = './data/demo.sqlite';
@@ -18,12 +18,16 @@ const DATABASE = './data/demo.sqlite';
 async function main(): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${DATABASE}${suffix}`, { force: true });
   const digital99 = digital99Scenario(() => new Date());
-  const simulator = await startSimulator({ '/99digital/api': digital99.world.handler });
+  const meta = metaScenario(() => new Date());
+  const simulator = await startSimulator({ '/99digital/api': digital99.world.handler, '/meta': meta.world.handler });
   const config = parseConfig({
     DATABASE_URL: DATABASE,
     DIGITAL99_API_URL: simulator.urlOf('/99digital/api'),
     DIGITAL99_CLIENT_ID: digital99.world.clientId,
     DIGITAL99_CLIENT_SECRET: digital99.world.clientSecret,
+    META_GRAPH_URL: simulator.urlOf('/meta'),
+    META_ACCESS_TOKEN: meta.world.accessToken,
+    META_BUSINESS_ID: meta.world.businessId,
     LOG_LEVEL: 'warn',
   });
   const app = await openApp(config, { log: createLogger({ level: 'warn' }) });
@@ -37,7 +41,8 @@ async function main(): Promise<void> {
     const firstEventId = (await listEvents(app.db)).at(-1)?.id ?? 0;
 
     out('\n2. A day passes upstream:');
-    for (const line of digital99.day()) out(`   - ${line}`);
+    for (const line of digital99.day()) out(`   - 99digital: ${line}`);
+    for (const line of meta.day()) out(`   - Meta: ${line}`);
 
     out('\n3. Second sync');
     const second = await sync();
