@@ -55,17 +55,17 @@ describe('meta: a pull that fails on any page changes nothing', () => {
   });
 
   it('retries a timed-out page, and names the page when it keeps timing out', async () => {
-    const h = await metaHarness({ env: { HTTP_TIMEOUT_MS: '150', HTTP_RETRIES: '1' } });
+    const h = await metaHarness({ env: { HTTP_TIMEOUT_MS: '400', HTTP_RETRIES: '1' } });
     h.world.shareWaba();
-    h.world.inject({ call: 'owned_whatsapp_business_accounts', kind: 'latency', ms: 400 });
+    h.world.inject({ call: 'owned_whatsapp_business_accounts', kind: 'latency', ms: 1200 });
     const recovered = await h.sync();
     expect(recovered).toMatchObject({ outcome: 'complete' });
     expect(h.world.calls.owned_whatsapp_business_accounts).toBe(2);
 
-    h.world.inject({ call: 'owned_whatsapp_business_accounts', kind: 'latency', ms: 400, times: 2 });
+    h.world.inject({ call: 'owned_whatsapp_business_accounts', kind: 'latency', ms: 1200, times: 2 });
     const failed = await h.sync();
     expect(failed).toMatchObject({ outcome: 'failed', errorCode: 'UNAVAILABLE' });
-    expect(failed.error).toMatch(/^meta owned_whatsapp_business_accounts page 1: timed out after 150 ms/);
+    expect(failed.error).toMatch(/^meta owned_whatsapp_business_accounts page 1: timed out after 400 ms/);
   });
 
   it('a dead token fails the source at once: no retries, a message saying to replace it', async () => {
