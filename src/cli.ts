@@ -11,6 +11,7 @@ import { eventsCommand } from './commands/events.js';
 import { reportCommand } from './commands/report.js';
 import { type CliIo, writeLine } from './commands/io.js';
 import { outboxCommand } from './commands/outbox.js';
+import { resolveTokenCommand } from './commands/resolve-token.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 
@@ -83,6 +84,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--force', 'with --send: send it again even if it was sent')
     .action(async (options: { month: string; out?: string; send?: boolean; force?: boolean }) => {
       setExit(await reportCommand(io, options));
+    });
+
+  program
+    .command('resolve-token')
+    .description('Meta: the WABA ids an Embedded Signup token grants (newest first) and whether each is already known; exit 1 when the token is invalid')
+    .argument('<token>', 'the token returned by Embedded Signup (never printed)')
+    .action(async (token: string) => {
+      setExit(await resolveTokenCommand(io, token));
     });
 
   return program;

@@ -33,6 +33,25 @@ export interface Dialog360Config {
   readonly sort: readonly string[];
 }
 
+export interface MetaConfig {
+  /** Graph root without the version, e.g. https://graph.facebook.com. */
+  readonly graphUrl: string;
+  /** Appended to graphUrl, e.g. v25.0. */
+  readonly apiVersion: string;
+  /** System user token: a secret, sent only as a Bearer header. */
+  readonly accessToken: string;
+  readonly businessId: string;
+  readonly pageSize: number;
+  /** Requests in flight at once (cursor chains of a split listing, phone-number lists). */
+  readonly concurrency: number;
+  /** Incremental pulls re-read WABAs created this long before the newest one seen. */
+  readonly incrementalLookbackSeconds: number;
+  /** A throttle asking to wait longer than this fails the pull instead of waiting. */
+  readonly throttleMaxWaitSeconds: number;
+  /** Requests are spaced out once a usage header reports this percentage or more. */
+  readonly slowdownPercent: number;
+}
+
 export interface HttpConfig {
   /** Per-request timeout. */
   readonly timeoutMs: number;
@@ -105,6 +124,7 @@ export interface Config {
   readonly mail: MailConfig;
   readonly notify: NotifyConfig;
   readonly report: ReportConfig;
+  readonly meta: MetaConfig | null;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -251,6 +271,22 @@ export function parseConfig(env: Env): Config {
   if (!dialog360.sort.every((field) => /^-?[A-Za-z_][A-Za-z0-9_.]*$/.test(field))) {
     read.problems.push(`DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got ${JSON.stringify(dialog360.sort.join(','))}`);
   }
+  const metaCredentials = read.credentials({ accessToken: 'META_ACCESS_TOKEN', businessId: 'META_BUSINESS_ID' });
+  const metaSettings = {
+    graphUrl: read.url('META_GRAPH_URL', 'https://graph.facebook.com'),
+    apiVersion: read.string('META_API_VERSION', 'v25.0'),
+    pageSize: read.int('META_PAGE_SIZE', 100, 1, 1000),
+    concurrency: read.int('META_CONCURRENCY', 4, 1, 32),
+    incrementalLookbackSeconds: read.int('META_INCREMENTAL_LOOKBACK_SECONDS', 86_400, 0, 366 * 86_400),
+    throttleMaxWaitSeconds: read.int('META_THROTTLE_MAX_WAIT_SECONDS', 600, 0, 86_400),
+    slowdownPercent: read.int('META_SLOWDOWN_PERCENT', 80, 1, 100),
+  };
+  if (!/^v\d+\.\d+$/.test(metaSettings.apiVersion)) {
+    read.problems.push(`META_API_VERSION: expected a Graph API version like v25.0, got ${JSON.stringify(metaSettings.apiVersion)}`);
+  }
+  if (metaCredentials && !/^\d+$/.test(metaCredentials.businessId)) {
+    read.problems.push(`META_BUSINESS_ID: expected the numeric business portfolio id, got ${JSON.stringify(metaCredentials.businessId)}`);
+  }
 
   const config: Config = {
     databasePath: read.string('DATABASE_URL', './data/waba-sync.sqlite'),
@@ -268,6 +304,7 @@ export function parseConfig(env: Env): Config {
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
     digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix },
     dialog360: dialog360Credentials && { ...dialog360Credentials, ...dialog360 },
+    meta: metaCredentials && { ...metaCredentials, ...metaSettings },
     mail: readMail(read),
     notify: {
       digestCron: read.cron('DIGEST_CRON', '0 7 * * *'),
@@ -286,7 +323,7 @@ export function parseConfig(env: Env): Config {
     },
     disabledReasons: {
       ...(digital99Credentials ? {} : { digital99: 'set DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET' }),
-      meta: 'not available yet in this version',
+      ...(metaCredentials ? {} : { meta: 'set META_ACCESS_TOKEN and META_BUSINESS_ID' }),
       ...(dialog360Credentials ? {} : { dialog360: 'set DIALOG360_API_KEY and DIALOG360_PARTNER_ID' }),
     },
   };

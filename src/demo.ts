@@ -10,7 +10,7 @@ import { listEvents } from './events/query.js';
 import { createLogger } from './log.js';
 import { summaryTable } from './commands/sync.js';
 import { startSimulator } from './simulator/server.js';
-import { dialog360Scenario, digital99Scenario } from './simulator/scenarios.js';
+import { dialog360Scenario, digital99Scenario, metaScenario } from './simulator/scenarios.js';
 import { syncSources } from './sync/sync-sources.js';
 
 const DATABASE = './data/demo.sqlite';
@@ -19,7 +19,12 @@ async function main(): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${DATABASE}${suffix}`, { force: true });
   const digital99 = digital99Scenario(() => new Date());
   const dialog360 = dialog360Scenario(() => new Date());
-  const simulator = await startSimulator({ '/99digital/api': digital99.world.handler, '/360dialog/api/v2': dialog360.world.handler });
+  const meta = metaScenario(() => new Date());
+  const simulator = await startSimulator({
+    '/99digital/api': digital99.world.handler,
+    '/360dialog/api/v2': dialog360.world.handler,
+    '/meta': meta.world.handler,
+  });
   const config = parseConfig({
     DATABASE_URL: DATABASE,
     DIGITAL99_API_URL: simulator.urlOf('/99digital/api'),
@@ -28,6 +33,9 @@ async function main(): Promise<void> {
     DIALOG360_API_URL: simulator.urlOf('/360dialog/api/v2'),
     DIALOG360_API_KEY: dialog360.world.apiKey,
     DIALOG360_PARTNER_ID: dialog360.world.partnerId,
+    META_GRAPH_URL: simulator.urlOf('/meta'),
+    META_ACCESS_TOKEN: meta.world.accessToken,
+    META_BUSINESS_ID: meta.world.businessId,
     LOG_LEVEL: 'warn',
   });
   const app = await openApp(config, { log: createLogger({ level: 'warn' }) });
@@ -41,8 +49,9 @@ async function main(): Promise<void> {
     const firstEventId = (await listEvents(app.db)).at(-1)?.id ?? 0;
 
     out('\n2. A day passes upstream:');
-    for (const line of digital99.day()) out(`   - ${line}`);
+    for (const line of digital99.day()) out(`   - 99digital: ${line}`);
     for (const line of dialog360.day()) out(`   - 360dialog: ${line}`);
+    for (const line of meta.day()) out(`   - Meta: ${line}`);
 
     out('\n3. Second sync');
     const second = await sync();

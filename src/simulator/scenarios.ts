@@ -4,6 +4,7 @@
  */
 import { Dialog360World } from './dialog360.js';
 import { Digital99World } from './digital99.js';
+import { MetaWorld } from './meta.js';
 
 export interface Digital99Scenario {
   world: Digital99World;
@@ -85,6 +86,45 @@ export function dialog360Scenario(now: () => Date): Dialog360Scenario {
         `Pizza Roma's channel became unavailable (availability ready → error)`,
         `Old Shop's channel ${oldShopChannel.id} was removed`,
         `a new client, Café Central, started onboarding channel ${cafeChannel.id}`,
+      ];
+    },
+  };
+}
+
+export interface MetaScenario {
+  world: MetaWorld;
+  day(): string[];
+}
+
+/** A partner's Meta fleet: client WABAs with numbers, one owned test WABA, then a day of changes. */
+export function metaScenario(now: () => Date): MetaScenario {
+  const world = new MetaWorld({ now, seed: 11 });
+  const days = (n: number) => Math.floor(now().getTime() / 1000) - n * 86_400;
+  const acme = world.shareWaba({ name: 'Acme Support', creation_time: days(400), account_review_status: 'APPROVED' });
+  world.addPhoneNumber(acme.id, { verified_name: 'Acme', display_phone_number: '+1 555-010-0001' });
+  const pizza = world.shareWaba({ name: 'Pizza Hut Haifa', creation_time: days(90), account_review_status: 'APPROVED' });
+  const pizzaPhone = world.addPhoneNumber(pizza.id, { verified_name: 'Pizza Hut', display_phone_number: '+972 4-555-0102' });
+  const bakery = world.shareWaba({ name: 'Bakery Levi', creation_time: days(2), account_review_status: 'PENDING' });
+  world.addPhoneNumber(bakery.id, { verified_name: 'Levi Bakery', display_phone_number: '+972 3-555-0103' });
+  const garage = world.shareWaba({ name: 'Garage Mizrahi', creation_time: days(30), account_review_status: 'APPROVED' });
+  world.addPhoneNumber(garage.id, { verified_name: 'Mizrahi Garage' });
+  world.addOwnedWaba({ name: 'Partner test account', creation_time: days(700), account_review_status: 'APPROVED' });
+
+  return {
+    world,
+    day: () => {
+      const dental = world.shareWaba({ name: 'Dental Clinic Ashdod', account_review_status: 'PENDING' });
+      world.addPhoneNumber(dental.id, { verified_name: 'Smile Ashdod', display_phone_number: '+972 8-555-0104' });
+      const florist = world.shareWaba({ name: 'Florist Cohen', creation_time: days(5 * 365), account_review_status: 'APPROVED' });
+      world.unshareWaba(garage.id);
+      world.setReviewStatus(bakery.id, 'APPROVED');
+      world.updatePhoneNumber(pizzaPhone.id, { quality_rating: 'YELLOW' });
+      return [
+        'Dental Clinic Ashdod shared a new WABA through Embedded Signup',
+        `Florist Cohen shared a WABA created ${new Date(florist.creation_time * 1000).getUTCFullYear()} (an incremental pull can't see it; the full pull does)`,
+        'Garage Mizrahi unshared its WABA (its number leaves with it)',
+        "Meta approved Bakery Levi's WABA (review PENDING → APPROVED)",
+        "Pizza Hut's number dropped to quality YELLOW",
       ];
     },
   };

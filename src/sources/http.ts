@@ -45,6 +45,12 @@ export interface JsonResponse {
   readonly body: unknown;
 }
 
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Response['headers'];
+  readonly text: string;
+}
+
 const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 520, 521, 522, 524];
 
 export class HttpClient {
@@ -107,6 +113,29 @@ export class HttpClient {
       throw new PayloadError(this.options.source, call.call, `response is not valid JSON (HTTP ${status}, ${response.body.length} bytes)`, { cause: error });
     }
     return { status, headers: response.headers, body };
+  }
+
+  /**
+   * One request, never retried here, returning status, headers and text whatever the status: for
+   * clients that read an upstream's own error envelope and pace retries themselves (Meta's
+   * throttling and usage headers). Transport failures still become UpstreamError.
+   */
+  async requestRaw(call: Omit<CallOptions, 'acceptStatus' | 'retry'>): Promise<RawResponse> {
+    try {
+      const response = await this.got(call.path.replace(/^\//, ''), {
+        method: call.method ?? 'GET',
+        searchParams: call.searchParams,
+        headers: call.headers,
+        signal: call.signal,
+        responseType: 'text',
+        retry: { limit: 0 },
+        hooks: { beforeRequest: [() => call.onAttempt?.(call.call)] },
+        ...(call.json !== undefined ? { json: call.json } : {}),
+      });
+      return { status: response.statusCode, headers: response.headers, text: response.body };
+    } catch (error) {
+      throw this.transportError(call.call, error, '');
+    }
   }
 
   private transportError(call: string, error: unknown, after: string): UpstreamError {

@@ -5,6 +5,7 @@ import type { Fingerprint } from '../secrets.js';
 import type { Source } from '../sync/types.js';
 import { createDialog360Source } from './dialog360/source.js';
 import { createDigital99Source } from './digital99/source.js';
+import { createMetaSource } from './meta/source.js';
 
 export interface SourceDeps {
   readonly clock: Clock;
@@ -13,6 +14,9 @@ export interface SourceDeps {
 
 export function createSources(config: Config, deps: SourceDeps): Map<SourceName, Source> {
   const sources = new Map<SourceName, Source>();
+  if (config.meta) {
+    sources.set('meta', createMetaSource({ config: config.meta, http: config.http }));
+  }
   if (config.digital99) {
     sources.set('digital99', createDigital99Source({ config: config.digital99, http: config.http, ...deps }));
   }

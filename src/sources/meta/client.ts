@@ -1,0 +1,204 @@
+/**
+ * Graph API client: Bearer auth, the error envelope turned into typed errors, bounded retries for
+ * 5xx/timeouts/throttling paced by Meta's usage headers, and cursor paging that follows
+ * `paging.next` until it is absent. Every failure names the source, the call and the page.
+ * The token travels only in the Authorization header; it never appears in a URL or a message.
+ */
+import { PayloadError, UpstreamError } from '../../errors.js';
+import { HttpClient, type RawResponse } from '../http.js';
+import { formatIssue } from '../validation.js';
+import { classifyFailure, readGraphError } from './graph-errors.js';
+import { type DebugTokenPayload, debugToken, listPage } from './schemas.js';
+import { Pacer, type Sleep, readUsage, realSleep } from './usage.js';
+
+export const SOURCE = 'meta';
+
+export interface MetaClientOptions {
+  readonly graphUrl: string;
+  readonly apiVersion: string;
+  readonly accessToken: string;
+  readonly timeoutMs: number;
+  /** Retries after the first attempt, for 5xx/timeouts and for throttling. */
+  readonly retries: number;
+  readonly retryBaseMs?: number;
+  readonly throttleMaxWaitSeconds: number;
+  readonly slowdownPercent: number;
+  /** Injected so tests can see the waits without spending them. */
+  readonly sleep?: Sleep;
+}
+
+export interface CallHooks {
+  readonly signal?: AbortSignal;
+  readonly onAttempt?: (call: string) => void;
+}
+
+/** One listing: a call name for counts and errors, an optional label (e.g. the slice), a first request. */
+export interface ListRequest {
+  readonly call: string;
+  readonly label?: string;
+  /** Below the version, e.g. "123/client_whatsapp_business_accounts". */
+  readonly path: string;
+  readonly params: Record<string, string>;
+}
+
+export interface ListPage {
+  readonly page: number;
+  readonly items: readonly unknown[];
+  /** Names the page in errors: call, label, page number. */
+  readonly where: string;
+  /** Whether `paging.next` says more pages follow (an empty page can still have more). */
+  readonly hasNext: boolean;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+export class MetaClient {
+  private readonly http: HttpClient;
+  private readonly pacer: Pacer;
+  private readonly sleep: Sleep;
+  private readonly root: URL;
+
+  constructor(private readonly options: MetaClientOptions) {
+    this.sleep = options.sleep ?? realSleep;
+    this.root = new URL(`${options.graphUrl.replace(/\/+$/, '')}/`);
+    this.http = new HttpClient({ source: SOURCE, baseUrl: options.graphUrl, timeoutMs: options.timeoutMs, retries: 0 });
+    this.pacer = new Pacer({ thresholdPercent: options.slowdownPercent, sleep: this.sleep });
+  }
+
+  /**
+   * The pages of one listing, in order: follows `paging.next` until it is absent (an empty page
+   * with `next` is not the end). Cursors live only inside this walk.
+   */
+  async *pages(request: ListRequest, hooks: CallHooks): AsyncGenerator<ListPage> {
+    let path = `${this.options.apiVersion}/${request.path}`;
+    let params: Record<string, string> = request.params;
+    for (let page = 1; ; page++) {
+      const where = `${request.call}${request.label ? ` ${request.label}` : ''} page ${page}`;
+      const body = await this.getJson(request.call, where, path, params, hooks);
+      const parsed = listPage.safeParse(body);
+      if (!parsed.success) throw new PayloadError(SOURCE, where, formatIssue(parsed.error.issues[0]));
+      const next = parsed.data.paging?.next;
+      yield { page, items: parsed.data.data, where, hasNext: next !== undefined };
+      if (!next) return;
+      const following = this.relative(next, where);
+      if (following.path === path && sameParams(following.params, params)) {
+        throw new UpstreamError('INCONSISTENT', SOURCE, where, 'paging.next repeats the page just read; stopping instead of looping');
+      }
+      ({ path, params } = following);
+    }
+  }
+
+  /** `GET /debug_token?input_token=…`, read with the system user token. */
+  async debugToken(inputToken: string, hooks: CallHooks): Promise<DebugTokenPayload> {
+    const body = await this.getJson('debug_token', 'debug_token', `${this.options.apiVersion}/debug_token`, { input_token: inputToken }, hooks);
+    const parsed = debugToken.safeParse(body);
+    if (!parsed.success) throw new PayloadError(SOURCE, 'debug_token', formatIssue(parsed.error.issues[0]));
+    return parsed.data.data;
+  }
+
+  /** One GET with the retry policy: never for a dead token or a refusal; bounded for 5xx and throttling. */
+  private async getJson(call: string, where: string, path: string, params: Record<string, string>, hooks: CallHooks): Promise<unknown> {
+    const { retries } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      await this.wait(() => this.pacer.ready(hooks.signal), where, hooks.signal);
+      let response: RawResponse;
+      try {
+        response = await this.http.requestRaw({
+          call: where,
+          path,
+          searchParams: params,
+          headers: { authorization: `Bearer ${this.options.accessToken}` },
+          signal: hooks.signal,
+          onAttempt: () => hooks.onAttempt?.(call),
+        });
+      } catch (error) {
+        if (error instanceof UpstreamError && error.code === 'UNAVAILABLE' && attempt < retries) {
+          await this.wait(() => this.sleep(this.backoff(attempt), hooks.signal), where, hooks.signal);
+          continue;
+        }
+        throw error;
+      }
+      const usage = readUsage(response.headers);
+      this.pacer.observe(usage);
+      const body = parseJson(response.text);
+      if (response.status >= 200 && response.status < 300) {
+        if (body === undefined) {
+          throw new PayloadError(SOURCE, where, `response is not valid JSON (HTTP ${response.status}, ${response.text.length} bytes)`);
+        }
+        return body;
+      }
+
+      const failure = classifyFailure(response.status, readGraphError(body));
+      if (failure.retry === 'never') throw new UpstreamError(failure.code, SOURCE, where, failure.detail);
+      if (attempt >= retries) {
+        throw new UpstreamError(failure.code, SOURCE, where, `${failure.detail}; gave up after ${retries} ${retries === 1 ? 'retry' : 'retries'}`);
+      }
+      if (failure.retry === 'wait') {
+        const waitMs = Math.max(usage.regainMs, retryAfterMs(response.headers['retry-after']), this.backoff(attempt));
+        if (waitMs > this.options.throttleMaxWaitSeconds * 1000) {
+          throw new UpstreamError(
+            'THROTTLED',
+            SOURCE,
+            where,
+            `${failure.detail}; Meta asks to wait ${Math.ceil(waitMs / 60_000)} min, longer than META_THROTTLE_MAX_WAIT_SECONDS (${this.options.throttleMaxWaitSeconds} s): the next pull tries again`,
+          );
+        }
+        // Everyone waits: the quota is shared by all chains of this pull.
+        this.pacer.pause(waitMs);
+      } else {
+        await this.wait(() => this.sleep(this.backoff(attempt), hooks.signal), where, hooks.signal);
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(MAX_BACKOFF_MS, (this.options.retryBaseMs ?? 1000) * 2 ** attempt);
+  }
+
+  private async wait(pause: () => Promise<void>, where: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await pause();
+    } catch (error) {
+      if (signal?.aborted) throw new UpstreamError('ABORTED', SOURCE, where, 'aborted', { cause: error });
+      throw error;
+    }
+  }
+
+  /** `paging.next` is absolute; it must point below META_GRAPH_URL (the token is sent along). */
+  private relative(next: string, where: string): { path: string; params: Record<string, string> } {
+    let url: URL;
+    try {
+      url = new URL(next, this.root);
+    } catch {
+      throw new PayloadError(SOURCE, where, 'paging.next is not a URL');
+    }
+    if (url.origin !== this.root.origin || !url.pathname.startsWith(this.root.pathname)) {
+      throw new PayloadError(SOURCE, where, `paging.next points outside META_GRAPH_URL (${url.origin}${url.pathname})`);
+    }
+    const params: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) if (name !== 'access_token') params[name] = value;
+    return { path: url.pathname.slice(this.root.pathname.length), params };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameParams(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+function retryAfterMs(header: string | string[] | undefined): number {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
+}

@@ -1,0 +1,151 @@
+/**
+ * Payload schemas for the Graph API. Tolerant where Graph is loose (ids quoted or not, numbers as
+ * strings, enum values we have not seen yet, optional objects missing), strict where a wrong value
+ * would corrupt what we store or how we page (ids, creation_time, the paging envelope).
+ */
+import { z } from 'zod';
+
+/** A Graph id: quoted or not in samples; always a string here. */
+export const graphId = z.union([
+  z.string().trim().regex(/^\d+$/, 'expected a numeric id'),
+  z.number().int().nonnegative().transform(String),
+]);
+
+/** Unix seconds, as a number or a numeric string. */
+export const unixSeconds = z.union([
+  z.number().int().nonnegative(),
+  z.string().trim().regex(/^\d+$/, 'expected unix seconds').transform(Number),
+]);
+
+/** Free text (or an enum value we keep as written) that may be missing or null. */
+// (`.optional()` rather than a union with undefined: only that lets zod accept a missing key.)
+const text = z
+  .union([z.string(), z.number().transform(String), z.boolean().transform(String), z.null()])
+  .optional()
+  .transform((value) => value ?? null);
+
+const businessInfo = z
+  .object({
+    id: graphId.optional(),
+    name: text,
+    status: text,
+    type: text,
+  })
+  .transform((info) => Object.fromEntries(Object.entries(info).filter(([, value]) => value !== null && value !== undefined)))
+  .nullable()
+  .optional()
+  .transform((value) => value ?? null);
+
+/** Fields asked on both WABA list edges (so no call per WABA is needed). */
+export const WABA_FIELDS = [
+  'id',
+  'name',
+  'currency',
+  'timezone_id',
+  'message_template_namespace',
+  'account_review_status',
+  'business_verification_status',
+  'ownership_type',
+  'creation_time',
+  'on_behalf_of_business_info',
+  'owner_business_info',
+  'status',
+  'whatsapp_business_manager_messaging_limit',
+] as const;
+
+export const waba = z.object({
+  id: graphId,
+  name: text,
+  currency: text,
+  timezone_id: text,
+  message_template_namespace: text,
+  account_review_status: text,
+  business_verification_status: text,
+  ownership_type: text,
+  // Needed to page by creation time; a WABA without it is stored with null (see the walker).
+  creation_time: unixSeconds.nullable().optional().transform((value) => value ?? null),
+  on_behalf_of_business_info: businessInfo,
+  owner_business_info: businessInfo,
+  status: text,
+  whatsapp_business_manager_messaging_limit: text,
+});
+export type WabaPayload = z.infer<typeof waba>;
+
+export const PHONE_NUMBER_FIELDS = [
+  'id',
+  'display_phone_number',
+  'verified_name',
+  'quality_rating',
+  'code_verification_status',
+  'name_status',
+  'platform_type',
+  'status',
+  'throughput',
+  'is_on_biz_app',
+  'last_onboarded_time',
+] as const;
+
+export const phoneNumber = z.object({
+  id: graphId,
+  display_phone_number: text,
+  verified_name: text,
+  quality_rating: text,
+  code_verification_status: text,
+  name_status: text,
+  platform_type: text,
+  status: text,
+  throughput: z
+    .object({ level: text })
+    .nullable()
+    .optional()
+    .transform((value) => value ?? null),
+  is_on_biz_app: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((value) => value ?? null),
+  last_onboarded_time: text,
+});
+export type PhoneNumberPayload = z.infer<typeof phoneNumber>;
+
+/** `{data: [...], paging: {cursors, next, previous}}`; `paging` is absent on a last page of some edges. */
+export const listPage = z.object({
+  data: z.array(z.unknown()),
+  paging: z
+    .object({
+      cursors: z.object({ before: z.string().optional(), after: z.string().optional() }).partial().optional(),
+      next: z.string().min(1).optional(),
+      previous: z.string().optional(),
+    })
+    .optional(),
+});
+
+/** The Graph error envelope, tolerant of codes sent as strings. */
+export const errorEnvelope = z.object({
+  error: z.object({
+    message: z.string().optional(),
+    type: z.string().optional(),
+    code: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+    error_subcode: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+    is_transient: z.boolean().optional(),
+    fbtrace_id: z.string().optional(),
+  }),
+});
+export type GraphErrorBody = z.infer<typeof errorEnvelope>['error'];
+
+export const debugToken = z.object({
+  data: z.object({
+    is_valid: z.boolean(),
+    expires_at: unixSeconds.optional(),
+    data_access_expires_at: unixSeconds.optional(),
+    app_id: graphId.optional(),
+    application: z.string().optional(),
+    type: z.string().optional(),
+    granular_scopes: z
+      .array(z.object({ scope: z.string(), target_ids: z.array(graphId).optional() }))
+      .optional()
+      .default([]),
+    error: z.object({ message: z.string().optional(), code: z.number().optional() }).optional(),
+  }),
+});
+export type DebugTokenPayload = z.infer<typeof debugToken>['data'];
