@@ -13,7 +13,8 @@ export const flag = z.union([z.boolean().transform((b) => (b ? 1 : 0)), intLike]
 export const id = z.union([z.string().trim().min(1, 'expected a non-empty value'), z.number().int().nonnegative().transform(String)]);
 /** Free text that may be missing, null or a number. */
 export const text = z
-  .union([z.string(), z.number().transform(String), z.null(), z.undefined()])
+  .union([z.string(), z.number().transform(String), z.null()])
+  .optional()
   .transform((value) => value ?? null);
 /** A phone number as digits (quoted or not, a leading + tolerated). */
 export const phone = z

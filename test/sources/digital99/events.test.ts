@@ -82,4 +82,20 @@ describe('99digital: baseline and every event type', () => {
     const result = await h.sync();
     expect(result).toMatchObject({ outcome: 'complete', events: 0 });
   });
+
+  it('optional text fields may be missing or null; a missing key is not a pull failure', async () => {
+    const h = await digital99Harness();
+    const item = h.world.addOnboarding();
+    const loose = h.world.onboarding(item.onboarding_link) as unknown as Record<string, unknown>;
+    delete loose.business_email;
+    delete loose.reference;
+    loose.landing_page = null;
+    const result = await h.sync();
+    expect(result.outcome).toBe('complete');
+    const [event] = await listEvents(h.app.db);
+    expect(event!.type).toBe('sync.baseline');
+    const { entityAt } = await import('../../../src/history.js');
+    const stored = await entityAt(h.app.db, { source: 'digital99', kind: 'onboarding', key: item.onboarding_link }, h.clock());
+    expect(stored?.data).toMatchObject({ business_email: null, reference: null, landing_page: null });
+  });
 });
