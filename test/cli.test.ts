@@ -37,6 +37,9 @@ describe('command line', () => {
     expect(status.stdout).toMatch(/digital99\s+enabled\s+full complete/);
     expect(status.stdout).toMatch(/number 1, number_counters 1, onboarding 1/);
     expect(status.stdout).toMatch(/meta\s+disabled/);
+    expect(status.stdout).toContain('Outbox: 0 pending, 0 failed');
+    expect(status.stdout).toMatch(/sync-incremental\s+\*\/15 \* \* \* \*\s+SYNC_CRON\s+\d{4}-\d\d-\d\dT/);
+    expect(status.stdout).toMatch(/sync-full\s+0 \*\/6 \* \* \*\s+FULL_SYNC_CRON/);
   });
 
   it('exit 1 when a source fails, with the reason; the failure shows in status', async () => {

@@ -35,6 +35,18 @@ export async function statusCommand(io: CliIo): Promise<number> {
     writeLine(io.stdout, `Database: ${config.databasePath}`);
     writeLine(io.stdout, table(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'FAILURES SINCE', 'ENTITIES'], rows));
     for (const line of details) writeLine(io.stdout, line);
+    const outbox = await db
+      .selectFrom('outbox')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')])
+      .where('status', 'in', ['pending', 'failed'])
+      .groupBy('status')
+      .execute();
+    const count = (status: string) => Number(outbox.find((row) => row.status === status)?.n ?? 0);
+    const oldestPending = outbox.find((row) => row.status === 'pending')?.oldest;
+    writeLine(
+      io.stdout,
+      `Outbox: ${count('pending')} pending${oldestPending ? ` (oldest queued ${oldestPending})` : ''}, ${count('failed')} failed${config.mail.smtp ? '' : ' — SMTP_URL is not set, nothing is sent'}; details: npm run --silent cli -- outbox`,
+    );
     writeLine(io.stdout);
     writeLine(io.stdout, `Schedule (npm start, ${config.timezone}):`);
     writeLine(

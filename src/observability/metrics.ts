@@ -56,6 +56,24 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
     },
   });
 
+  new Gauge({
+    name: 'waba_sync_outbox_emails',
+    help: 'Emails in the outbox waiting to be sent (pending) or given up on (failed)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const rows = await db
+        .selectFrom('outbox')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', 'in', ['pending', 'failed'])
+        .groupBy('status')
+        .execute();
+      this.set({ status: 'pending' }, 0);
+      this.set({ status: 'failed' }, 0);
+      for (const row of rows) this.set({ status: row.status }, Number(row.n));
+    },
+  });
+
   return {
     registry,
     recordRun(result) {

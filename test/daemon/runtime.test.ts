@@ -61,6 +61,10 @@ describe('the daemon runtime', () => {
     expect(byName.get('waba_sync_events_total')!.metrics.map((m) => m.labels?.type)).toContain('sync.baseline');
     expect(Number(byName.get('waba_sync_last_success_timestamp_seconds')!.metrics[0]!.value)).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(byName.has('waba_sync_run_duration_seconds')).toBe(true);
+    expect(byName.get('waba_sync_outbox_emails')!.metrics.map((m) => [m.labels?.status, m.value])).toEqual([
+      ['pending', '0'],
+      ['failed', '0'],
+    ]);
   });
 
   it('never overlaps pulls of a source under a slow upstream, and holds the lease against a one-shot', async () => {
