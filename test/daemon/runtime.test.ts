@@ -139,3 +139,27 @@ describe('the daemon runtime', () => {
     expect(Number(unexpected.metrics[0]!.value)).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('the daemon catches up emails once at start', () => {
+  it('a digest missed while it was down goes out once; a restart does not send it again', async () => {
+    const { startSmtp } = await import('../helpers/smtp.js');
+    const smtp = await startSmtp();
+    const h = await digital99Harness();
+    const link = h.world.addOnboarding().onboarding_link;
+    await h.sync();
+    h.world.finishOnboarding(link);
+    await h.sync();
+    await h.app.close();
+    const mail = { SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com', DIGEST_CRON: '0 7 * * *' };
+
+    const first = await daemonFor(h, mail);
+    await first.daemon.caughtUp;
+    expect(smtp.mails.map((m) => m.envelopeTo.join(','))).toEqual(['ops@example.com']);
+    expect(smtp.mails[0]!.parsed.text).toContain('onboarding');
+    await first.daemon.stop();
+
+    const second = await daemonFor(h, mail);
+    await second.daemon.caughtUp;
+    expect(smtp.mails).toHaveLength(1);
+  });
+});
