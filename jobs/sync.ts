@@ -2,6 +2,7 @@
 import type { SourceName } from '../src/config.js';
 import { notifyAfterSync } from '../src/notify/mailer.js';
 import { periodMs } from '../src/schedule.js';
+import { lastCompleteRun } from '../src/sync/ledger.js';
 import { type RunResult, runSourcePull } from '../src/sync/run-source.js';
 import type { RunMode, Source } from '../src/sync/types.js';
 import type { JobContext, JobSummary } from './types.js';
@@ -46,15 +47,7 @@ export async function sourcesDueForFullPull(ctx: JobContext, cronExpression: str
   const cutoff = new Date(app.clock().getTime() - periodMs(cronExpression, app.config.timezone)).toISOString();
   const due: SourceName[] = [];
   for (const source of app.sources.values() as Iterable<Source>) {
-    const last = await app.db
-      .selectFrom('sync_run')
-      .select('finished_at')
-      .where('source', '=', source.name)
-      .where('mode', '=', 'full')
-      .where('outcome', '=', 'complete')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const last = await lastCompleteRun(app.db, source.name, 'full');
     if (!last?.finished_at || last.finished_at < cutoff) due.push(source.name);
   }
   return due;

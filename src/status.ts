@@ -2,6 +2,7 @@
 import type { Db } from '../db/database.js';
 import type { SyncRunRow } from '../db/schema.js';
 import type { SourceName } from './config.js';
+import { lastCompleteRun } from './sync/ledger.js';
 
 export interface SourceStatus {
   source: SourceName;
@@ -15,15 +16,7 @@ export interface SourceStatus {
 
 export async function sourceStatus(db: Db, source: SourceName, disabledReason: string | null): Promise<SourceStatus> {
   const lastRun = (await db.selectFrom('sync_run').selectAll().where('source', '=', source).orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
-  const lastComplete =
-    (await db
-      .selectFrom('sync_run')
-      .selectAll()
-      .where('source', '=', source)
-      .where('outcome', '=', 'complete')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst()) ?? null;
+  const lastComplete = (await lastCompleteRun(db, source)) ?? null;
   const failures = await db
     .selectFrom('sync_run')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -3,6 +3,7 @@
  * (any mode) finished within the allowed age. Pure given the rows; the query is separate.
  */
 import type { Db } from '../../db/database.js';
+import { lastCompleteRun } from '../sync/ledger.js';
 
 export interface SourceFreshness {
   source: string;
@@ -31,15 +32,7 @@ export function assessHealth(lastComplete: Record<string, string | null>, now: D
 export async function readHealth(db: Db, sources: readonly string[], now: Date, maxAgeSeconds: number): Promise<Health> {
   const lastComplete: Record<string, string | null> = {};
   for (const source of sources) {
-    const row = await db
-      .selectFrom('sync_run')
-      .select('finished_at')
-      .where('source', '=', source)
-      .where('outcome', '=', 'complete')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    lastComplete[source] = row?.finished_at ?? null;
+    lastComplete[source] = (await lastCompleteRun(db, source))?.finished_at ?? null;
   }
   return assessHealth(lastComplete, now, maxAgeSeconds);
 }

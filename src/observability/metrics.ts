@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../../db/database.js';
+import { lastCompleteRun } from '../sync/ledger.js';
 import type { RunResult } from '../sync/run-source.js';
 
 export interface Metrics {
@@ -43,14 +44,7 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
     async collect() {
       this.reset();
       for (const source of sourceNames()) {
-        const row = await db
-          .selectFrom('sync_run')
-          .select('finished_at')
-          .where('source', '=', source)
-          .where('outcome', '=', 'complete')
-          .orderBy('id', 'desc')
-          .limit(1)
-          .executeTakeFirst();
+        const row = await lastCompleteRun(db, source);
         if (row?.finished_at) this.set({ source }, Date.parse(row.finished_at) / 1000);
       }
     },

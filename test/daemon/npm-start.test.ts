@@ -4,14 +4,8 @@ import { sql } from 'kysely';
 import { openDatabase } from '../../db/database.js';
 import { listEvents } from '../../src/events/query.js';
 import { digital99Harness } from '../helpers/digital99.js';
+import { until } from '../helpers/wait.js';
 
-const until = async (condition: () => boolean | Promise<boolean>, what: string) => {
-  for (let i = 0; i < 600; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 describe('npm start', () => {
   it('SIGTERM to its process group during a pull: exits 0, the database is intact, the next run completes', async () => {

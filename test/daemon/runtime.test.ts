@@ -6,6 +6,7 @@ import { type Daemon, startDaemon } from '../../src/daemon/runtime.js';
 import { cli } from '../helpers/cli.js';
 import { captureLog } from '../helpers/log.js';
 import { digital99Harness, type Digital99Harness } from '../helpers/digital99.js';
+import { until } from '../helpers/wait.js';
 
 const running: { daemon: Daemon; app: App }[] = [];
 afterEach(async () => {
@@ -29,13 +30,6 @@ async function daemonFor(h: Digital99Harness, env: Record<string, string>) {
   return { app, daemon, logs, get };
 }
 
-const until = async (condition: () => boolean | Promise<boolean>, what: string, tries = 400) => {
-  for (let i = 0; i < tries; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 const runs = (app: App) => app.db.selectFrom('sync_run').selectAll().orderBy('id').execute();
 

@@ -2,14 +2,8 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../src/events/query.js';
 import { digital99Harness } from '../helpers/digital99.js';
+import { until } from '../helpers/wait.js';
 
-const waitFor = async (condition: () => boolean | Promise<boolean>, what: string) => {
-  for (let i = 0; i < 1_000; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 describe('a crash mid-pull', () => {
   it('leaves the database consistent; the next run neither loses nor repeats an event', async () => {
@@ -25,8 +19,8 @@ describe('a crash mid-pull', () => {
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    await waitFor(() => h.world.calls.getWhatsApp === 1, 'the child to ask for numbers');
-    await waitFor(
+    await until(() => h.world.calls.getWhatsApp === 1, 'the child to ask for numbers');
+    await until(
       async () => (await h.app.db.selectFrom('pull_item').select('key').execute()).length > 0,
       'the child to stage onboardings',
     );

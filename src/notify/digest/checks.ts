@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { CheckFindingRow, Database } from '../../../db/schema.js';
+import { lastCompleteRun } from '../../sync/ledger.js';
 
 export type CheckId = 'onboarding_number_missing' | 'counters_sum' | 'totals_sum' | 'channel_waba_unknown';
 
@@ -71,15 +72,7 @@ export function compareFindings(open: readonly CheckFindingRow[], results: Check
 }
 
 async function latestComplete(db: Reader, source: string): Promise<number | null> {
-  const row = await db
-    .selectFrom('sync_run')
-    .select('id')
-    .where('source', '=', source)
-    .where('outcome', '=', 'complete')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.id ?? null;
+  return (await lastCompleteRun(db, source))?.id ?? null;
 }
 
 async function current(db: Reader, source: string, kind: string): Promise<{ key: string; data: Record<string, unknown> }[]> {
