@@ -27,6 +27,10 @@ describe('command line', () => {
 
     const filtered = await cli(['events', '--type', 'number.*', '--json'], h.env);
     expect(filtered.stdout.trim().split('\n').map((line) => JSON.parse(line).type)).toEqual(['number.added']);
+    const family = await cli(['events', '--type', 'onboarding.', '--json'], h.env);
+    expect(family.stdout.trim().split('\n').map((line) => JSON.parse(line).type)).toEqual(['onboarding.completed']);
+    const exact = await cli(['events', '--type', 'onboarding', '--json'], h.env);
+    expect(exact.stdout.trim()).toBe('');
     const since = await cli(['events', '--since', '2099-01-01'], h.env);
     expect(since.stdout.trim()).toBe('No events.');
     const table = await cli(['events'], h.env);

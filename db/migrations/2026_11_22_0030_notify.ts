@@ -4,11 +4,12 @@
  * release; add a new migration instead.
  */
 import type { Kysely } from 'kysely';
+import { generatedId } from './portable.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('outbox')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', generatedId(db))
     .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
     .addColumn('message_id', 'text', (c) => c.notNull())
     .addColumn('recipients', 'text', (c) => c.notNull())
@@ -27,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('digest')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', generatedId(db))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('period_from', 'text', (c) => c.notNull())
     .addColumn('period_to', 'text', (c) => c.notNull())

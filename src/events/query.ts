@@ -45,7 +45,9 @@ export async function listEvents(db: Db, filter: EventFilter = {}): Promise<Even
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
   if (filter.type) {
     const prefix = filter.type.endsWith('*') ? filter.type.slice(0, -1) : filter.type.endsWith('.') ? filter.type : null;
-    query = prefix !== null ? query.where('type', 'like', `${prefix.replace(/[%_]/g, '')}%`) : query.where('type', '=', filter.type);
+    // A family is a range of types (prefix ≤ type < prefix + U+FFFF): no LIKE, whose _ and %
+    // would need escaping and whose case rules differ between SQLite and PostgreSQL.
+    query = prefix !== null ? query.where('type', '>=', prefix).where('type', '<', `${prefix}\uffff`) : query.where('type', '=', filter.type);
   }
   if (filter.limit) query = query.limit(filter.limit);
   const rows = await query.orderBy('id').execute();
