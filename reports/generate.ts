@@ -2,7 +2,7 @@
 import type { Db } from '../db/database.js';
 import type { Clock } from '../src/clock.js';
 import type { Config } from '../src/config.js';
-import { Digital99Client } from '../src/sources/digital99/client.js';
+import { sharedDigital99Client } from '../src/sources/digital99/client.js';
 import { buildReport } from './model.js';
 import { type Month, compareMonths, mmyyyy } from './month.js';
 import { type StatisticsReader, loadReportData } from './query.js';
@@ -28,7 +28,7 @@ const FIRST_STATISTICS_MONTH: Month = { year: 2024, month: 12 };
 /** getConversationsStatistics through the 99digital client, or null when 99digital is not configured. */
 export function statisticsReader(config: Config, clock: Clock): StatisticsReader | null {
   if (!config.digital99) return null;
-  const client = new Digital99Client({ ...config.digital99, ...config.http, clock });
+  const client = sharedDigital99Client({ ...config.digital99, ...config.http, clock }, config.digital99);
   return async (range, signal) => {
     // 99digital's statistics start in December 2024.
     if (compareMonths(range.to, FIRST_STATISTICS_MONTH) < 0) return new Map();

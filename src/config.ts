@@ -17,6 +17,11 @@ export interface Digital99Config {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly tempNumberPrefix: string;
+  /**
+   * A numbers list shorter than its own totalWhatsApp looks cut short: 'fail' the pull (nothing
+   * looks removed) or only 'record' a data check (if 99digital's total ever counts more than the list).
+   */
+  readonly shortList: 'fail' | 'record';
 }
 
 export interface Dialog360Config {
@@ -252,6 +257,7 @@ export function parseConfig(env: Env): Config {
   });
   const digital99Url = read.url('DIGITAL99_API_URL', 'https://partners.99digital.co.il/api');
   const tempNumberPrefix = read.string('DIGITAL99_TEMP_NUMBER_PREFIX', '97257');
+  const shortList = read.oneOf('DIGITAL99_SHORT_LIST', 'fail', ['fail', 'record']) as 'fail' | 'record';
   if (!/^\d+$/.test(tempNumberPrefix)) {
     read.problems.push(`DIGITAL99_TEMP_NUMBER_PREFIX: expected digits, got ${JSON.stringify(tempNumberPrefix)}`);
   }
@@ -302,7 +308,7 @@ export function parseConfig(env: Env): Config {
     httpPort: read.int('HTTP_PORT', 9464, 0, 65_535),
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
-    digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix },
+    digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix, shortList },
     dialog360: dialog360Credentials && { ...dialog360Credentials, ...dialog360 },
     meta: metaCredentials && { ...metaCredentials, ...metaSettings },
     mail: readMail(read),

@@ -49,6 +49,8 @@ export type Digital99Fault = { call: Digital99Call | '*'; times?: number } & (
   | { kind: 'corrupt'; index: number; field: string; value: unknown }
   /** Answers OK without the list. */
   | { kind: 'drop_list' }
+  /** Answers OK with only the first `keep` list items; the totals still count them all. */
+  | { kind: 'truncate_list'; keep: number }
   /** Every issued token expires just before this call is answered. */
   | { kind: 'expire_tokens' }
 );
@@ -297,6 +299,7 @@ export class Digital99World {
       (body.list[fault.index] as Record<string, unknown>)[fault.field] = fault.value;
     }
     if (fault?.kind === 'drop_list') delete body.list;
+    if (fault?.kind === 'truncate_list' && Array.isArray(body.list)) body.list = body.list.slice(0, fault.keep);
     if (fault?.kind === 'malformed') {
       const text = JSON.stringify(body);
       return { status: 200, raw: text.slice(0, Math.max(1, Math.floor(text.length / 2))), delayMs };

@@ -32,11 +32,21 @@ export interface CallHooks {
 /** Renew this long before the stated expiry, so a token never expires mid-pull in the normal case. */
 const RENEW_MARGIN_MS = 5 * 60_000;
 
+/**
+ * After 99digital rejected our credentials (or blocked our IP), no token request is made for this
+ * long, whatever runs in between (frequent pulls, the month-end pull, the report's statistics):
+ * repeated wrong tries are what gets the IP blocked. A restart (e.g. with fixed credentials) tries
+ * at once.
+ */
+export const CREDENTIAL_COOLDOWN_MS = 60 * 60_000;
+
 export class Digital99Client {
   private readonly http: HttpClient;
   private token: { value: string; expiresAt: number } | null = null;
   /** Set after a token request failed, so the same pull never asks again. */
   private tokenFailure: UpstreamError | null = null;
+  /** Credentials rejected or IP blocked, and when: no token request until the cool-down ends. */
+  private credentialFailure: { error: UpstreamError; at: number } | null = null;
 
   constructor(private readonly options: Digital99ClientOptions) {
     this.http = new HttpClient({
@@ -48,9 +58,24 @@ export class Digital99Client {
     });
   }
 
-  /** Call at the start of each pull: a new pull may try the token request once more. */
+  /**
+   * Call at the start of each pull: a new pull may try the token request once more — unless the
+   * credentials were rejected less than CREDENTIAL_COOLDOWN_MS ago.
+   */
   beginPull(): void {
     this.tokenFailure = null;
+    const failure = this.credentialFailure;
+    if (failure && this.options.clock().getTime() - failure.at < CREDENTIAL_COOLDOWN_MS) {
+      const until = new Date(failure.at + CREDENTIAL_COOLDOWN_MS).toISOString().slice(0, 16).replace('T', ' ');
+      this.tokenFailure = new UpstreamError(
+        failure.error.code,
+        SOURCE,
+        'accessToken',
+        `${failure.error.message.replace(/^digital99 accessToken: /, '')} — not asked again before ${until} UTC, to avoid an IP block (restart to try at once)`,
+      );
+    } else {
+      this.credentialFailure = null;
+    }
   }
 
   /** GET a data endpoint; returns the parsed body of an OK answer. */
@@ -117,6 +142,9 @@ export class Digital99Client {
       return this.token.value;
     } catch (error) {
       if (error instanceof UpstreamError && error.code !== 'ABORTED') this.tokenFailure = error;
+      if (error instanceof UpstreamError && (error.code === 'AUTH' || error.code === 'BLOCKED')) {
+        this.credentialFailure = { error, at: now };
+      }
       throw error;
     }
   }
@@ -135,4 +163,19 @@ function readEnvelope(call: Digital99Call, body: unknown): Envelope {
   const parsed = envelope.safeParse(body);
   if (!parsed.success) throw new PayloadError(SOURCE, call, formatIssue(parsed.error.issues[0]));
   return { status: parsed.data.status, reason: parsed.data.reason, raw: body as Record<string, unknown> };
+}
+
+const shared = new WeakMap<object, Digital99Client>();
+
+/**
+ * One client per configuration, so every user in a process (the source's pulls, the report's
+ * statistics) shares the token and the credential cool-down.
+ */
+export function sharedDigital99Client(options: Digital99ClientOptions, config: object): Digital99Client {
+  let client = shared.get(config);
+  if (!client) {
+    client = new Digital99Client(options);
+    shared.set(config, client);
+  }
+  return client;
 }

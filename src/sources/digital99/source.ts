@@ -5,11 +5,11 @@
  */
 import type { Digital99Config, HttpConfig } from '../../config.js';
 import type { Clock } from '../../clock.js';
-import { PayloadError } from '../../errors.js';
+import { PayloadError, WabaSyncError } from '../../errors.js';
 import type { Fingerprint } from '../../secrets.js';
 import type { CheckFinding, PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
 import { parseItem } from '../validation.js';
-import { Digital99Client, SOURCE } from './client.js';
+import { type Digital99Client, SOURCE, sharedDigital99Client } from './client.js';
 import { NUMBER, NUMBER_COUNTERS, ONBOARDING, digital99Kinds } from './kinds.js';
 import { type NumberPayload, type OnboardingPayload, listEnvelope, number, numbersTotals, onboarding } from './schemas.js';
 
@@ -21,16 +21,16 @@ export interface Digital99SourceDeps {
 }
 
 export function createDigital99Source(deps: Digital99SourceDeps): Source {
-  const client = new Digital99Client({ ...deps.config, ...deps.http, clock: deps.clock });
+  const client = sharedDigital99Client({ ...deps.config, ...deps.http, clock: deps.clock }, deps.config);
   return {
     name: SOURCE,
     kinds: digital99Kinds(deps.config.tempNumberPrefix),
     supportsIncremental: false,
-    pull: (ctx) => pullDigital99(client, deps.fingerprint, ctx),
+    pull: (ctx) => pullDigital99(client, deps.fingerprint, deps.config.shortList, ctx),
   };
 }
 
-async function pullDigital99(client: Digital99Client, fingerprint: Fingerprint, ctx: PullContext): Promise<PullResult> {
+async function pullDigital99(client: Digital99Client, fingerprint: Fingerprint, shortList: 'fail' | 'record', ctx: PullContext): Promise<PullResult> {
   client.beginPull();
   const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry };
 
@@ -43,6 +43,14 @@ async function pullDigital99(client: Digital99Client, fingerprint: Fingerprint, 
   const whatsApp = await client.get('getWhatsApp', hooks);
   const numbers = readList('getWhatsApp', whatsApp, number, 'whatsapp');
   const totals = numbersTotals.safeParse(whatsApp);
+  const stated = totals.success ? totals.data.totalWhatsApp : undefined;
+  if (shortList === 'fail' && stated !== undefined && numbers.length < stated) {
+    // Treating it as complete would report the missing numbers as removed (and re-added next time).
+    throw new WabaSyncError(
+      'INCONSISTENT',
+      `${SOURCE} getWhatsApp: the list has ${numbers.length} numbers but totalWhatsApp says ${stated}: the answer looks cut short (set DIGITAL99_SHORT_LIST=record if 99digital's total legitimately counts more)`,
+    );
+  }
   await ctx.stage(NUMBER, numbers.map((item) => numberRecord(item, fingerprint)));
   await ctx.stage(NUMBER_COUNTERS, numbers.map(counterRecord));
   for (const finding of counterChecks(numbers, totals.success ? totals.data : {})) ctx.recordCheck(finding);

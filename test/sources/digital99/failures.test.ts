@@ -27,6 +27,7 @@ describe('99digital: a failed or cut-short pull costs nothing', () => {
     ['a list item whose status cannot be read', { kind: 'corrupt', call: 'getAccounts', index: 1, field: 'status', value: 'done' } as const, /getAccounts: list\[1\] \(onboarding_link "https:\/\/onboarding\.direct\/\d+"\) field status/],
     ['a number without its counters', { kind: 'corrupt', call: 'getWhatsApp', index: 0, field: 'marketingThisMonth', value: null } as const, /getWhatsApp: list\[0\] \(whatsapp "\d+"\) field marketingThisMonth/],
     ['an answer without the list', { kind: 'drop_list', call: 'getAccounts' } as const, /getAccounts: field list: missing/],
+    ['a numbers list cut short (fewer than its totalWhatsApp)', { kind: 'truncate_list', call: 'getWhatsApp', keep: 0 } as const, /getWhatsApp: the list has 0 numbers but totalWhatsApp says 1: the answer looks cut short/],
     ['HTTP 503 on every attempt', { kind: 'http', call: 'getWhatsApp', status: 503, times: 3 } as const, /getWhatsApp: HTTP 503 \(after retries\)/],
   ])('%s: the pull fails naming the call and field, nothing changes, the next pull reports the changes once', async (_name, fault, message) => {
     const h = await digital99Harness();
@@ -51,6 +52,20 @@ describe('99digital: a failed or cut-short pull costs nothing', () => {
       [`onboarding.completed ${a.onboarding_link}`, `number.added ${h.world.onboarding(a.onboarding_link).whatsapp}`, `number.removed ${b.whatsapp}`].sort(),
     );
     expect((await h.sync()).events).toBe(0);
+  });
+
+  it('DIGITAL99_SHORT_LIST=record: a list shorter than its total is recorded as a data check and taken as it is', async () => {
+    const h = await digital99Harness({ env: { DIGITAL99_SHORT_LIST: 'record' } });
+    h.world.finishOnboarding(h.world.addOnboarding().onboarding_link);
+    const cut = h.world.finishOnboarding(h.world.addOnboarding().onboarding_link);
+    await h.sync();
+    h.world.inject({ kind: 'truncate_list', call: 'getWhatsApp', keep: 1 });
+    const result = await h.sync();
+    expect(result.outcome).toBe('complete');
+    const checks = await h.app.db.selectFrom('data_check').select(['check', 'detail']).where('run_id', '=', result.runId!).execute();
+    expect(checks).toContainEqual({ check: 'totals_sum', detail: 'totalWhatsApp 2 ≠ 1 from the list' });
+    const events = (await listEvents(h.app.db)).filter((e) => e.run_id === result.runId);
+    expect(events.map((e) => `${e.type} ${e.key}`)).toEqual([`number.removed ${cut.whatsapp}`]);
   });
 
   it('retries a transient 5xx and counts every attempt as an API call', async () => {
@@ -122,8 +137,20 @@ describe('99digital: the access token', () => {
       'digital99 accessToken: wrong client id or client secret (reason 2): check DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET',
     );
     expect(h.world.calls).toEqual({ accessToken: 1 });
+
+    // The daemon's next pulls within the hour don't ask again: repeated wrong tries get the IP blocked.
+    const second = await h.sync();
+    expect(second).toMatchObject({ outcome: 'failed', errorCode: 'AUTH' });
+    expect(second.error).toMatch(/wrong client id or client secret \(reason 2\).* — not asked again before 2026-11-01 09:01 UTC, to avoid an IP block \(restart to try at once\)/);
+    expect(h.world.calls).toEqual({ accessToken: 1 });
+
+    h.clock.advance(60 * 60_000);
     await h.sync();
     expect(h.world.calls).toEqual({ accessToken: 2 });
+    // A restart (e.g. with fixed credentials) tries at once.
+    await h.restart();
+    await h.sync();
+    expect(h.world.calls).toEqual({ accessToken: 3 });
     expect(await listEvents(h.app.db)).toEqual([]);
   });
 
