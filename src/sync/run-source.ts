@@ -122,6 +122,16 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
       if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
       const detectedAt = clock().toISOString();
       const outcome = await db.transaction().execute(async (trx) => {
+        // Write first: the transaction takes the write lock now (waiting out another writer under
+        // busy_timeout) instead of reading first and failing with SQLITE_BUSY_SNAPSHOT when another
+        // process commits in between. It also checks the run is still ours.
+        const claimed = await trx
+          .updateTable('sync_run')
+          .set({ finished_at: detectedAt })
+          .where('id', '=', runId)
+          .where('outcome', '=', 'running')
+          .executeTakeFirst();
+        if (claimed.numUpdatedRows !== 1n) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
         const committed = await commitPull(trx, {
           source: source.name,
           runId,
