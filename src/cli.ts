@@ -89,7 +89,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('resolve-token')
     .description('Meta: the WABA ids an Embedded Signup token grants (newest first) and whether each is already known; exit 1 when the token is invalid')
-    .argument('<token>', 'the token returned by Embedded Signup (never printed)')
+    .argument('<token>', 'the token returned by Embedded Signup (never printed); "-" reads it from standard input')
     .action(async (token: string) => {
       setExit(await resolveTokenCommand(io, token));
     });
@@ -128,6 +128,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     signal: controller.signal,
   });
   process.exitCode = code;

@@ -8,6 +8,8 @@ export interface CliIo {
   readonly cwd: string;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** For secrets given as "-" (read from standard input rather than the command line). */
+  readonly stdin?: NodeJS.ReadableStream;
   readonly clock?: Clock;
   /** Overrides the logger built from LOG_LEVEL (tests capture lines here). */
   readonly log?: Logger;

@@ -14,8 +14,10 @@ import { type CliIo, writeLine } from './io.js';
 const SCOPE = 'whatsapp_business_management';
 
 /** Exit code: 0 a valid token, 1 an invalid one. */
-export async function resolveTokenCommand(io: CliIo, token: string): Promise<number> {
+export async function resolveTokenCommand(io: CliIo, argument: string): Promise<number> {
   const config = parseConfig(loadEnv(io.env, io.cwd));
+  // "-": read the token from standard input, so it stays out of `ps` and the shell history.
+  const token = argument === '-' ? await readAll(io.stdin) : argument;
   if (!config.meta) throw new UsageError(`resolve-token: the meta source is not enabled: ${config.disabledReasons.meta}`);
   if (token.trim() === '') throw new UsageError('resolve-token: expected the token returned by Embedded Signup');
 
@@ -63,4 +65,11 @@ export async function resolveTokenCommand(io: CliIo, token: string): Promise<num
   } finally {
     await db.destroy();
   }
+}
+
+async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+  if (!stream) throw new UsageError('resolve-token -: no standard input to read the token from');
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text.trim();
 }

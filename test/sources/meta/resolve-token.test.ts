@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
 import type { Env } from '../../../src/config.js';
@@ -19,9 +19,14 @@ function capture(): { stream: Writable; text: () => string } {
 }
 
 async function cli(env: Env, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWithInput(env, undefined, ...argv);
+}
+
+async function cliWithInput(env: Env, input: string | undefined, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = capture();
   const stderr = capture();
-  const code = await runCli(argv, { env, cwd: tempDir(), stdout: stdout.stream, stderr: stderr.stream });
+  const stdin = input === undefined ? undefined : Readable.from([input]);
+  const code = await runCli(argv, { env, cwd: tempDir(), stdout: stdout.stream, stderr: stderr.stream, stdin });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
@@ -48,6 +53,16 @@ describe('cli resolve-token', () => {
     expect(stdout).not.toContain(token);
     expect(stdout).not.toContain(h.world.accessToken);
     expect(h.world.calls.debug_token).toBe(1);
+  });
+
+  it('reads the token from standard input when given "-", keeping it out of the process list', async () => {
+    const h = await metaHarness();
+    const waba = h.world.shareWaba({ name: 'Acme' });
+    const token = h.world.issueSignupToken([waba.id]);
+    const { code, stdout } = await cliWithInput(h.env, `${token}\n`, 'resolve-token', '-');
+    expect(code).toBe(0);
+    expect(stdout).toContain(waba.id);
+    expect(stdout).not.toContain(token);
   });
 
   it('exits 1 on an invalid token', async () => {
