@@ -29,6 +29,7 @@ export interface MetaClientOptions {
 
 export interface CallHooks {
   readonly signal?: AbortSignal;
+  /** Each HTTP request, retries included. */
   readonly onAttempt?: (call: string) => void;
 }
 
@@ -69,10 +70,37 @@ export class MetaClient {
    * The pages of one listing, in order: follows `paging.next` until it is absent (an empty page
    * with `next` is not the end). Cursors live only inside this walk.
    */
-  async *pages(request: ListRequest, hooks: CallHooks): AsyncGenerator<ListPage> {
-    let path = `${this.options.apiVersion}/${request.path}`;
-    let params: Record<string, string> = request.params;
-    for (let page = 1; ; page++) {
+  pages(request: ListRequest, hooks: CallHooks): AsyncGenerator<ListPage> {
+    return this.walk(request, `${this.options.apiVersion}/${request.path}`, request.params, 1, hooks);
+  }
+
+  /**
+   * The rest of a listing whose first page came nested in another answer (field expansion):
+   * follows its absolute `next` as page `page`, and on until `next` is absent. Parameters in
+   * `defaults` are added where the URL lacks them (so a bare cursor URL still asks our fields).
+   */
+  continuePages(
+    request: { readonly call: string; readonly label?: string },
+    next: string,
+    page: number,
+    defaults: Record<string, string>,
+    hooks: CallHooks,
+  ): AsyncGenerator<ListPage> {
+    const from = `${request.call}${request.label ? ` ${request.label}` : ''} page ${page - 1}`;
+    const { path, params } = this.relative(next, from);
+    return this.walk(request, path, { ...defaults, ...params }, page, hooks);
+  }
+
+  private async *walk(
+    request: { readonly call: string; readonly label?: string },
+    firstPath: string,
+    firstParams: Record<string, string>,
+    firstPage: number,
+    hooks: CallHooks,
+  ): AsyncGenerator<ListPage> {
+    let path = firstPath;
+    let params = firstParams;
+    for (let page = firstPage; ; page++) {
       const where = `${request.call}${request.label ? ` ${request.label}` : ''} page ${page}`;
       const body = await this.getJson(request.call, where, path, params, hooks);
       const parsed = listPage.safeParse(body);
