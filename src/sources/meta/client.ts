@@ -31,6 +31,10 @@ export interface CallHooks {
   readonly signal?: AbortSignal;
   /** Each HTTP request, retries included. */
   readonly onAttempt?: (call: string) => void;
+  /** Each request that repeats a failed one (5xx, timeout, throttling). */
+  readonly onRetry?: (call: string) => void;
+  /** Each usage percentage Meta reports in a response's headers (see `Usage.metrics`). */
+  readonly onUsage?: (metric: string, percent: number) => void;
 }
 
 /** One listing: a call name for counts and errors, an optional label (e.g. the slice), a first request. */
@@ -128,6 +132,7 @@ export class MetaClient {
   private async getJson(call: string, where: string, path: string, params: Record<string, string>, hooks: CallHooks): Promise<unknown> {
     const { retries } = this.options;
     for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) hooks.onRetry?.(call);
       await this.wait(() => this.pacer.ready(hooks.signal), where, hooks.signal);
       let response: RawResponse;
       try {
@@ -148,6 +153,7 @@ export class MetaClient {
       }
       const usage = readUsage(response.headers);
       this.pacer.observe(usage);
+      for (const [metric, percent] of Object.entries(usage.metrics)) hooks.onUsage?.(metric, percent);
       const body = parseJson(response.text);
       if (response.status >= 200 && response.status < 300) {
         if (body === undefined) {

@@ -65,6 +65,8 @@ async function pullMeta(deps: MetaSourceDeps, ctx: PullContext): Promise<PullRes
     hooks: {
       signal: AbortSignal.any([ctx.signal, failFast.signal]),
       onAttempt: ctx.countApiCall,
+      onRetry: ctx.countRetry,
+      onUsage: ctx.reportUsage,
     },
     limit: pLimit(config.concurrency),
     pageSize: config.pageSize,

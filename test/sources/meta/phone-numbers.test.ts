@@ -148,3 +148,34 @@ describe('meta: phone numbers come with the client WABA list (field expansion)',
     expect(failed.error).toBe(`meta phone_numbers (WABA ${waba.id}) page 1: paging.next points outside META_GRAPH_URL (https://elsewhere.example/v25.0/1/phone_numbers)`);
   });
 });
+
+describe('meta: retries and usage reach the core', () => {
+  it('counts each retry in RunResult.retries', async () => {
+    const h = await metaHarness({ env: { HTTP_RETRIES: '3', META_PHONE_NUMBERS_PAGE_SIZE: '1' } });
+    const waba = h.world.shareWaba();
+    h.world.addPhoneNumber(waba.id);
+    h.world.addPhoneNumber(waba.id);
+    h.world.inject({ call: 'client_whatsapp_business_accounts', times: 2, kind: 'http', status: 502 });
+    h.world.inject({ call: 'phone_numbers', kind: 'throttle', regainMinutes: 0 });
+    const result = await h.sync();
+    expect(result).toMatchObject({ outcome: 'complete', retries: 3 });
+    // 3 client-list attempts, 2 further-page attempts, 1 owned page.
+    expect(result.apiCalls).toBe(3 + 2 + 1);
+  });
+
+  it('reports X-App-Usage and the highest X-Business-Use-Case-Usage per field as percentages', async () => {
+    const h = await metaHarness();
+    h.world.shareWaba();
+    h.world.usage = { app: 42, business: 77, regainMinutes: 0 };
+    await h.sync();
+    const last = new Map(h.usage.map((u) => [`${u.source} ${u.metric}`, u.percent]));
+    expect(Object.fromEntries(last)).toEqual({
+      'meta app_call_count': 42,
+      'meta app_total_cputime': 21,
+      'meta app_total_time': 21,
+      'meta buc_call_count': 77,
+      'meta buc_total_cputime': 38,
+      'meta buc_total_time': 38,
+    });
+  });
+});
