@@ -782,7 +782,7 @@ function pick<T extends object>(item: T, fields: readonly string[]): Record<stri
   const out: Record<string, unknown> = {};
   for (const field of fields) {
     const value = (item as Record<string, unknown>)[field];
-    if (value !== undefined) out[field] = structuredClone(value);
+    if (value !== undefined) out[field] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   return out;
 }
