@@ -47,7 +47,9 @@ export interface MetaConfig {
   readonly accessToken: string;
   readonly businessId: string;
   readonly pageSize: number;
-  /** Requests in flight at once (cursor chains of a split listing, phone-number lists). */
+  /** N of `phone_numbers.limit(N)` expanded on the client WABA list, and `limit` of further pages. */
+  readonly phoneNumbersPageSize: number;
+  /** Requests in flight at once (cursor chains of a split listing). */
   readonly concurrency: number;
   /** Incremental pulls re-read WABAs created this long before the newest one seen. */
   readonly incrementalLookbackSeconds: number;
@@ -282,6 +284,7 @@ export function parseConfig(env: Env): Config {
     graphUrl: read.url('META_GRAPH_URL', 'https://graph.facebook.com'),
     apiVersion: read.string('META_API_VERSION', 'v25.0'),
     pageSize: read.int('META_PAGE_SIZE', 100, 1, 1000),
+    phoneNumbersPageSize: read.int('META_PHONE_NUMBERS_PAGE_SIZE', 100, 1, 1000),
     concurrency: read.int('META_CONCURRENCY', 4, 1, 32),
     incrementalLookbackSeconds: read.int('META_INCREMENTAL_LOOKBACK_SECONDS', 86_400, 0, 366 * 86_400),
     throttleMaxWaitSeconds: read.int('META_THROTTLE_MAX_WAIT_SECONDS', 600, 0, 86_400),

@@ -9,9 +9,15 @@
  * contiguous range found by binary search, and a cursor names the last item it returned (so a
  * page costs O(log n + limit), and sharing or unsharing mid-walk shifts nothing).
  *
+ * Field expansion: `fields=…,phone_numbers.limit(N){id,status,…}` on the WABA list edges (and on
+ * `/{waba}`) nests each WABA's first N numbers as `{data, paging:{cursors, next?}}`, where `next`
+ * is an absolute URL of `/{waba}/phone_numbers` (the nested fields and limit kept) — what Graph does.
+ * A WABA without numbers has no `phone_numbers` key at all: Graph leaves empty edges out of an
+ * expansion (`emptyEdges: 'empty'` answers `{data: []}` instead, to test that both are read alike).
+ *
  * Assumptions where Graph is undocumented: without `sort` the edge lists newest first; GREATER_THAN
  * and LESS_THAN are strict and IN_RANGE is inclusive (`filterSemantics` changes that in tests);
- * `limit` above `maxLimit` is silently capped.
+ * `limit` above `maxLimit` is silently capped (nested `.limit(N)` too).
  */
 import { randomBytes } from 'node:crypto';
 import type { SimHandler, SimRequest, SimResponse } from './server.js';
@@ -69,6 +75,11 @@ export type MetaFault = {
   | { kind: 'throttle'; code?: number; regainMinutes?: number; status?: number }
   /** An empty page that still has `next` (pointing at the same place). */
   | { kind: 'empty_page' }
+  /**
+   * On a WABA list page: the nested `phone_numbers` of `wabaId` (of every WABA with numbers when
+   * omitted) is an empty page whose `next` starts at its first number.
+   */
+  | { kind: 'empty_nested'; wabaId?: string }
   | { kind: 'malformed' }
   | { kind: 'latency'; ms: number }
   | { kind: 'corrupt'; index: number; field: string; value: unknown }
@@ -85,6 +96,8 @@ export interface MetaWorldOptions {
   maxLimit?: number;
   filterSemantics?: FilterSemantics;
   latencyMs?: number;
+  /** How an expanded edge with nothing on it is answered: left out (Graph's way) or `{data: []}`. */
+  emptyEdges?: 'omit' | 'empty';
 }
 
 /** A list request as seen by the fake: which chain, which page, how many items it returned. */
@@ -225,6 +238,7 @@ export class MetaWorld {
   maxLimit: number;
   filterSemantics: FilterSemantics;
   latencyMs: number;
+  emptyEdges: 'omit' | 'empty';
   /** Usage percentages reported in the headers of every answer. */
   usage = { app: 1, business: 1, regainMinutes: 0 };
   readonly clients = new SortedWabas();
@@ -240,6 +254,8 @@ export class MetaWorld {
     waba: 0,
     debug_token: 0,
   };
+  /** `/{waba}/phone_numbers` requests received, per WABA id (numbers nested in a list page don't count). */
+  readonly phoneNumberCalls = new Map<string, number>();
   /** Every WABA list request (client and owned edges), in arrival order. */
   readonly listRequests: ListRequestRecord[] = [];
   private systemTokenValid = true;
@@ -255,6 +271,7 @@ export class MetaWorld {
     this.maxLimit = options.maxLimit ?? 100;
     this.filterSemantics = options.filterSemantics ?? 'documented';
     this.latencyMs = options.latencyMs ?? 0;
+    this.emptyEdges = options.emptyEdges ?? 'omit';
     this.rng = createRng(options.seed ?? 25);
   }
 
@@ -407,6 +424,7 @@ export class MetaWorld {
       return graphError(new GraphFailure(400, 2500, 'Unknown path components', undefined, 'OAuthException'), headers, delayMs);
     }
     this.calls[call] += 1;
+    if (call === 'phone_numbers') this.phoneNumberCalls.set(segments[0]!, (this.phoneNumberCalls.get(segments[0]!) ?? 0) + 1);
     const fault = this.takeFault(call);
     const wait = delayMs + (fault?.kind === 'latency' ? fault.ms : 0);
     try {
@@ -456,7 +474,7 @@ export class MetaWorld {
         return this.debugToken(request.query.get('input_token'));
       case 'client_whatsapp_business_accounts':
       case 'owned_whatsapp_business_accounts':
-        return this.wabaList(call, request, version, fault?.kind === 'empty_page');
+        return this.wabaList(call, request, version, fault);
       case 'phone_numbers':
         return this.phoneList(segments[0]!, request, version, fault?.kind === 'empty_page');
       case 'waba': {
@@ -464,14 +482,15 @@ export class MetaWorld {
         if (!waba) {
           throw new GraphFailure(400, 100, `Unsupported get request. Object with ID '${segments[0]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, 33, 'GraphMethodException');
         }
-        return pick(waba, requestedFields(request, WABA_FIELD_NAMES, WABA_DEFAULT_FIELDS, 'WhatsAppBusinessAccount'));
+        return this.wabaNode(waba, wabaSelection(request, this.maxLimit), request, version, undefined);
       }
     }
   }
 
-  private wabaList(call: MetaCall, request: SimRequest, version: string, empty: boolean): unknown {
+  private wabaList(call: MetaCall, request: SimRequest, version: string, fault: MetaFault | undefined): unknown {
+    const empty = fault?.kind === 'empty_page';
     const list = call === 'client_whatsapp_business_accounts' ? this.clients : this.owned;
-    const fields = requestedFields(request, WABA_FIELD_NAMES, WABA_DEFAULT_FIELDS, 'WhatsAppBusinessAccount');
+    const selection = wabaSelection(request, this.maxLimit);
     const limit = this.limitOf(request);
     const sort = request.query.get('sort');
     if (sort !== null && sort !== 'creation_time_ascending' && sort !== 'creation_time_descending') {
@@ -506,7 +525,33 @@ export class MetaWorld {
     record.returned = page.length;
     record.hasNext = hasNext;
     const last = page.at(-1);
-    return this.pageBody(request, version, page.map((waba) => pick(waba, fields)), hasNext, last ? { t: last.creation_time, i: last.id } : null);
+    const data = page.map((waba) => this.wabaNode(waba, selection, request, version, fault));
+    return this.pageBody(request, version, data, hasNext, last ? { t: last.creation_time, i: last.id } : null);
+  }
+
+  /** One WABA with the fields asked, and its first phone numbers nested when the edge is expanded. */
+  private wabaNode(waba: SimWaba, selection: WabaSelection, request: SimRequest, version: string, fault: MetaFault | undefined): Record<string, unknown> {
+    const node = pick(waba, selection.fields);
+    if (!selection.phones) return node;
+    const { fields, limit } = selection.phones;
+    const all = this.phoneNumbers.get(waba.id) ?? [];
+    const emptyNested = fault?.kind === 'empty_nested' && (fault.wabaId === undefined || fault.wabaId === waba.id) && all.length > 0;
+    const page = emptyNested ? [] : all.slice(0, limit);
+    if (all.length === 0 && this.emptyEdges === 'omit') return node;
+    const hasNext = emptyNested || all.length > limit;
+    const after = emptyNested ? { o: 0, n: randomBytes(3).toString('hex') } : page.length > 0 ? { o: page.length } : null;
+    const nested: Record<string, unknown> = { data: page.map((phone) => pick(phone, fields)) };
+    if (after) {
+      const cursor = encodeCursor(after);
+      const paging: Record<string, unknown> = { cursors: { before: encodeCursor({ before: true, o: 0 }), after: cursor } };
+      if (hasNext) {
+        const params = new URLSearchParams({ fields: fields.join(','), limit: String(limit), after: cursor });
+        paging.next = `${request.baseUrl}/${version}/${waba.id}/phone_numbers?${params.toString()}`;
+      }
+      nested.paging = paging;
+    }
+    node.phone_numbers = nested;
+    return node;
   }
 
   private phoneList(wabaId: string, request: SimRequest, version: string, empty: boolean): unknown {
@@ -656,26 +701,88 @@ function callOf(segments: string[], businessId: string): MetaCall | undefined {
   return undefined;
 }
 
-/** `fields=a,b{x,y},c` → [a, b, c]; unknown fields are an error, as on Graph. */
-function requestedFields(request: SimRequest, known: ReadonlySet<string>, defaults: string[], node: string): string[] {
-  const raw = request.query.get('fields');
-  if (raw === null || raw.trim() === '') return defaults;
-  const names = raw
-    .replace(/\{[^}]*\}/g, '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
+/** One entry of a `fields` parameter: `name`, `name.limit(N)`, `name{sub,fields}` or both. */
+interface FieldSpec {
+  name: string;
+  limit: number | null;
+  sub: FieldSpec[] | null;
+}
+
+/** Parses `a,b{x,y},edge.limit(5){id,status}`; anything else is Graph's error 100. */
+export function parseFieldList(raw: string): FieldSpec[] {
+  let at = 0;
+  const fail = (why: string): never => {
+    throw new GraphFailure(400, 100, `(#100) Syntax error in fields: ${why} at character ${at}`, undefined, 'OAuthException');
+  };
+  const list = (): FieldSpec[] => {
+    const specs: FieldSpec[] = [];
+    for (;;) {
+      const name = /^\s*([a-z_][a-z0-9_]*)\s*/i.exec(raw.slice(at));
+      if (!name) fail('expected a field name');
+      at += name![0].length;
+      const spec: FieldSpec = { name: name![1]!, limit: null, sub: null };
+      while (raw[at] === '.') {
+        const modifier = /^\.([a-z_]+)\(([^)]*)\)\s*/i.exec(raw.slice(at));
+        if (!modifier || modifier[1] !== 'limit') fail('unsupported modifier');
+        const limit = Number(modifier![2]);
+        if (!Number.isInteger(limit) || limit < 1) fail('limit must be a positive integer');
+        spec.limit = limit;
+        at += modifier![0].length;
+      }
+      if (raw[at] === '{') {
+        at += 1;
+        spec.sub = list();
+        if (raw[at] !== '}') fail("expected '}'");
+        at += 1;
+        while (raw[at] === ' ') at += 1;
+      }
+      specs.push(spec);
+      if (raw[at] !== ',') return specs;
+      at += 1;
+    }
+  };
+  const specs = list();
+  if (at < raw.length) fail('unexpected character');
+  return specs;
+}
+
+function checkFields(specs: readonly FieldSpec[], known: ReadonlySet<string>, node: string): string[] {
+  const names = specs.map((spec) => spec.name);
   for (const name of names) {
     if (!known.has(name)) throw new GraphFailure(400, 100, `(#100) Tried accessing nonexisting field (${name}) on node type (${node})`, undefined, 'OAuthException');
   }
   return names.includes('id') ? names : ['id', ...names];
 }
 
+/** `fields=a,b{x,y},c` → [a, b, c]; unknown fields are an error, as on Graph. */
+function requestedFields(request: SimRequest, known: ReadonlySet<string>, defaults: string[], node: string): string[] {
+  const raw = request.query.get('fields');
+  if (raw === null || raw.trim() === '') return defaults;
+  return checkFields(parseFieldList(raw), known, node);
+}
+
+interface WabaSelection {
+  fields: string[];
+  /** The expanded phone_numbers edge, when asked. */
+  phones: { fields: string[]; limit: number } | null;
+}
+
+function wabaSelection(request: SimRequest, maxLimit: number): WabaSelection {
+  const raw = request.query.get('fields');
+  if (raw === null || raw.trim() === '') return { fields: WABA_DEFAULT_FIELDS, phones: null };
+  const specs = parseFieldList(raw);
+  const edge = specs.find((spec) => spec.name === 'phone_numbers');
+  const fields = checkFields(specs.filter((spec) => spec !== edge), WABA_FIELD_NAMES, 'WhatsAppBusinessAccount');
+  if (!edge) return { fields, phones: null };
+  const phoneFields = edge.sub ? checkFields(edge.sub, PHONE_FIELD_NAMES, 'WhatsAppBusinessPhoneNumber') : PHONE_DEFAULT_FIELDS;
+  return { fields, phones: { fields: phoneFields, limit: Math.min(edge.limit ?? DEFAULT_LIMIT, maxLimit) } };
+}
+
 function pick<T extends object>(item: T, fields: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of fields) {
     const value = (item as Record<string, unknown>)[field];
-    if (value !== undefined) out[field] = structuredClone(value);
+    if (value !== undefined) out[field] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   return out;
 }

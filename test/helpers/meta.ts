@@ -30,6 +30,8 @@ export interface MetaHarness {
   app: App;
   /** Every wait the client asked for, in ms, in order. */
   sleeps: number[];
+  /** Every usage percentage the source reported through RunDeps.onUsage, in order. */
+  usage: { source: string; metric: string; percent: number }[];
   source(env?: Env): Source;
   /** One pull of Meta; the clock moves a minute first so runs (and new WABAs) have distinct times. */
   sync(mode?: RunMode, env?: Env): Promise<RunResult>;
@@ -52,6 +54,7 @@ export async function metaHarness(options: MetaWorldOptions & { env?: Env; dbPat
   };
   const logs = captureLog();
   const sleeps: number[] = [];
+  const usage: MetaHarness['usage'] = [];
   const sleep = async (ms: number) => {
     sleeps.push(ms);
   };
@@ -67,11 +70,13 @@ export async function metaHarness(options: MetaWorldOptions & { env?: Env; dbPat
     dbPath,
     env,
     sleeps,
+    usage,
     app: await openApp(parseConfig(env), { clock, log: logs.log }),
     source,
     sync: async (mode = 'full', overrides = {}) => {
       clock.advance(60_000);
-      return runSourcePull({ db: harness.app.db, clock, log: logs.log }, source(overrides), mode);
+      const onUsage = (source: string, metric: string, percent: number) => usage.push({ source, metric, percent });
+      return runSourcePull({ db: harness.app.db, clock, log: logs.log, onUsage }, source(overrides), mode);
     },
   };
   cleanups.push(async () => {

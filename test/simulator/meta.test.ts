@@ -60,6 +60,33 @@ describe('Graph simulator', () => {
     expect(newest.body.data).toEqual([{ id: wabas[3]!.id }]);
   });
 
+  it('expands phone_numbers.limit(N){…} on the list edge, with absolute next URLs of /{waba}/phone_numbers', async () => {
+    const world = new MetaWorld();
+    const many = world.shareWaba({ creation_time: 1_700_000_001 });
+    const none = world.shareWaba({ creation_time: 1_700_000_002 });
+    const phones = [0, 1, 2].map(() => world.addPhoneNumber(many.id));
+    const path = `${world.businessId}/client_whatsapp_business_accounts`;
+    const list = await graph(world, path, { fields: 'id,phone_numbers.limit(2){id,status,throughput}', sort: 'creation_time_ascending' });
+
+    expect(list.status).toBe(200);
+    const [first, second] = list.body.data;
+    expect(second).toEqual({ id: none.id }); // an empty edge is left out, as Graph does
+    expect(first.phone_numbers.data).toEqual(phones.slice(0, 2).map((p) => ({ id: p.id, status: 'CONNECTED', throughput: { level: 'STANDARD' } })));
+    const next = String(first.phone_numbers.paging.next);
+    expect(next).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/meta/v25\\.0/${many.id}/phone_numbers\\?`));
+    expect(world.calls.phone_numbers).toBe(0);
+
+    const rest = await got(next, { headers: { authorization: `Bearer ${world.accessToken}` } }).json<Record<string, any>>();
+    expect(rest.data).toEqual([{ id: phones[2]!.id, status: 'CONNECTED', throughput: { level: 'STANDARD' } }]);
+    expect(rest.paging.next).toBeUndefined();
+    expect(world.phoneNumberCalls).toEqual(new Map([[many.id, 1]]));
+
+    const bad = await graph(world, path, { fields: 'id,phone_numbers.limit(2){id,nope}' });
+    expect(bad.body.error).toMatchObject({ code: 100, message: '(#100) Tried accessing nonexisting field (nope) on node type (WhatsAppBusinessPhoneNumber)' });
+    const syntax = await graph(world, path, { fields: 'id,phone_numbers.limit(2){id' });
+    expect(syntax.body.error).toMatchObject({ code: 100 });
+  });
+
   it('debug_token lists the granted WABAs newest first', async () => {
     const world = new MetaWorld();
     const token = world.issueSignupToken(['2', '1']);

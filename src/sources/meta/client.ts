@@ -29,7 +29,12 @@ export interface MetaClientOptions {
 
 export interface CallHooks {
   readonly signal?: AbortSignal;
+  /** Each HTTP request, retries included. */
   readonly onAttempt?: (call: string) => void;
+  /** Each request that repeats a failed one (5xx, timeout, throttling). */
+  readonly onRetry?: (call: string) => void;
+  /** Each usage percentage Meta reports in a response's headers (see `Usage.metrics`). */
+  readonly onUsage?: (metric: string, percent: number) => void;
 }
 
 /** One listing: a call name for counts and errors, an optional label (e.g. the slice), a first request. */
@@ -69,10 +74,37 @@ export class MetaClient {
    * The pages of one listing, in order: follows `paging.next` until it is absent (an empty page
    * with `next` is not the end). Cursors live only inside this walk.
    */
-  async *pages(request: ListRequest, hooks: CallHooks): AsyncGenerator<ListPage> {
-    let path = `${this.options.apiVersion}/${request.path}`;
-    let params: Record<string, string> = request.params;
-    for (let page = 1; ; page++) {
+  pages(request: ListRequest, hooks: CallHooks): AsyncGenerator<ListPage> {
+    return this.walk(request, `${this.options.apiVersion}/${request.path}`, request.params, 1, hooks);
+  }
+
+  /**
+   * The rest of a listing whose first page came nested in another answer (field expansion):
+   * follows its absolute `next` as page `page`, and on until `next` is absent. Parameters in
+   * `defaults` are added where the URL lacks them (so a bare cursor URL still asks our fields).
+   */
+  continuePages(
+    request: { readonly call: string; readonly label?: string },
+    next: string,
+    page: number,
+    defaults: Record<string, string>,
+    hooks: CallHooks,
+  ): AsyncGenerator<ListPage> {
+    const from = `${request.call}${request.label ? ` ${request.label}` : ''} page ${page - 1}`;
+    const { path, params } = this.relative(next, from);
+    return this.walk(request, path, { ...defaults, ...params }, page, hooks);
+  }
+
+  private async *walk(
+    request: { readonly call: string; readonly label?: string },
+    firstPath: string,
+    firstParams: Record<string, string>,
+    firstPage: number,
+    hooks: CallHooks,
+  ): AsyncGenerator<ListPage> {
+    let path = firstPath;
+    let params = firstParams;
+    for (let page = firstPage; ; page++) {
       const where = `${request.call}${request.label ? ` ${request.label}` : ''} page ${page}`;
       const body = await this.getJson(request.call, where, path, params, hooks);
       const parsed = listPage.safeParse(body);
@@ -100,6 +132,7 @@ export class MetaClient {
   private async getJson(call: string, where: string, path: string, params: Record<string, string>, hooks: CallHooks): Promise<unknown> {
     const { retries } = this.options;
     for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) hooks.onRetry?.(call);
       await this.wait(() => this.pacer.ready(hooks.signal), where, hooks.signal);
       let response: RawResponse;
       try {
@@ -120,6 +153,7 @@ export class MetaClient {
       }
       const usage = readUsage(response.headers);
       this.pacer.observe(usage);
+      for (const [metric, percent] of Object.entries(usage.metrics)) hooks.onUsage?.(metric, percent);
       const body = parseJson(response.text);
       if (response.status >= 200 && response.status < 300) {
         if (body === undefined) {

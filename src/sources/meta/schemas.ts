@@ -120,6 +120,28 @@ export const listPage = z.object({
     .optional(),
 });
 
+/** A page of an edge nested in another answer by field expansion: the same envelope as a list page. */
+export const nestedPage = listPage;
+export type NestedPage = z.infer<typeof nestedPage>;
+
+/**
+ * The `fields` parameter of a WABA list edge: every WABA field we keep and, when
+ * `phoneNumbersLimit` is given, the WABA's phone numbers by field expansion
+ * (`phone_numbers.limit(N){…}`), so a list page brings them without a call per WABA.
+ */
+export function wabaFieldsParam(phoneNumbersLimit: number | null): string {
+  const fields: string[] = [...WABA_FIELDS];
+  if (phoneNumbersLimit !== null) fields.push(`phone_numbers.limit(${phoneNumbersLimit}){${PHONE_NUMBER_FIELDS.join(',')}}`);
+  return fields.join(',');
+}
+
+/**
+ * A WABA as listed with its phone numbers expanded. The nested envelope is checked as strictly as
+ * a list page (a WABA whose `phone_numbers` is not `{data: [...], paging?}` fails the pull). A
+ * missing key is left undefined here: Graph omits an expanded edge that has nothing on it.
+ */
+export const wabaWithPhoneNumbers = waba.extend({ phone_numbers: nestedPage.optional() });
+
 /** The Graph error envelope, tolerant of codes sent as strings. */
 export const errorEnvelope = z.object({
   error: z.object({

@@ -12,6 +12,11 @@ export interface Usage {
   readonly percent: number;
   /** Longest `estimated_time_to_regain_access`, in milliseconds (0 when none). */
   readonly regainMs: number;
+  /**
+   * The percentages by name, for metrics: `app_<field>` from X-App-Usage and `buc_<field>` from
+   * X-Business-Use-Case-Usage (the highest over its objects and use-case types). Only those present.
+   */
+  readonly metrics: Readonly<Record<string, number>>;
 }
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -21,24 +26,30 @@ const PERCENT_FIELDS = ['call_count', 'total_cputime', 'total_time', 'acc_id_uti
 export function readUsage(headers: Headers): Usage {
   let percent = 0;
   let regainMinutes = 0;
-  const take = (entry: unknown) => {
+  const metrics: Record<string, number> = {};
+  const take = (entry: unknown, prefix: string) => {
     if (!entry || typeof entry !== 'object') return;
     const record = entry as Record<string, unknown>;
     for (const field of PERCENT_FIELDS) {
-      const value = Number(record[field]);
-      if (Number.isFinite(value)) percent = Math.max(percent, value);
+      // Number(null) and Number('') are 0: only real numbers (or numeric strings) count.
+      const raw = record[field];
+      const value = typeof raw === 'number' || (typeof raw === 'string' && raw.trim() !== '') ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(value)) continue;
+      percent = Math.max(percent, value);
+      const metric = `${prefix}_${field}`;
+      metrics[metric] = Math.max(metrics[metric] ?? value, value);
     }
     const regain = Number(record.estimated_time_to_regain_access);
     if (Number.isFinite(regain)) regainMinutes = Math.max(regainMinutes, regain);
   };
-  take(parseHeader(headers['x-app-usage']));
+  take(parseHeader(headers['x-app-usage']), 'app');
   const business = parseHeader(headers['x-business-use-case-usage']);
   if (business && typeof business === 'object') {
     for (const entries of Object.values(business as Record<string, unknown>)) {
-      if (Array.isArray(entries)) entries.forEach(take);
+      if (Array.isArray(entries)) for (const entry of entries) take(entry, 'buc');
     }
   }
-  return { percent, regainMs: Math.max(0, regainMinutes) * 60_000 };
+  return { percent, regainMs: Math.max(0, regainMinutes) * 60_000, metrics };
 }
 
 /** Headers that are not JSON are ignored: pacing is a courtesy, never a reason to fail. */

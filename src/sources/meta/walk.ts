@@ -1,18 +1,33 @@
 /**
  * Walking Graph listings: a whole WABA edge (split by creation_time into concurrent cursor chains
- * when it is large), a filtered incremental listing, and small per-WABA lists. Pages are validated
- * item by item and handed to a sink as they arrive; each WABA reaches the sink once per walk.
+ * when it is large) and a filtered incremental listing. Pages are validated item by item and handed
+ * to a sink as they arrive; each WABA reaches the sink once per walk, with the first page of its
+ * phone numbers when the edge expands them.
  */
 import type { LimitFunction } from 'p-limit';
 import { PayloadError } from '../../errors.js';
 import { parseItem } from '../validation.js';
 import { type CallHooks, type ListPage, type MetaClient, SOURCE } from './client.js';
-import { type WabaPayload, WABA_FIELDS, waba } from './schemas.js';
+import { type NestedPage, type WabaPayload, waba, wabaFieldsParam, wabaWithPhoneNumbers } from './schemas.js';
 import { type Slice, WHOLE, inSlice, planSlices, sliceCount, sliceFilter, sliceLabel } from './slices.js';
 
 export interface WabaEdge {
   readonly call: 'client_whatsapp_business_accounts' | 'owned_whatsapp_business_accounts';
   readonly businessId: string;
+  /** Expand each WABA's phone numbers, this many per nested page (null/absent: don't). */
+  readonly phoneNumbersLimit?: number | null;
+}
+
+/** One WABA of a list page. */
+export interface ListedWaba {
+  readonly waba: WabaPayload;
+  /**
+   * The first page of its phone numbers, when the edge expands them; undefined when the key was
+   * absent (Graph leaves an empty edge out) or not asked for.
+   */
+  readonly phoneNumbers: NestedPage | undefined;
+  /** The list page it came from, for messages. */
+  readonly where: string;
 }
 
 export interface Walker {
@@ -27,14 +42,14 @@ export interface Walker {
   readonly failFast: AbortController;
 }
 
-export type WabaSink = (wabas: WabaPayload[]) => Promise<void>;
+export type WabaSink = (wabas: ListedWaba[]) => Promise<void>;
 
 const ASCENDING = 'creation_time_ascending';
 const DESCENDING = 'creation_time_descending';
 
-function listParams(walker: Walker, sort: string, filtering: string | null): Record<string, string> {
+function listParams(walker: Walker, edge: WabaEdge, sort: string, filtering: string | null): Record<string, string> {
   return {
-    fields: WABA_FIELDS.join(','),
+    fields: wabaFieldsParam(edge.phoneNumbersLimit ?? null),
     limit: String(walker.pageSize),
     sort,
     ...(filtering ? { filtering } : {}),
@@ -45,11 +60,18 @@ function chain(walker: Walker, edge: WabaEdge, params: Record<string, string>, l
   return walker.client.pages({ call: edge.call, label, path: `${edge.businessId}/${edge.call}`, params }, walker.hooks);
 }
 
-export function readWabas(page: ListPage): WabaPayload[] {
+export function readWabas(page: ListPage, edge: WabaEdge): ListedWaba[] {
+  const expanded = (edge.phoneNumbersLimit ?? null) !== null;
   return page.items.map((value, index) => {
-    const parsed = parseItem(waba, value, { list: 'data', index, keyField: 'id' });
+    if (!expanded) {
+      const parsed = parseItem(waba, value, { list: 'data', index, keyField: 'id' });
+      if (!parsed.ok) throw new PayloadError(SOURCE, page.where, parsed.message);
+      return { waba: parsed.value, phoneNumbers: undefined, where: page.where };
+    }
+    const parsed = parseItem(wabaWithPhoneNumbers, value, { list: 'data', index, keyField: 'id' });
     if (!parsed.ok) throw new PayloadError(SOURCE, page.where, parsed.message);
-    return parsed.value;
+    const { phone_numbers: phoneNumbers, ...item } = parsed.value;
+    return { waba: item, phoneNumbers, where: page.where };
   });
 }
 
@@ -60,35 +82,35 @@ export function readWabas(page: ListPage): WabaPayload[] {
  */
 export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSink): Promise<void> {
   const seen = new Set<string>();
-  const deliver = async (wabas: WabaPayload[], slice: Slice) => {
-    const fresh: WabaPayload[] = [];
+  const deliver = async (wabas: ListedWaba[], slice: Slice) => {
+    const fresh: ListedWaba[] = [];
     for (const item of wabas) {
-      if (!inSlice(slice, item.creation_time) || seen.has(item.id)) continue;
-      seen.add(item.id);
+      if (!inSlice(slice, item.waba.creation_time) || seen.has(item.waba.id)) continue;
+      seen.add(item.waba.id);
       fresh.push(item);
     }
     if (walker.failFast.signal.aborted) return;
     if (fresh.length > 0) await sink(fresh);
   };
 
-  const ascending = chain(walker, edge, listParams(walker, ASCENDING, null));
+  const ascending = chain(walker, edge, listParams(walker, edge, ASCENDING, null));
   const first = await ascending.next();
   if (first.done) return;
-  const low = readWabas(first.value);
+  const low = readWabas(first.value, edge);
   await deliver(low, WHOLE);
   if (!first.value.hasNext) return;
   if (walker.maxSlices <= 1) {
-    for await (const page of ascending) await deliver(readWabas(page), WHOLE);
+    for await (const page of ascending) await deliver(readWabas(page, edge), WHOLE);
     return;
   }
 
-  const descending = chain(walker, edge, listParams(walker, DESCENDING, null), '(probe, newest first)');
+  const descending = chain(walker, edge, listParams(walker, edge, DESCENDING, null), '(probe, newest first)');
   const top = await descending.next();
   await descending.return(undefined);
-  const high = top.done ? [] : readWabas(top.value);
+  const high = top.done ? [] : readWabas(top.value, edge);
   await deliver(high, WHOLE);
 
-  const times = (items: WabaPayload[]) => items.map((item) => item.creation_time);
+  const times = (items: ListedWaba[]) => items.map((item) => item.waba.creation_time);
   const lowTimes = times(low);
   const highTimes = times(high);
   const placeable = [...lowTimes, ...highTimes].every((t) => t !== null);
@@ -97,7 +119,7 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
     : 1; // a WABA without creation_time can't be placed in a slice: walk the one chain to its end
 
   if (count === 1) {
-    for await (const page of ascending) await deliver(readWabas(page), WHOLE);
+    for await (const page of ascending) await deliver(readWabas(page, edge), WHOLE);
     return;
   }
   await ascending.return(undefined);
@@ -106,8 +128,8 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
     walker,
     slices.map((slice, index) => async () => {
       const label = sliceLabel(slice, index, slices.length);
-      for await (const page of chain(walker, edge, listParams(walker, ASCENDING, sliceFilter(slice)), label)) {
-        await deliver(readWabas(page), slice);
+      for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, sliceFilter(slice)), label)) {
+        await deliver(readWabas(page, edge), slice);
       }
     }),
   );
@@ -118,8 +140,8 @@ export async function walkCreatedAfter(walker: Walker, edge: WabaEdge, since: nu
   const seen = new Set<string>();
   const filtering = since === null ? null : JSON.stringify([{ field: 'creation_time', operator: 'GREATER_THAN', value: String(since) }]);
   const label = since === null ? undefined : `(creation_time > ${since})`;
-  for await (const page of chain(walker, edge, listParams(walker, ASCENDING, filtering), label)) {
-    const fresh = readWabas(page).filter((item) => !seen.has(item.id) && (seen.add(item.id), true));
+  for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, filtering), label)) {
+    const fresh = readWabas(page, edge).filter((item) => !seen.has(item.waba.id) && (seen.add(item.waba.id), true));
     if (fresh.length > 0) await sink(fresh);
   }
 }

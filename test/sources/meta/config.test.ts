@@ -18,6 +18,7 @@ describe('meta configuration', () => {
       graphUrl: 'https://graph.facebook.com',
       apiVersion: 'v25.0',
       pageSize: 100,
+      phoneNumbersPageSize: 100,
       concurrency: 4,
       incrementalLookbackSeconds: 86_400,
       throttleMaxWaitSeconds: 600,

@@ -95,13 +95,25 @@ describe('meta: each change is one event of its own type', () => {
   it('stores ids as strings whether Graph quotes them or not', async () => {
     const h = await metaHarness();
     const waba = h.world.shareWaba();
-    h.world.addPhoneNumber(waba.id);
+    const phone = h.world.addPhoneNumber(waba.id);
+    // Unquoted ids on the WABA and on its nested phone number, and a field we did not ask for.
     h.world.inject({ call: 'client_whatsapp_business_accounts', kind: 'corrupt', index: 0, field: 'id', value: Number(waba.id) });
-    h.world.inject({ call: 'phone_numbers', kind: 'corrupt', index: 0, field: 'creation_time', value: 'ignored' });
     const result = await h.sync();
     expect(result.error).toBeUndefined();
+    h.world.inject({
+      call: 'client_whatsapp_business_accounts',
+      kind: 'corrupt',
+      index: 0,
+      field: 'phone_numbers',
+      value: { data: [{ ...phone, id: Number(phone.id), creation_time: 'ignored' }] },
+    });
+    const again = await h.sync();
+    expect(again).toMatchObject({ outcome: 'complete', events: 0 });
     const wabas = await currentEntities(h.app, 'waba');
     expect([...wabas.keys()]).toEqual([waba.id]);
     expect(wabas.get(waba.id)).toMatchObject({ id: waba.id });
+    const phones = await currentEntities(h.app, 'phone_number');
+    expect([...phones.keys()]).toEqual([phone.id]);
+    expect(phones.get(phone.id)).not.toHaveProperty('creation_time');
   });
 });

@@ -28,10 +28,16 @@ describe('meta: a pull that fails on any page changes nothing', () => {
     expect(events.sort()).toEqual([`waba.shared ${fresh.id}`, `waba.unshared ${wabas[4]!.id}`].sort());
   });
 
-  it('a failing phone-number list fails the whole pull, and the other chains stop staging', async () => {
-    const h = await metaHarness({ env: { META_CONCURRENCY: '3' } });
-    for (let i = 0; i < 8; i++) h.world.addPhoneNumber(h.world.shareWaba().id);
-    await h.sync();
+  it('a failing further page of phone numbers fails the whole pull, and the other chains stop staging', async () => {
+    // One WABA per list page and one number per nested page: every WABA needs two more pages.
+    const h = await metaHarness({ env: { META_CONCURRENCY: '3', META_PAGE_SIZE: '1', META_PHONE_NUMBERS_PAGE_SIZE: '1' } });
+    for (let i = 0; i < 8; i++) {
+      const waba = h.world.shareWaba({ creation_time: 1_700_000_000 + i * 60 });
+      for (let p = 0; p < 3; p++) h.world.addPhoneNumber(waba.id);
+    }
+    const baseline = await h.sync();
+    expect(baseline).toMatchObject({ outcome: 'complete' });
+    expect(h.world.calls.phone_numbers).toBe(8 * 2);
     const target = [...h.world.clients.items][5]!;
     const phone = h.world.phoneNumbers.get(target.id)![0]!;
     h.world.updatePhoneNumber(phone.id, { quality_rating: 'RED' });
@@ -39,7 +45,7 @@ describe('meta: a pull that fails on any page changes nothing', () => {
 
     const failed = await h.sync();
     expect(failed).toMatchObject({ outcome: 'failed', errorCode: 'UPSTREAM' });
-    expect(failed.error).toMatch(/^meta phone_numbers \(WABA \d+\) page 1: request refused \(HTTP 400, Graph error 100: \(#100\) Invalid parameter \[fbtrace_id /);
+    expect(failed.error).toMatch(/^meta phone_numbers \(WABA \d+\) page [23]: request refused \(HTTP 400, Graph error 100: \(#100\) Invalid parameter \[fbtrace_id /);
     expect(await h.app.db.selectFrom('pull_item').select('key').execute()).toEqual([]);
     expect((await currentEntities(h.app, 'phone_number')).get(phone.id)).toMatchObject({ quality_rating: 'GREEN' });
   });
@@ -113,10 +119,16 @@ describe('meta: a pull that fails on any page changes nothing', () => {
     expect(malformed.error).toMatch(/^meta client_whatsapp_business_accounts page 1: response is not valid JSON \(HTTP 200, \d+ bytes\)$/);
 
     const waba = h.world.clients.items[0]!;
+    const phone = h.world.addPhoneNumber(waba.id);
+    h.world.inject({ call: 'client_whatsapp_business_accounts', kind: 'corrupt', index: 0, field: 'phone_numbers', value: { data: [{ ...phone, id: 'not-an-id' }] } });
+    const corrupt = await h.sync();
+    expect(corrupt.error).toBe(`meta client_whatsapp_business_accounts page 1: WABA ${waba.id} phone_numbers.data[0] (id "not-an-id") field id: expected a numeric id`);
+
+    // A further page (beyond the nested one) is named as its own page.
     h.world.addPhoneNumber(waba.id);
     h.world.inject({ call: 'phone_numbers', kind: 'corrupt', index: 0, field: 'id', value: 'not-an-id' });
-    const corrupt = await h.sync();
-    expect(corrupt.error).toBe(`meta phone_numbers (WABA ${waba.id}) page 1: data[0] (id "not-an-id") field id: expected a numeric id`);
+    const further = await h.sync('full', { META_PHONE_NUMBERS_PAGE_SIZE: '1' });
+    expect(further.error).toBe(`meta phone_numbers (WABA ${waba.id}) page 2: data[0] (id "not-an-id") field id: expected a numeric id`);
   });
 });
 
@@ -158,13 +170,13 @@ describe('meta: throttling', () => {
 
   it('slows down before the quota runs out when the usage headers climb', async () => {
     const h = await metaHarness({ env: { META_PAGE_SIZE: '1', META_CONCURRENCY: '1' } });
-    for (let i = 0; i < 4; i++) h.world.shareWaba({ creation_time: 1_700_000_000 + i });
+    for (let i = 0; i < 8; i++) h.world.shareWaba({ creation_time: 1_700_000_000 + i });
     await h.sync();
     expect(h.sleeps).toEqual([]);
 
     h.world.usage = { app: 95, business: 40, regainMinutes: 0 };
     await h.sync();
-    // Every request after the first high reading waited; the gaps grow with usage.
+    // Requests after the first high reading waited (8 client pages, 1 owned); the gaps grow with usage.
     expect(h.sleeps.length).toBeGreaterThan(4);
     expect(Math.min(...h.sleeps)).toBeGreaterThan(0);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../../src/events/query.js';
 import { NEWEST_CREATION_TIME } from '../../../src/sources/meta/source.js';
-import { metaHarness } from '../../helpers/meta.js';
+import { currentEntities, metaHarness } from '../../helpers/meta.js';
 
 const DAY = 86_400;
 
@@ -48,7 +48,7 @@ describe('meta: incremental pulls', () => {
         hasNext: false,
       },
     ]);
-    // Neither owned WABAs nor phone numbers are read.
+    // Owned WABAs are not read; phone numbers come nested in the list page, no call of their own.
     expect(h.world.calls.owned_whatsapp_business_accounts).toBe(calls.owned_whatsapp_business_accounts);
     expect(h.world.calls.phone_numbers).toBe(calls.phone_numbers);
     expect(await newestState(h)).toBe(String(fresh.creation_time));
@@ -56,6 +56,37 @@ describe('meta: incremental pulls', () => {
     // Only a full pull reports the unshare.
     const full = await h.sync('full');
     expect(await eventsOf(h, full.runId)).toEqual([`waba.unshared ${old.id}`]);
+  });
+
+  it('brings the phone numbers of the WABAs it reads (adds and updates), and leaves removals to the full pull', async () => {
+    const h = await metaHarness({ env: { META_PHONE_NUMBERS_PAGE_SIZE: '2' } });
+    const now = () => Math.floor(h.clock().getTime() / 1000);
+    const old = h.world.shareWaba({ creation_time: now() - 30 * DAY });
+    const oldPhone = h.world.addPhoneNumber(old.id);
+    const recent = h.world.shareWaba({ creation_time: now() - 3600 });
+    const kept = h.world.addPhoneNumber(recent.id);
+    const dropped = h.world.addPhoneNumber(recent.id);
+    await h.sync('full');
+
+    const fresh = h.world.shareWaba();
+    const freshPhones = [0, 1, 2].map(() => h.world.addPhoneNumber(fresh.id)); // more than one nested page
+    h.world.updatePhoneNumber(kept.id, { quality_rating: 'YELLOW' });
+    h.world.removePhoneNumber(dropped.id);
+    h.world.updatePhoneNumber(oldPhone.id, { status: 'FLAGGED' }); // its WABA is outside the window
+    const calls = h.world.calls.phone_numbers;
+    const incremental = await h.sync('incremental');
+
+    expect(incremental).toMatchObject({ mode: 'incremental', outcome: 'complete' });
+    expect((await eventsOf(h, incremental.runId)).sort()).toEqual(
+      [`waba.shared ${fresh.id}`, ...freshPhones.map((p) => `phone_number.added ${p.id}`), `phone_number.quality_changed ${kept.id}`].sort(),
+    );
+    expect(h.world.calls.phone_numbers - calls).toBe(1); // the third number of the fresh WABA
+    // Partial coverage: the number taken off a WABA in the window is still there.
+    expect((await currentEntities(h.app, 'phone_number')).has(dropped.id)).toBe(true);
+
+    // The full pull finds what the window could not: the removal, and the WABA outside it.
+    const full = await h.sync('full');
+    expect((await eventsOf(h, full.runId)).sort()).toEqual([`phone_number.removed ${dropped.id}`, `phone_number.status_changed ${oldPhone.id}`].sort());
   });
 
   it('re-reading the lookback window reports nothing twice, but does report real changes inside it', async () => {

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FilterSemantics, MetaWorld, seedMetaFleet } from '../../../src/simulator/meta.js';
 import { type RunningSimulator, startSimulator } from '../../../src/simulator/server.js';
 import { MetaClient } from '../../../src/sources/meta/client.js';
+import { PhoneNumberReader } from '../../../src/sources/meta/phone-numbers.js';
 import type { WabaPayload } from '../../../src/sources/meta/schemas.js';
 import { type Walker, walkWholeEdge } from '../../../src/sources/meta/walk.js';
+import type { StagedEntity } from '../../../src/sync/types.js';
 import { currentEntities, metaHarness } from '../../helpers/meta.js';
 
 // One simulator for the property runs; each run gets a fresh world behind it.
@@ -18,7 +20,13 @@ afterAll(async () => {
   await sim.close();
 });
 
-async function walk(options: { pageSize: number; concurrency: number }): Promise<Map<string, WabaPayload>> {
+interface Walked {
+  wabas: Map<string, WabaPayload>;
+  /** Phone number id → its WABA id, when numbers were expanded. */
+  phones: Map<string, string>;
+}
+
+async function walkAll(options: { pageSize: number; concurrency: number; phonesLimit?: number }): Promise<Walked> {
   const client = new MetaClient({
     graphUrl: sim.urlOf('/meta'),
     apiVersion: 'v25.0',
@@ -38,13 +46,25 @@ async function walk(options: { pageSize: number; concurrency: number }): Promise
     failFast: new AbortController(),
   };
   const found = new Map<string, WabaPayload>();
-  await walkWholeEdge(walker, { call: 'client_whatsapp_business_accounts', businessId: world.businessId }, async (wabas) => {
-    for (const waba of wabas) {
+  const phones = new Map<string, string>();
+  const reader = new PhoneNumberReader(walker, { recordCheck: (finding) => expect.fail(`unexpected check ${JSON.stringify(finding)}`) }, options.phonesLimit ?? 1);
+  const edge = { call: 'client_whatsapp_business_accounts', businessId: world.businessId, phoneNumbersLimit: options.phonesLimit ?? null } as const;
+  await walkWholeEdge(walker, edge, async (listed) => {
+    for (const { waba } of listed) {
       if (found.has(waba.id)) throw new Error(`${waba.id} delivered twice`);
       found.set(waba.id, waba);
     }
+    const records: StagedEntity[] = await reader.read(listed);
+    for (const record of records) {
+      if (phones.has(record.key)) throw new Error(`phone number ${record.key} staged twice`);
+      phones.set(record.key, String(record.data.waba_id));
+    }
   });
-  return found;
+  return { wabas: found, phones };
+}
+
+async function walk(options: { pageSize: number; concurrency: number }): Promise<Map<string, WabaPayload>> {
+  return (await walkAll(options)).wabas;
 }
 
 /** Groups the fake's list requests into cursor chains and checks no chain read a page it didn't need. */
@@ -76,7 +96,7 @@ describe('meta: a full listing split into concurrent chains', () => {
   let splitRuns = 0;
   // A narrow range of seconds, so many WABAs share a creation_time and land on slice edges.
   const creationTime = fc.integer({ min: 1_600_000_000, max: 1_600_000_040 });
-  it('finds exactly what one sequential chain finds, whatever the creation_times and filter semantics', async () => {
+  it('finds exactly what one sequential chain finds, phone numbers included, whatever the creation_times and filter semantics', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -86,19 +106,35 @@ describe('meta: a full listing split into concurrent chains', () => {
         fc.integer({ min: 1, max: 7 }),
         fc.integer({ min: 2, max: 5 }),
         fc.constantFrom<FilterSemantics>('documented', 'inclusive', 'exclusive'),
-        async (times, pageSize, concurrency, filterSemantics) => {
+        fc.integer({ min: 1, max: 3 }),
+        // Numbers per WABA, cycled over the WABAs: mostly none or one, sometimes several nested pages.
+        fc.array(fc.constantFrom(0, 0, 1, 1, 2, 5), { minLength: 1, maxLength: 10 }),
+        async (times, pageSize, concurrency, filterSemantics, phonesLimit, phoneCounts) => {
           world = new MetaWorld({ filterSemantics, maxLimit: 100 });
-          world.loadClientWabas(times.map((creation_time) => ({ creation_time })));
+          const wabas = world.loadClientWabas(times.map((creation_time) => ({ creation_time })));
+          const expectedPhones = new Map<string, string>();
+          let furtherPages = 0;
+          wabas.forEach((waba, i) => {
+            const count = phoneCounts[i % phoneCounts.length]!;
+            for (let p = 0; p < count; p++) expectedPhones.set(world.addPhoneNumber(waba.id).id, waba.id);
+            furtherPages += Math.max(0, Math.ceil(count / phonesLimit) - 1);
+          });
           const expected = new Set(world.clients.items.map((waba) => waba.id));
 
-          const sequential = await walk({ pageSize, concurrency: 1 });
+          const sequential = await walkAll({ pageSize, concurrency: 1, phonesLimit });
           expect(world.listRequests.length).toBe(Math.max(1, Math.ceil(times.length / pageSize)));
+          expect(world.calls.phone_numbers).toBe(furtherPages);
           world.listRequests.length = 0;
-          const split = await walk({ pageSize, concurrency });
+          world.calls.phone_numbers = 0;
+          const split = await walkAll({ pageSize, concurrency, phonesLimit });
           if (expectNoWastedPages(pageSize).chains > 2) splitRuns += 1;
+          // Numbers of a WABA delivered once are read once: no further page read twice.
+          expect(world.calls.phone_numbers).toBe(furtherPages);
 
-          expect(new Set(sequential.keys())).toEqual(expected);
-          expect(new Map([...split].sort())).toEqual(new Map([...sequential].sort()));
+          expect(new Set(sequential.wabas.keys())).toEqual(expected);
+          expect(new Map([...split.wabas].sort())).toEqual(new Map([...sequential.wabas].sort()));
+          expect(sequential.phones).toEqual(expectedPhones);
+          expect(split.phones).toEqual(expectedPhones);
         },
       ),
       { numRuns: 60 },
@@ -156,7 +192,8 @@ describe('meta: split and sequential full pulls store the same thing', () => {
     };
     expect(splitState.waba.size).toBe(400);
     expect(splitState.phones.size).toBe(400);
-    expect(h.world.calls.phone_numbers).toBe(400);
+    // One number each: all came nested in the list pages.
+    expect(h.world.calls.phone_numbers).toBe(0);
 
     const sequential = await h.sync('full', { META_CONCURRENCY: '1' });
     expect(sequential).toMatchObject({ outcome: 'complete', events: 0 });
