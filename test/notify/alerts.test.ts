@@ -72,6 +72,33 @@ describe('alerts, once per episode', () => {
     expect(subjects()[2]).toBe('[waba-sync] digital99: 3 pulls failed in a row');
   });
 
+  it('a crash loop alerts: pulls left running by a dead process count as failures, a shutdown does not', async () => {
+    const { h, sync, subjects } = await setup();
+    await sync();
+    // Two processes died mid-pull (what recoverInterrupted finds at the start of the next pull)…
+    for (let i = 0; i < 2; i++) {
+      h.clock.advance(60_000);
+      await h.app.db.insertInto('sync_run').values({ source: 'digital99', mode: 'full', started_at: h.clock().toISOString(), outcome: 'running', entities: 0, events: 0, api_calls: 0 }).execute();
+    }
+    // …and the third pull fails too: three failures in a row.
+    h.world.inject({ call: 'getAccounts', kind: 'http', status: 503, times: 1000 });
+    await sync();
+    const runs = await h.app.db.selectFrom('sync_run').select(['outcome', 'error_code']).orderBy('id').execute();
+    expect(runs.slice(1).map((r) => r.error_code)).toEqual(['INTERRUPTED', 'INTERRUPTED', 'UNAVAILABLE']);
+    expect(subjects()).toEqual(['[waba-sync] digital99: 3 pulls failed in a row']);
+
+    // Pulls stopped by a shutdown (ABORTED) still don't count.
+    h.world.clearFaults();
+    await sync();
+    for (let i = 0; i < 3; i++) {
+      h.clock.advance(60_000);
+      await h.app.db.insertInto('sync_run').values({ source: 'digital99', mode: 'full', started_at: h.clock().toISOString(), finished_at: h.clock().toISOString(), outcome: 'failed', error_code: 'ABORTED', entities: 0, events: 0, api_calls: 0 }).execute();
+    }
+    h.world.inject({ call: 'getAccounts', kind: 'http', status: 503, times: 1 });
+    await sync();
+    expect(subjects()).toEqual(['[waba-sync] digital99: 3 pulls failed in a row', '[waba-sync] digital99: recovered']);
+  });
+
   it('alerts at once on rejected credentials, escalates a failing episode, and never mails a secret', async () => {
     const { h, smtp, sync, subjects } = await setup();
     await sync();
