@@ -154,6 +154,11 @@ class EnvReader {
     return trimmed === '' ? undefined : trimmed;
   }
 
+  /** True when the variable is present, even empty (`ALERT_TO=` means "none", not "unset"). */
+  isSet(name: string): boolean {
+    return this.env[name] !== undefined;
+  }
+
   string(name: string, fallback: string): string {
     return this.raw(name) ?? fallback;
   }
@@ -351,11 +356,14 @@ function readMail(read: EnvReader): MailConfig {
     read.problems.push(`MAIL_FROM: expected an email address or "Name <address>", got ${JSON.stringify(from)}`);
   }
   const digestTo = readAddressList(read, 'DIGEST_TO');
-  const alertTo = read.raw('ALERT_TO') === undefined ? digestTo : readAddressList(read, 'ALERT_TO');
+  // Unset: alerts go to DIGEST_TO; set but empty: no alerts.
+  const alertTo = read.isSet('ALERT_TO') ? readAddressList(read, 'ALERT_TO') : digestTo;
   if (smtp && from === null) read.problems.push('MAIL_FROM: required because SMTP_URL is set');
   if (!smtp) {
-    const wanting = ['DIGEST_TO', 'ALERT_TO'].filter((name) => read.raw(name) !== undefined);
-    if (wanting.length > 0) read.problems.push(`SMTP_URL: required because ${wanting.join(' and ')} ${wanting.length > 1 ? 'are' : 'is'} set`);
+    // REPORT_TO too: without mail the report job would silently never be scheduled.
+    const wanting = ['DIGEST_TO', 'ALERT_TO', 'REPORT_TO'].filter((name) => read.raw(name) !== undefined);
+    const names = wanting.length > 1 ? `${wanting.slice(0, -1).join(', ')} and ${wanting[wanting.length - 1]}` : wanting[0];
+    if (wanting.length > 0) read.problems.push(`SMTP_URL: required because ${names} ${wanting.length > 1 ? 'are' : 'is'} set`);
   }
   return { smtp, from, digestTo, alertTo };
 }
@@ -382,12 +390,22 @@ function readSmtpUrl(read: EnvReader): SmtpSettings | null {
   }
   const secure = url.protocol === 'smtps:';
   const decode = (part: string) => (part === '' ? null : decodeURIComponent(part));
+  let user: string | null;
+  let pass: string | null;
+  try {
+    user = decode(url.username);
+    pass = decode(url.password);
+  } catch {
+    // URIError: a "%" not followed by two hex digits (e.g. a password "50%off").
+    read.problems.push(`SMTP_URL: the user or password is not valid percent-encoding; write a literal "%" as %25 (and @ : / as %40 %3A %2F); ${shape}`);
+    return null;
+  }
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
-    user: decode(url.username),
-    pass: decode(url.password),
+    user,
+    pass,
   };
 }
 

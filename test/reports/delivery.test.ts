@@ -164,7 +164,7 @@ describe('report --send', () => {
     expect(noRecipients.stderr).toContain('--send: REPORT_TO is not set');
     const noSmtp = await cli(h, ['report', '--month', '2026-10', '--send'], { SMTP_URL: '', MAIL_FROM: '' });
     expect(noSmtp.code).toBe(2);
-    expect(noSmtp.stderr).toContain('--send: set SMTP_URL and MAIL_FROM');
+    expect(noSmtp.stderr).toContain('SMTP_URL: required because REPORT_TO is set');
     const forceAlone = await cli(h, ['report', '--month', '2026-10', '--force']);
     expect(forceAlone.code).toBe(2);
     expect(forceAlone.stderr).toContain('--force: only with --send');
