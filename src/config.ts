@@ -117,6 +117,11 @@ export interface Config {
   readonly httpPort: number;
   /** A source is healthy when its last complete pull is at most this old. */
   readonly healthMaxAgeSeconds: number;
+  /**
+   * HEALTH_MAX_FULL_AGE_SECONDS: for a source with incremental pulls (Meta), the last complete full
+   * pull must be at most this old too; null = two periods of FULL_SYNC_CRON.
+   */
+  readonly healthMaxFullAgeSeconds: number | null;
   /** Key for fingerprints of per-number secrets; when unset a random key is kept in the database. */
   readonly fingerprintSecret: string | null;
   readonly digital99: Digital99Config | null;
@@ -306,6 +311,7 @@ export function parseConfig(env: Env): Config {
     fullSyncCron: read.cron('FULL_SYNC_CRON', '0 */6 * * *'),
     httpPort: read.int('HTTP_PORT', 9464, 0, 65_535),
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
+    healthMaxFullAgeSeconds: read.raw('HEALTH_MAX_FULL_AGE_SECONDS') === undefined ? null : read.int('HEALTH_MAX_FULL_AGE_SECONDS', 0, 1, 366 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
     digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix },
     dialog360: dialog360Credentials && { ...dialog360Credentials, ...dialog360 },
