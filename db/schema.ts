@@ -153,6 +153,8 @@ export interface CheckFindingTable {
 /** A source in trouble that has been alerted about; removed when the recovery is announced. */
 export interface AlertEpisodeTable {
   source: string;
+  /** Episodes are per source and mode: Meta's full pulls can fail while its incremental ones complete. */
+  mode: RunMode;
   kind: 'failing' | 'credential';
   /** The failed run that opened the episode; part of its alerts' idempotency keys. */
   opened_run_id: number;

@@ -1,10 +1,12 @@
 /**
  * Handing a rendered report to the outbox, once per month and recipient, and remembering it in
  * report_delivery (in the same transaction) so the daemon's catch-up can tell what was never sent.
+ * A month-to-date report is a snapshot: it gets a key of its own per send and is not recorded, so
+ * the month's final report still goes out on the 1st.
  */
 import type { Db } from '../db/database.js';
 import { type RenderedReport } from './render.js';
-import { normalizeRecipient, reportEmail, reportIdempotencyKey } from './email.js';
+import { monthToDateIdempotencyKey, normalizeRecipient, reportEmail, reportIdempotencyKey } from './email.js';
 import type { Enqueue } from './outbox.js';
 
 export interface DeliveryDeps {
@@ -24,10 +26,12 @@ export async function queueReport(deps: DeliveryDeps, rendered: RenderedReport, 
   const month = rendered.report.month;
   const deliveries: Delivery[] = [];
   for (const recipient of recipients.map(normalizeRecipient)) {
-    const idempotencyKey = reportIdempotencyKey(month, recipient, options.force ? deps.now : undefined);
+    const toDate = rendered.report.monthToDate;
+    const idempotencyKey = toDate ? monthToDateIdempotencyKey(month, recipient, deps.now) : reportIdempotencyKey(month, recipient, options.force ? deps.now : undefined);
     const email = reportEmail(rendered, recipient, idempotencyKey);
     const queued = await deps.db.transaction().execute(async (trx) => {
       const fresh = await deps.enqueue(trx, email, deps.now);
+      if (toDate) return fresh;
       // Recorded either way: an email the outbox already holds has been sent (or will be).
       await trx
         .insertInto('report_delivery')

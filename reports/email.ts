@@ -14,6 +14,14 @@ export function reportIdempotencyKey(month: string, recipient: string, resendAt?
   return resendAt ? `${base}:resend:${resendAt.toISOString()}` : base;
 }
 
+/**
+ * "report:<YYYY-MM>:to-date:<when>:<recipient>": a month-to-date snapshot is its own email, apart
+ * from the month's final report, so sending one never makes the final report look already sent.
+ */
+export function monthToDateIdempotencyKey(month: string, recipient: string, at: Date): string {
+  return `report:${month}:to-date:${at.toISOString()}:${normalizeRecipient(recipient)}`;
+}
+
 export function normalizeRecipient(address: string): string {
   return address.trim().toLowerCase();
 }

@@ -124,6 +124,11 @@ export interface Config {
   readonly httpPort: number;
   /** A source is healthy when its last complete pull is at most this old. */
   readonly healthMaxAgeSeconds: number;
+  /**
+   * HEALTH_MAX_FULL_AGE_SECONDS: for a source with incremental pulls (Meta), the last complete full
+   * pull must be at most this old too; null = two periods of FULL_SYNC_CRON.
+   */
+  readonly healthMaxFullAgeSeconds: number | null;
   /** Key for fingerprints of per-number secrets; when unset a random key is kept in the database. */
   readonly fingerprintSecret: string | null;
   readonly digital99: Digital99Config | null;
@@ -159,6 +164,11 @@ class EnvReader {
     if (value === undefined) return undefined;
     const trimmed = value.trim();
     return trimmed === '' ? undefined : trimmed;
+  }
+
+  /** True when the variable is present, even empty (`ALERT_TO=` means "none", not "unset"). */
+  isSet(name: string): boolean {
+    return this.env[name] !== undefined;
   }
 
   string(name: string, fallback: string): string {
@@ -310,6 +320,7 @@ export function parseConfig(env: Env): Config {
     fullSyncCron: read.cron('FULL_SYNC_CRON', '0 */6 * * *'),
     httpPort: read.int('HTTP_PORT', 9464, 0, 65_535),
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
+    healthMaxFullAgeSeconds: read.raw('HEALTH_MAX_FULL_AGE_SECONDS') === undefined ? null : read.int('HEALTH_MAX_FULL_AGE_SECONDS', 0, 1, 366 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
     digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix, shortList },
     dialog360: dialog360Credentials && { ...dialog360Credentials, ...dialog360 },
@@ -360,11 +371,14 @@ function readMail(read: EnvReader): MailConfig {
     read.problems.push(`MAIL_FROM: expected an email address or "Name <address>", got ${JSON.stringify(from)}`);
   }
   const digestTo = readAddressList(read, 'DIGEST_TO');
-  const alertTo = read.raw('ALERT_TO') === undefined ? digestTo : readAddressList(read, 'ALERT_TO');
+  // Unset: alerts go to DIGEST_TO; set but empty: no alerts.
+  const alertTo = read.isSet('ALERT_TO') ? readAddressList(read, 'ALERT_TO') : digestTo;
   if (smtp && from === null) read.problems.push('MAIL_FROM: required because SMTP_URL is set');
   if (!smtp) {
-    const wanting = ['DIGEST_TO', 'ALERT_TO'].filter((name) => read.raw(name) !== undefined);
-    if (wanting.length > 0) read.problems.push(`SMTP_URL: required because ${wanting.join(' and ')} ${wanting.length > 1 ? 'are' : 'is'} set`);
+    // REPORT_TO too: without mail the report job would silently never be scheduled.
+    const wanting = ['DIGEST_TO', 'ALERT_TO', 'REPORT_TO'].filter((name) => read.raw(name) !== undefined);
+    const names = wanting.length > 1 ? `${wanting.slice(0, -1).join(', ')} and ${wanting[wanting.length - 1]}` : wanting[0];
+    if (wanting.length > 0) read.problems.push(`SMTP_URL: required because ${names} ${wanting.length > 1 ? 'are' : 'is'} set`);
   }
   return { smtp, from, digestTo, alertTo };
 }
@@ -391,12 +405,22 @@ function readSmtpUrl(read: EnvReader): SmtpSettings | null {
   }
   const secure = url.protocol === 'smtps:';
   const decode = (part: string) => (part === '' ? null : decodeURIComponent(part));
+  let user: string | null;
+  let pass: string | null;
+  try {
+    user = decode(url.username);
+    pass = decode(url.password);
+  } catch {
+    // URIError: a "%" not followed by two hex digits (e.g. a password "50%off").
+    read.problems.push(`SMTP_URL: the user or password is not valid percent-encoding; write a literal "%" as %25 (and @ : / as %40 %3A %2F); ${shape}`);
+    return null;
+  }
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
-    user: decode(url.username),
-    pass: decode(url.password),
+    user,
+    pass,
   };
 }
 

@@ -1,4 +1,4 @@
-/** Per source: the last run, the last complete one, failures since, and what we hold. */
+/** Per source: the last run, the last complete one (and complete full one), failures since, and what we hold. */
 import type { Db } from '../db/database.js';
 import type { SyncRunRow } from '../db/schema.js';
 import type { SourceName } from './config.js';
@@ -10,6 +10,8 @@ export interface SourceStatus {
   disabledReason: string | null;
   lastRun: SyncRunRow | null;
   lastComplete: SyncRunRow | null;
+  /** The last complete full pull: for Meta, incremental pulls completing say nothing about it. */
+  lastCompleteFull: SyncRunRow | null;
   failuresSinceComplete: number;
   entities: Record<string, number>;
 }
@@ -17,6 +19,7 @@ export interface SourceStatus {
 export async function sourceStatus(db: Db, source: SourceName, disabledReason: string | null): Promise<SourceStatus> {
   const lastRun = (await db.selectFrom('sync_run').selectAll().where('source', '=', source).orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
   const lastComplete = (await lastCompleteRun(db, source)) ?? null;
+  const lastCompleteFull = lastComplete?.mode === 'full' ? lastComplete : ((await lastCompleteRun(db, source, 'full')) ?? null);
   const failures = await db
     .selectFrom('sync_run')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -37,6 +40,7 @@ export async function sourceStatus(db: Db, source: SourceName, disabledReason: s
     disabledReason,
     lastRun,
     lastComplete,
+    lastCompleteFull,
     failuresSinceComplete: Number(failures.n),
     entities: Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)])),
   };

@@ -1,4 +1,4 @@
-/** `status`: per source, the last run and its outcome, failures since the last complete pull, entity counts. */
+/** `status`: per source, the last run and its outcome, the last complete (and complete full) pull, failures since, entity counts. */
 import { openDatabase } from '../../db/database.js';
 import { SOURCE_NAMES, loadEnv, parseConfig } from '../config.js';
 import { table } from '../events/format.js';
@@ -16,7 +16,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
     for (const source of SOURCE_NAMES) {
       const status = await sourceStatus(db, source, config.disabledReasons[source] ?? null);
       if (!status.enabled && !status.lastRun) {
-        rows.push([source, 'disabled', '-', '-', '-', status.disabledReason ?? '']);
+        rows.push([source, 'disabled', '-', '-', '-', '-', status.disabledReason ?? '']);
         continue;
       }
       const last = status.lastRun;
@@ -25,6 +25,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
         status.enabled ? 'enabled' : 'disabled',
         last ? `${last.mode} ${last.outcome} ${last.started_at}` : 'never run',
         status.lastComplete?.finished_at ?? 'never',
+        status.lastCompleteFull?.finished_at ?? 'never',
         String(status.failuresSinceComplete),
         Object.entries(status.entities)
           .map(([kind, n]) => `${kind} ${n}`)
@@ -33,7 +34,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
       if (last?.outcome === 'failed' && last.error) details.push(`${source}: last error: ${last.error}`);
     }
     writeLine(io.stdout, `Database: ${config.databasePath}`);
-    writeLine(io.stdout, table(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'FAILURES SINCE', 'ENTITIES'], rows));
+    writeLine(io.stdout, table(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'LAST COMPLETE FULL', 'FAILURES SINCE', 'ENTITIES'], rows));
     for (const line of details) writeLine(io.stdout, line);
     const outbox = await db
       .selectFrom('outbox')

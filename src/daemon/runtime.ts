@@ -8,7 +8,7 @@ import { scheduleTable } from '../../jobs/schedule.js';
 import type { JobContext, JobDefinition, JobSummary } from '../../jobs/types.js';
 import type { App } from '../app.js';
 import { describeError } from '../errors.js';
-import { readHealth } from '../observability/health.js';
+import { healthMaxFullAgeSeconds, readHealth } from '../observability/health.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
 import { SourceLocks } from './source-locks.js';
@@ -88,7 +88,11 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   try {
     server = await startObservabilityServer(app.config.httpPort, {
       metrics,
-      health: () => readHealth(app.db, [...app.sources.keys()], app.clock(), app.config.healthMaxAgeSeconds),
+      health: () =>
+        readHealth(app.db, [...app.sources.values()].map((source) => ({ name: source.name, supportsIncremental: source.supportsIncremental })), app.clock(), {
+          maxAgeSeconds: app.config.healthMaxAgeSeconds,
+          maxFullAgeSeconds: healthMaxFullAgeSeconds(app.config),
+        }),
       onError: (error) => {
         metrics.recordUnexpectedError('http');
         log.error({ error: describeError(error) }, 'health/metrics request failed');

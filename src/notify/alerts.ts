@@ -1,13 +1,16 @@
 /**
  * Alerts, evaluated after sync runs from the ledger (sync_run): once per episode, a source whose
- * pulls failed N times in a row, or at once a dead credential (AUTH, BLOCKED); then one recovery
- * email when it completes again. The episode's state and its email commit in one transaction, and
+ * pulls of one mode failed N times in a row, or at once a dead credential (AUTH, BLOCKED); then one
+ * recovery email when that mode completes again. Counted per (source, mode): Meta's full pulls
+ * (the only ones that notice unshares and phone-number changes) can fail for good while its
+ * 15-minute incremental pulls complete, and those completions must neither hide nor "recover"
+ * the full pulls' failures. The episode's state and its email commit in one transaction, and
  * every email's idempotency key names the episode, so re-evaluating never sends twice.
  */
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { AlertEpisodeRow, Database, SyncRunRow } from '../../db/schema.js';
+import type { AlertEpisodeRow, Database, RunMode, SyncRunRow } from '../../db/schema.js';
 import type { OutgoingEmail } from './email.js';
 import { escapeHtml, htmlDocument, htmlTable } from './html.js';
 import { enqueueEmail } from './outbox.js';
@@ -23,6 +26,7 @@ export type AlertKind = 'failing' | 'credential' | 'recovered';
 
 export interface AlertDecision {
   readonly source: string;
+  readonly mode: RunMode;
   readonly kind: AlertKind;
   readonly email: OutgoingEmail;
   /** False when an identical alert had been queued already. */
@@ -33,6 +37,7 @@ export interface AlertDecision {
 const CREDENTIAL_CODES = new Set(['AUTH', 'BLOCKED']);
 /** A pull stopped by a shutdown says nothing about the source. */
 const IGNORED_CODES = new Set(['ABORTED']);
+const MODES: readonly RunMode[] = ['full', 'incremental'];
 
 const CREDENTIAL_VARIABLES: Record<string, string> = {
   meta: 'META_ACCESS_TOKEN',
@@ -44,78 +49,75 @@ export async function evaluateAlerts(db: Db, now: Date, policy: AlertPolicy): Pr
   if (policy.to.length === 0) return [];
   const decisions: AlertDecision[] = [];
   for (const source of policy.sources) {
-    decisions.push(
-      ...(await db.transaction().execute(async (trx) => {
-        // A write first: holds the write lock, so a concurrent evaluation waits and then sees our episode.
-        await trx.updateTable('alert_episode').set({ updated_at: sql`updated_at` }).where('source', '=', source).where(sql<boolean>`1 = 0`).execute();
-        return evaluateSource(trx, source, now, policy);
-      })),
-    );
+    for (const mode of MODES) {
+      decisions.push(
+        ...(await db.transaction().execute(async (trx) => {
+          // A write first: holds the write lock, so a concurrent evaluation waits and then sees our episode.
+          await trx.updateTable('alert_episode').set({ updated_at: sql`updated_at` }).where('source', '=', source).where(sql<boolean>`1 = 0`).execute();
+          return evaluateSourceMode(trx, { source, mode }, now, policy);
+        })),
+      );
+    }
   }
   return decisions;
 }
 
-async function evaluateSource(trx: Transaction<Database>, source: string, now: Date, policy: AlertPolicy): Promise<AlertDecision[]> {
+/** The runs of one source in one mode: what an episode counts. */
+interface Pulls {
+  readonly source: string;
+  readonly mode: RunMode;
+}
+
+async function evaluateSourceMode(trx: Transaction<Database>, pulls: Pulls, now: Date, policy: AlertPolicy): Promise<AlertDecision[]> {
+  const { source, mode } = pulls;
   const at = now.toISOString();
   const decisions: AlertDecision[] = [];
   const queue = async (kind: AlertKind, email: OutgoingEmail) => {
-    decisions.push({ source, kind, email, queued: await enqueueEmail(trx, { ...email, to: policy.to }, now) });
+    decisions.push({ source, mode, kind, email, queued: await enqueueEmail(trx, { ...email, to: policy.to }, now) });
   };
-  let episode: AlertEpisodeRow | null = (await trx.selectFrom('alert_episode').selectAll().where('source', '=', source).executeTakeFirst()) ?? null;
-  const lastComplete =
-    (await trx.selectFrom('sync_run').selectAll().where('source', '=', source).where('outcome', '=', 'complete').orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
+  const runs = () => trx.selectFrom('sync_run').where('source', '=', source).where('mode', '=', mode);
+  const thisEpisode = () => trx.selectFrom('alert_episode').where('source', '=', source).where('mode', '=', mode);
+  let episode: AlertEpisodeRow | null = (await thisEpisode().selectAll().executeTakeFirst()) ?? null;
+  const lastComplete = (await runs().selectAll().where('outcome', '=', 'complete').orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
 
   if (episode && lastComplete && lastComplete.id > episode.opened_run_id) {
-    const before = await trx
-      .selectFrom('sync_run')
+    const before = await runs()
       .select('id')
-      .where('source', '=', source)
       .where('outcome', '=', 'complete')
       .where('id', '<', lastComplete.id)
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const failures = await trx
-      .selectFrom('sync_run')
+    const failures = await runs()
       .selectAll()
-      .where('source', '=', source)
       .where('outcome', '=', 'failed')
       .where('id', '>', before?.id ?? 0)
       .where('id', '<', lastComplete.id)
       .execute();
-    await queue('recovered', recoveryEmail(source, episode, lastComplete, failures.filter(counts).length));
-    await trx.deleteFrom('alert_episode').where('source', '=', source).execute();
+    await queue('recovered', recoveryEmail(pulls, episode, lastComplete, failures.filter(counts).length));
+    await trx.deleteFrom('alert_episode').where('source', '=', source).where('mode', '=', mode).execute();
     episode = null;
   }
 
-  const failures = (
-    await trx
-      .selectFrom('sync_run')
-      .selectAll()
-      .where('source', '=', source)
-      .where('outcome', '=', 'failed')
-      .where('id', '>', lastComplete?.id ?? 0)
-      .orderBy('id')
-      .execute()
-  ).filter(counts);
+  const failures = (await runs().selectAll().where('outcome', '=', 'failed').where('id', '>', lastComplete?.id ?? 0).orderBy('id').execute()).filter(counts);
   if (failures.length === 0) return decisions;
   const credentialFailure = failures.find((run) => CREDENTIAL_CODES.has(run.error_code ?? ''));
 
   if (!episode) {
     if (credentialFailure) {
-      const opened = { source, kind: 'credential' as const, opened_run_id: credentialFailure.id, opened_at: at, updated_at: at };
+      const opened = { source, mode, kind: 'credential' as const, opened_run_id: credentialFailure.id, opened_at: at, updated_at: at };
       await trx.insertInto('alert_episode').values(opened).execute();
-      await queue('credential', credentialEmail(source, opened, credentialFailure, failures, lastComplete));
+      await queue('credential', credentialEmail(pulls, opened, credentialFailure, failures, lastComplete));
     } else if (failures.length >= policy.afterFailures) {
       const latest = failures[failures.length - 1]!;
-      const opened = { source, kind: 'failing' as const, opened_run_id: latest.id, opened_at: at, updated_at: at };
+      const opened = { source, mode, kind: 'failing' as const, opened_run_id: latest.id, opened_at: at, updated_at: at };
       await trx.insertInto('alert_episode').values(opened).execute();
-      await queue('failing', failingEmail(source, opened, latest, failures, lastComplete));
+      await queue('failing', failingEmail(pulls, opened, latest, failures, lastComplete));
     }
   } else if (episode.kind === 'failing' && credentialFailure) {
     // Failing for a while, and now the upstream rejects our credentials: worth one more email.
-    await trx.updateTable('alert_episode').set({ kind: 'credential', updated_at: at }).where('source', '=', source).execute();
-    await queue('credential', credentialEmail(source, episode, credentialFailure, failures, lastComplete));
+    await trx.updateTable('alert_episode').set({ kind: 'credential', updated_at: at }).where('source', '=', source).where('mode', '=', mode).execute();
+    await queue('credential', credentialEmail(pulls, episode, credentialFailure, failures, lastComplete));
   }
   return decisions;
 }
@@ -126,36 +128,38 @@ function counts(run: SyncRunRow): boolean {
 
 type Episode = Pick<AlertEpisodeRow, 'source' | 'opened_run_id'>;
 
-function credentialEmail(source: string, episode: Episode, failure: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): OutgoingEmail {
+function credentialEmail({ source, mode }: Pulls, episode: Episode, failure: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): OutgoingEmail {
   const blocked = failure.error_code === 'BLOCKED';
   const what = blocked ? 'the upstream blocked us' : 'credentials rejected';
   const variables = CREDENTIAL_VARIABLES[source] ?? 'the credentials';
-  return alertEmail(`alert:${source}:${episode.opened_run_id}:credential`, `[waba-sync] ${source}: ${what}`, {
-    headline: `${source}: ${what} (${failure.error_code}) in pull #${failure.id} at ${failure.finished_at ?? failure.started_at}.`,
+  return alertEmail(`alert:${source}:${episode.opened_run_id}:credential`, `[waba-sync] ${source}: ${what} (${mode} pulls)`, {
+    headline: `${source}: ${what} (${failure.error_code}) in ${mode} pull #${failure.id} at ${failure.finished_at ?? failure.started_at}.`,
     advice: [
       blocked
         ? `Fix ${variables} first, then ask the provider to lift the block; pulls will keep failing until then.`
         : `Replace ${variables}; retrying will not help.`,
-      'You will get one more email when the source completes again.',
+      `You will get one more email when a ${mode} pull of the source completes again.`,
     ],
     facts: facts(failure, failures, lastComplete),
   });
 }
 
-function failingEmail(source: string, episode: Episode, latest: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): OutgoingEmail {
-  return alertEmail(`alert:${source}:${episode.opened_run_id}:failing`, `[waba-sync] ${source}: ${failures.length} pulls failed in a row`, {
-    headline: `${source}: ${failures.length} pulls failed in a row, the first at ${failures[0]!.started_at}.`,
+function failingEmail({ source, mode }: Pulls, episode: Episode, latest: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): OutgoingEmail {
+  return alertEmail(`alert:${source}:${episode.opened_run_id}:failing`, `[waba-sync] ${source} ${mode} pulls failed ${failures.length} times in a row`, {
+    headline: `${source}: ${failures.length} ${mode} pulls failed in a row, the first at ${failures[0]!.started_at}.`,
     advice: [
-      "Nothing from this source is being updated (and nothing is taken as deleted) until a pull completes.",
-      'You will get one more email when it completes again.',
+      mode === 'full'
+        ? 'What only a full pull notices (removals, unshared WABAs, phone numbers) goes undetected, and nothing is taken as deleted, until a full pull completes.'
+        : 'Recent changes from this source are not picked up between full pulls until an incremental pull completes.',
+      `You will get one more email when a ${mode} pull completes again.`,
     ],
     facts: facts(latest, failures, lastComplete),
   });
 }
 
-function recoveryEmail(source: string, episode: AlertEpisodeRow, complete: SyncRunRow, failed: number): OutgoingEmail {
-  return alertEmail(`alert:${source}:${episode.opened_run_id}:recovered`, `[waba-sync] ${source}: recovered`, {
-    headline: `${source} completed a pull again: #${complete.id} at ${complete.finished_at ?? complete.started_at}.`,
+function recoveryEmail({ source, mode }: Pulls, episode: AlertEpisodeRow, complete: SyncRunRow, failed: number): OutgoingEmail {
+  return alertEmail(`alert:${source}:${episode.opened_run_id}:recovered`, `[waba-sync] ${source} ${mode} pulls recovered`, {
+    headline: `${source} completed a ${mode} pull again: #${complete.id} at ${complete.finished_at ?? complete.started_at}.`,
     advice: [],
     facts: [
       ['Failed pulls before it', String(failed)],
@@ -167,8 +171,8 @@ function recoveryEmail(source: string, episode: AlertEpisodeRow, complete: SyncR
 function facts(latest: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): [string, string][] {
   return [
     ['Last error', latest.error ?? '(none recorded)'],
-    ['Failed pulls since the last complete one', String(failures.length)],
-    ['Last complete pull', lastComplete?.finished_at ?? 'never'],
+    [`Failed ${latest.mode} pulls since the last complete one`, String(failures.length)],
+    [`Last complete ${latest.mode} pull`, lastComplete?.finished_at ?? 'never'],
   ];
 }
 

@@ -55,7 +55,7 @@ export async function notifyAfterSync(deps: NotifyDeps): Promise<AfterSyncResult
       to: deps.config.mail.alertTo,
       sources: SOURCE_NAMES,
     });
-    for (const alert of alerts.filter((a) => a.queued)) deps.log.warn({ source: alert.source, alert: alert.kind }, `alert queued: ${alert.email.subject}`);
+    for (const alert of alerts.filter((a) => a.queued)) deps.log.warn({ source: alert.source, mode: alert.mode, alert: alert.kind }, `alert queued: ${alert.email.subject}`);
     const drain = await drainConfigured(deps);
     return { alerts, drain, error: null };
   } catch (error) {

@@ -14,7 +14,7 @@ import type { Db } from '../../db/database.js';
 import type { Database, OutboxRow, OutboxStatus } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { acquireLease, releaseLease } from '../sync/lease.js';
+import { acquireLease, releaseLease, renewLease } from '../sync/lease.js';
 import { processHolder } from '../sync/run-source.js';
 import type { EmailAttachment, OutgoingEmail } from './email.js';
 import type { MailMessage, MailTransport } from './transport.js';
@@ -79,6 +79,8 @@ export interface DrainDeps {
   readonly retryBaseMs: number;
   /** Strings that must never appear in a stored error (the SMTP password). */
   readonly secrets?: readonly string[];
+  /** The drain lease's time-to-live (tests shorten it); renewed before each email. */
+  readonly leaseTtlMs?: number;
 }
 
 export interface DrainResult {
@@ -111,7 +113,8 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainResult> {
   let deferred = 0;
   let failed = 0;
   let lastError: string | null = null;
-  if (!(await acquireLease(db, LEASE, holder, clock(), LEASE_TTL_MS))) {
+  const ttl = deps.leaseTtlMs ?? LEASE_TTL_MS;
+  if (!(await acquireLease(db, LEASE, holder, clock(), ttl))) {
     return { sent, deferred, failed, pending: await countPending(db), busy: true, lastError };
   }
   try {
@@ -128,6 +131,14 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainResult> {
         .execute();
       if (due.length === 0) break;
       for (const row of due) {
+        // The lease must outlive the whole drain, which behind a slow server can take longer than
+        // one TTL: renewed before each email (one send is bounded by the transport's timeouts, well
+        // under the TTL). Lost — we lapsed and another process took over — means stop: it sends
+        // the rest, and carrying on would send them twice.
+        if (!(await renewLease(db, LEASE, holder, clock(), ttl))) {
+          log.warn({ outboxId: row.id }, 'outbox lease lost to another process; leaving the rest to it');
+          break drain;
+        }
         const attempts = row.attempts + 1;
         try {
           await deps.transport.sendMail(mailMessage(row, deps.from));

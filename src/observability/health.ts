@@ -1,38 +1,78 @@
 /**
- * Freshness per source, for /healthz and `status`: a source is fresh when its last complete pull
- * (any mode) finished within the allowed age. Pure given the rows; the query is separate.
+ * Freshness per source, for /healthz: a source is fresh when its last complete pull (any mode)
+ * finished within the allowed age. A source with incremental pulls (Meta) must also have completed a
+ * FULL pull within its own allowed age: only full pulls notice unshares, removals and phone-number
+ * changes, and frequent incremental completions would otherwise hide full pulls that always fail.
+ * Pure given the rows; the query is separate.
  */
 import type { Db } from '../../db/database.js';
+import type { Config } from '../config.js';
+import { periodMs } from '../schedule.js';
 import { lastCompleteRun } from '../sync/ledger.js';
 
-export interface SourceFreshness {
-  source: string;
+export interface Freshness {
   lastComplete: string | null;
   ageSeconds: number | null;
   fresh: boolean;
+}
+
+export interface SourceFreshness extends Freshness {
+  source: string;
+  /** Only for sources with incremental pulls: the last complete full pull. */
+  full?: Freshness;
 }
 
 export interface Health {
   ok: boolean;
   checkedAt: string;
   maxAgeSeconds: number;
+  maxFullAgeSeconds: number;
   sources: SourceFreshness[];
+  /** Source names, and "<source> (full)" when only its full pulls are too old. */
   stale: string[];
 }
 
-export function assessHealth(lastComplete: Record<string, string | null>, now: Date, maxAgeSeconds: number): Health {
-  const sources = Object.entries(lastComplete).map(([source, at]) => {
-    const ageSeconds = at === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(at)) / 1000));
-    return { source, lastComplete: at, ageSeconds, fresh: ageSeconds !== null && ageSeconds <= maxAgeSeconds };
-  });
-  const stale = sources.filter((s) => !s.fresh).map((s) => s.source);
-  return { ok: stale.length === 0, checkedAt: now.toISOString(), maxAgeSeconds, sources, stale };
+export interface LastPulls {
+  /** The last complete pull of any mode (finished_at). */
+  readonly any: string | null;
+  /** The last complete full pull, for a source that also pulls incrementally; undefined otherwise. */
+  readonly full?: string | null;
 }
 
-export async function readHealth(db: Db, sources: readonly string[], now: Date, maxAgeSeconds: number): Promise<Health> {
-  const lastComplete: Record<string, string | null> = {};
+export interface HealthLimits {
+  readonly maxAgeSeconds: number;
+  readonly maxFullAgeSeconds: number;
+}
+
+export function assessHealth(lastPulls: Record<string, LastPulls>, now: Date, limits: HealthLimits): Health {
+  const freshness = (at: string | null, maxAgeSeconds: number): Freshness => {
+    const ageSeconds = at === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(at)) / 1000));
+    return { lastComplete: at, ageSeconds, fresh: ageSeconds !== null && ageSeconds <= maxAgeSeconds };
+  };
+  const sources: SourceFreshness[] = Object.entries(lastPulls).map(([source, pulls]) => ({
+    source,
+    ...freshness(pulls.any, limits.maxAgeSeconds),
+    ...(pulls.full !== undefined ? { full: freshness(pulls.full, limits.maxFullAgeSeconds) } : {}),
+  }));
+  const stale = sources.flatMap((s) => [...(s.fresh ? [] : [s.source]), ...(s.full && !s.full.fresh ? [`${s.source} (full)`] : [])]);
+  return { ok: stale.length === 0, checkedAt: now.toISOString(), ...limits, sources, stale };
+}
+
+export interface HealthSource {
+  readonly name: string;
+  readonly supportsIncremental: boolean;
+}
+
+export async function readHealth(db: Db, sources: readonly HealthSource[], now: Date, limits: HealthLimits): Promise<Health> {
+  const lastPulls: Record<string, LastPulls> = {};
   for (const source of sources) {
-    lastComplete[source] = (await lastCompleteRun(db, source))?.finished_at ?? null;
+    const any = (await lastCompleteRun(db, source.name))?.finished_at ?? null;
+    lastPulls[source.name] = source.supportsIncremental ? { any, full: (await lastCompleteRun(db, source.name, 'full'))?.finished_at ?? null } : { any };
   }
-  return assessHealth(lastComplete, now, maxAgeSeconds);
+  return assessHealth(lastPulls, now, limits);
+}
+
+/** HEALTH_MAX_FULL_AGE_SECONDS, or by default two periods of FULL_SYNC_CRON (one missed full pull is tolerated). */
+export function healthMaxFullAgeSeconds(config: Pick<Config, 'healthMaxFullAgeSeconds' | 'fullSyncCron' | 'timezone'>): number {
+  return config.healthMaxFullAgeSeconds ?? Math.round((2 * periodMs(config.fullSyncCron, config.timezone)) / 1000);
 }

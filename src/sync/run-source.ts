@@ -222,7 +222,7 @@ async function recoverInterrupted(db: Db, source: string, now: Date): Promise<vo
       await trx.deleteFrom('pull_item').where('run_id', '=', id).execute();
       await trx
         .updateTable('sync_run')
-        .set({ outcome: 'failed', finished_at: now.toISOString(), error: 'interrupted: the process ended before the pull completed', error_code: 'ABORTED' })
+        .set({ outcome: 'failed', finished_at: now.toISOString(), error: 'interrupted: the process ended before the pull completed', error_code: 'INTERRUPTED' })
         .where('id', '=', id)
         .execute();
     });

@@ -6,6 +6,8 @@ import { type Daemon, startDaemon } from '../../src/daemon/runtime.js';
 import { cli } from '../helpers/cli.js';
 import { captureLog } from '../helpers/log.js';
 import { digital99Harness, type Digital99Harness } from '../helpers/digital99.js';
+import { metaHarness } from '../helpers/meta.js';
+import { healthMaxFullAgeSeconds } from '../../src/observability/health.js';
 import { until } from '../helpers/wait.js';
 
 const running: { daemon: Daemon; app: App }[] = [];
@@ -18,7 +20,7 @@ afterEach(async () => {
 });
 
 /** The real daemon runtime, on the real clock, against the harness's simulator and database. */
-async function daemonFor(h: Digital99Harness, env: Record<string, string>) {
+async function daemonFor(h: Pick<Digital99Harness, 'env'>, env: Record<string, string>) {
   const logs = captureLog('info');
   const app = await openApp(parseConfig({ ...h.env, HTTP_PORT: '0', SYNC_CRON: '0 0 1 1 *', FULL_SYNC_CRON: '0 0 1 1 *', ...env }), { log: logs.log });
   const daemon = await startDaemon(app);
@@ -88,6 +90,30 @@ describe('the daemon runtime', () => {
 
     h.world.clearFaults();
     await until(async () => (await get('/healthz')).status === 200, 'recovery');
+  });
+
+  it('health names "meta (full)" when incremental pulls complete but no full pull did within its age; status shows both', async () => {
+    const h = await metaHarness();
+    h.world.addPhoneNumber(h.world.shareWaba().id);
+    // One full pull at start (catch-up), then incremental pulls every second and no full pull again.
+    const { app, daemon, get } = await daemonFor(h, { SYNC_CRON: '* * * * * *', HEALTH_MAX_FULL_AGE_SECONDS: '1' });
+    await daemon.caughtUp;
+    await until(async () => (await runs(app)).some((r) => r.mode === 'incremental' && r.outcome === 'complete'), 'an incremental pull');
+    await until(async () => (await get('/healthz')).status === 503, 'the full pull to be too old');
+    const health = JSON.parse((await get('/healthz')).text);
+    expect(health).toMatchObject({ ok: false, stale: ['meta (full)'], maxFullAgeSeconds: 1, sources: [{ source: 'meta', fresh: true, full: { fresh: false } }] });
+
+    const status = await cli(['status'], { ...h.env });
+    const ledger = await runs(app);
+    const lastFull = ledger.filter((r) => r.mode === 'full' && r.outcome === 'complete').at(-1)!;
+    expect(status.stdout).toContain('LAST COMPLETE FULL');
+    expect(status.stdout).toMatch(new RegExp(`^meta .*${lastFull.finished_at}`, 'm'));
+  });
+
+  it('allows two FULL_SYNC_CRON periods for the full pull unless HEALTH_MAX_FULL_AGE_SECONDS says otherwise', () => {
+    expect(healthMaxFullAgeSeconds(parseConfig({ FULL_SYNC_CRON: '0 */6 * * *' }))).toBe(12 * 3600);
+    expect(healthMaxFullAgeSeconds(parseConfig({ FULL_SYNC_CRON: '0 */6 * * *', HEALTH_MAX_FULL_AGE_SECONDS: '90000' }))).toBe(90_000);
+    expect(() => parseConfig({ HEALTH_MAX_FULL_AGE_SECONDS: 'a day' })).toThrow(/HEALTH_MAX_FULL_AGE_SECONDS: expected a whole number/);
   });
 
   it('catches up a missed full pull once at start, and not when the last one is recent', async () => {

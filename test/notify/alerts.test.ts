@@ -6,6 +6,8 @@ import { openApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { cli } from '../helpers/cli.js';
 import { digital99Harness } from '../helpers/digital99.js';
+import { metaHarness } from '../helpers/meta.js';
+import { notifyAfterSync } from '../../src/notify/mailer.js';
 import { startSmtp } from '../helpers/smtp.js';
 
 async function setup() {
@@ -39,8 +41,8 @@ describe('alerts, once per episode', () => {
     expect(smtp.mails).toHaveLength(0);
     const third = await sync();
     expect(third.code).toBe(1);
-    expect(third.stdout).toContain('alert queued for oncall@example.com: [waba-sync] digital99: 3 pulls failed in a row');
-    expect(subjects()).toEqual(['[waba-sync] digital99: 3 pulls failed in a row']);
+    expect(third.stdout).toContain('alert queued for oncall@example.com: [waba-sync] digital99 full pulls failed 3 times in a row');
+    expect(subjects()).toEqual(['[waba-sync] digital99 full pulls failed 3 times in a row']);
     const alert = smtp.mails[0]!;
     expect(alert.envelopeTo).toEqual(['oncall@example.com']);
     expect(alert.parsed.text).toContain('Last error: digital99 getAccounts');
@@ -53,7 +55,7 @@ describe('alerts, once per episode', () => {
     h.world.clearFaults();
     const recovered = await sync();
     expect(recovered.code).toBe(0);
-    expect(subjects()).toEqual(['[waba-sync] digital99: 3 pulls failed in a row', '[waba-sync] digital99: recovered']);
+    expect(subjects()).toEqual(['[waba-sync] digital99 full pulls failed 3 times in a row', '[waba-sync] digital99 full pulls recovered']);
     expect(smtp.mails[1]!.parsed.text).toContain('Failed pulls before it: 5');
     await sync();
     expect(smtp.mails).toHaveLength(2);
@@ -69,7 +71,34 @@ describe('alerts, once per episode', () => {
     h.world.inject({ call: 'getAccounts', kind: 'http', status: 500, times: 1000 });
     for (let i = 0; i < 3; i++) await sync();
     expect(subjects()).toHaveLength(3);
-    expect(subjects()[2]).toBe('[waba-sync] digital99: 3 pulls failed in a row');
+    expect(subjects()[2]).toBe('[waba-sync] digital99 full pulls failed 3 times in a row');
+  });
+
+  it('a crash loop alerts: pulls left running by a dead process count as failures, a shutdown does not', async () => {
+    const { h, sync, subjects } = await setup();
+    await sync();
+    // Two processes died mid-pull (what recoverInterrupted finds at the start of the next pull)…
+    for (let i = 0; i < 2; i++) {
+      h.clock.advance(60_000);
+      await h.app.db.insertInto('sync_run').values({ source: 'digital99', mode: 'full', started_at: h.clock().toISOString(), outcome: 'running', entities: 0, events: 0, api_calls: 0 }).execute();
+    }
+    // …and the third pull fails too: three failures in a row.
+    h.world.inject({ call: 'getAccounts', kind: 'http', status: 503, times: 1000 });
+    await sync();
+    const runs = await h.app.db.selectFrom('sync_run').select(['outcome', 'error_code']).orderBy('id').execute();
+    expect(runs.slice(1).map((r) => r.error_code)).toEqual(['INTERRUPTED', 'INTERRUPTED', 'UNAVAILABLE']);
+    expect(subjects()).toEqual(['[waba-sync] digital99 full pulls failed 3 times in a row']);
+
+    // Pulls stopped by a shutdown (ABORTED) still don't count.
+    h.world.clearFaults();
+    await sync();
+    for (let i = 0; i < 3; i++) {
+      h.clock.advance(60_000);
+      await h.app.db.insertInto('sync_run').values({ source: 'digital99', mode: 'full', started_at: h.clock().toISOString(), finished_at: h.clock().toISOString(), outcome: 'failed', error_code: 'ABORTED', entities: 0, events: 0, api_calls: 0 }).execute();
+    }
+    h.world.inject({ call: 'getAccounts', kind: 'http', status: 503, times: 1 });
+    await sync();
+    expect(subjects()).toEqual(['[waba-sync] digital99 full pulls failed 3 times in a row', '[waba-sync] digital99 full pulls recovered']);
   });
 
   it('alerts at once on rejected credentials, escalates a failing episode, and never mails a secret', async () => {
@@ -78,7 +107,7 @@ describe('alerts, once per episode', () => {
     const wrong = 'definitely-not-the-secret';
     const first = await sync({ DIGITAL99_CLIENT_SECRET: wrong });
     expect(first.code).toBe(1);
-    expect(subjects()).toEqual(['[waba-sync] digital99: credentials rejected']);
+    expect(subjects()).toEqual(['[waba-sync] digital99: credentials rejected (full pulls)']);
     const text = smtp.mails[0]!.parsed.text!;
     expect(text).toContain('Replace DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET');
     expect(text).toContain('wrong client id or client secret (reason 2)');
@@ -86,7 +115,7 @@ describe('alerts, once per episode', () => {
     expect(smtp.mails).toHaveLength(1);
 
     await sync();
-    expect(subjects()).toEqual(['[waba-sync] digital99: credentials rejected', '[waba-sync] digital99: recovered']);
+    expect(subjects()).toEqual(['[waba-sync] digital99: credentials rejected (full pulls)', '[waba-sync] digital99 full pulls recovered']);
 
     // Failing for another reason first, then the credentials go bad: one more email, then recovery.
     h.world.inject({ call: 'getWhatsApp', kind: 'http', status: 502, times: 1000 });
@@ -96,9 +125,9 @@ describe('alerts, once per episode', () => {
     await sync({ DIGITAL99_CLIENT_SECRET: wrong });
     await sync();
     expect(subjects().slice(2)).toEqual([
-      '[waba-sync] digital99: 3 pulls failed in a row',
-      '[waba-sync] digital99: credentials rejected',
-      '[waba-sync] digital99: recovered',
+      '[waba-sync] digital99 full pulls failed 3 times in a row',
+      '[waba-sync] digital99: credentials rejected (full pulls)',
+      '[waba-sync] digital99 full pulls recovered',
     ]);
 
     const raw = smtp.mails.map((m) => m.raw).join('\n');
@@ -124,7 +153,7 @@ describe('alerts, once per episode', () => {
     h.world.inject({ call: 'accessToken', kind: 'reason', reason: 3, times: 1 });
     h.clock.advance(60_000);
     await table[0]!.run(ctx);
-    expect(smtp.mails.map((m) => m.parsed.subject)).toEqual(['[waba-sync] digital99: the upstream blocked us']);
+    expect(smtp.mails.map((m) => m.parsed.subject)).toEqual(['[waba-sync] digital99: the upstream blocked us (full pulls)']);
     await table.find((job) => job.name === 'digest')!.run(ctx);
     expect(smtp.mails.map((m) => m.parsed.subject)).toHaveLength(2);
     expect(smtp.mails[1]!.envelopeTo).toEqual(['ops@example.com']);
@@ -135,3 +164,36 @@ describe('alerts, once per episode', () => {
     await withoutMail.close();
   });
 });
+
+describe('alerts per mode (Meta: full and incremental pulls)', () => {
+  it('full pulls failing while incremental ones complete alert, name the mode, and recover only with a full pull', async () => {
+    const h = await metaHarness();
+    const smtp = await startSmtp();
+    const config = parseConfig({ ...h.env, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', ALERT_TO: 'oncall@example.com', ALERT_AFTER_FAILURES: '3' });
+    const waba = h.world.shareWaba();
+    h.world.addPhoneNumber(waba.id);
+    const pull = async (mode: 'full' | 'incremental') => {
+      const result = await h.sync(mode);
+      await notifyAfterSync({ db: h.app.db, clock: h.clock, log: h.logs.log, config });
+      return result;
+    };
+    expect((await pull('full')).outcome).toBe('complete');
+
+    // Listing owned WABAs is no longer permitted: every full pull fails; incremental ones don't read them.
+    h.world.inject({ call: 'owned_whatsapp_business_accounts', kind: 'graph_error', code: 200, message: '(#200) Requires whatsapp_business_management permission', times: 1000 });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3; i++) expect((await pull('incremental')).outcome).toBe('complete');
+      expect((await pull('full')).outcome).toBe('failed');
+    }
+    for (let i = 0; i < 3; i++) await pull('incremental');
+    expect(smtp.mails.map((m) => m.parsed.subject)).toEqual(['[waba-sync] meta full pulls failed 3 times in a row']);
+    expect(smtp.mails[0]!.parsed.text).toContain('Last error: meta');
+    expect(smtp.mails[0]!.parsed.text).toContain('whatsapp_business_management');
+
+    h.world.clearFaults();
+    await pull('full');
+    await pull('incremental');
+    expect(smtp.mails.map((m) => m.parsed.subject)).toEqual(['[waba-sync] meta full pulls failed 3 times in a row', '[waba-sync] meta full pulls recovered']);
+  });
+});
+

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadEnv, parseConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { cli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 function problems(env: Record<string, string>): string {
   try {
@@ -50,5 +54,35 @@ describe('mail settings', () => {
     expect(problems({ SMTP_URL: 'smtp://mail.example.com' })).toContain('MAIL_FROM: required because SMTP_URL is set');
     expect(problems({ DIGEST_TO: 'ops@example.com' })).toContain('SMTP_URL: required because DIGEST_TO is set');
     expect(problems({ SMTP_URL: 'smtp://mail.example.com', MAIL_FROM: 'nobody' })).toContain('MAIL_FROM: expected an email address');
+  });
+
+  it('ALERT_TO set but empty means no alerts (not DIGEST_TO), also from a .env file', () => {
+    const mail = { SMTP_URL: 'smtp://mail.example.com', MAIL_FROM: 'n@example.com', DIGEST_TO: 'ops@example.com' };
+    expect(parseConfig({ ...mail, ALERT_TO: '' }).mail).toMatchObject({ digestTo: ['ops@example.com'], alertTo: [] });
+    expect(parseConfig({ ...mail, ALERT_TO: '  ' }).mail.alertTo).toEqual([]);
+    expect(parseConfig(mail).mail.alertTo).toEqual(['ops@example.com']);
+    // An empty ALERT_TO asks for nothing, so it needs no SMTP_URL.
+    expect(parseConfig({ ALERT_TO: '' }).mail.alertTo).toEqual([]);
+    const cwd = tempDir();
+    writeFileSync(join(cwd, '.env'), 'SMTP_URL=smtp://mail.example.com\nMAIL_FROM=n@example.com\nDIGEST_TO=ops@example.com\nALERT_TO=\n');
+    expect(parseConfig(loadEnv({}, cwd)).mail.alertTo).toEqual([]);
+  });
+
+  it('an SMTP_URL that cannot be decoded (a stray % in the password) is a configuration error naming SMTP_URL, without the password', async () => {
+    const message = problems({ SMTP_URL: 'smtp://u:50%off@mail.example.com', MAIL_FROM: 'n@example.com' });
+    expect(message).toContain('SMTP_URL: the user or password is not valid percent-encoding');
+    expect(message).toContain('%25');
+    expect(message).not.toContain('50%off');
+    expect(message).not.toContain('off@');
+    const run = await cli(['status'], { SMTP_URL: 'smtp://u:50%off@mail.example.com', MAIL_FROM: 'n@example.com', DATABASE_URL: join(tempDir(), 'db.sqlite') });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SMTP_URL: the user or password is not valid percent-encoding');
+    expect(run.stderr + run.stdout).not.toContain('50%off');
+  });
+
+  it('REPORT_TO without SMTP_URL is rejected like DIGEST_TO and ALERT_TO', () => {
+    expect(problems({ REPORT_TO: 'finance@example.com' })).toContain('SMTP_URL: required because REPORT_TO is set');
+    expect(problems({ DIGEST_TO: 'ops@example.com', REPORT_TO: 'finance@example.com' })).toContain('SMTP_URL: required because DIGEST_TO and REPORT_TO are set');
+    expect(problems({ SMTP_URL: 'smtp://mail.example.com', REPORT_TO: 'finance@example.com' })).toContain('MAIL_FROM: required because SMTP_URL is set');
   });
 });

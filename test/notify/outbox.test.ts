@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../db/database.js';
 import type { OutgoingEmail } from '../../src/notify/email.js';
 import { drainOutbox, enqueueEmail } from '../../src/notify/outbox.js';
-import { smtpTransport } from '../../src/notify/transport.js';
+import { type MailTransport, smtpTransport } from '../../src/notify/transport.js';
 import { parseConfig } from '../../src/config.js';
 import { cli } from '../helpers/cli.js';
 import { manualClock } from '../helpers/clock.js';
@@ -173,5 +173,63 @@ describe('outbox', () => {
       expect(text).not.toContain(t.smtp.pass);
     }
     expect(t.smtp.mails).toHaveLength(0);
+  });
+
+  describe('the drain lease, during a drain longer than the lease', () => {
+    const TTL = 60_000;
+    /**
+     * Drain A sends through the real SMTP peer, and each email "takes" 60% of the lease's TTL on the
+     * injected clock, so the whole drain outlasts one lease. Right after A's second email, drain B
+     * (another process) tries its luck.
+     */
+    async function race(t: Awaited<ReturnType<typeof setup>>, beforeB: () => Promise<void> = async () => undefined) {
+      const config = parseConfig(t.env);
+      const real = smtpTransport(config.mail.smtp!, { connectionTimeoutMs: 5000 });
+      const drain = (transport: MailTransport) =>
+        drainOutbox({ db: t.db, clock: t.clock, log: t.logs.log, transport, from: config.mail.from!, maxAttempts: 5, retryBaseMs: 60_000, leaseTtlMs: TTL });
+      let sentByA = 0;
+      let b: Awaited<ReturnType<typeof drain>> | null = null;
+      const slow: MailTransport = {
+        sendMail: async (message) => {
+          t.clock.advance(TTL * 0.6);
+          const info = await real.sendMail(message);
+          sentByA += 1;
+          if (sentByA === 2) {
+            await beforeB();
+            b = await drain(real);
+          }
+          return info;
+        },
+        close: () => undefined,
+      };
+      try {
+        const a = await drain(slow);
+        return { a, b: b as Awaited<ReturnType<typeof drain>> | null };
+      } finally {
+        real.close();
+      }
+    }
+
+    it('is renewed per email, so a second drain finds it held and no email goes out twice', async () => {
+      const t = await setup();
+      for (let i = 1; i <= 5; i++) await t.enqueue(email(`digest:${i}`));
+      const { a, b } = await race(t);
+      expect(b).toMatchObject({ busy: true, sent: 0 });
+      expect(a).toMatchObject({ sent: 5, pending: 0 });
+      expect(messageIds(t.smtp)).toHaveLength(5);
+      expect(new Set(messageIds(t.smtp)).size).toBe(5);
+    });
+
+    it('stops draining when another process has taken it over', async () => {
+      const t = await setup();
+      for (let i = 1; i <= 5; i++) await t.enqueue(email(`digest:${i}`));
+      // Before B runs, a third process holds the lease (A's lapsed while, say, the host slept).
+      const { a } = await race(t, async () => {
+        await t.db.updateTable('lease').set({ holder: 'elsewhere:1:abc', expires_at: new Date(t.clock().getTime() + TTL).toISOString() }).where('name', '=', 'outbox').execute();
+      });
+      expect(a).toMatchObject({ sent: 2, pending: 3 });
+      expect(t.logs.text()).toContain('outbox lease lost');
+      expect(messageIds(t.smtp)).toHaveLength(2);
+    });
   });
 });

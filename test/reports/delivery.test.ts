@@ -90,6 +90,45 @@ describe('report --send', () => {
     expect(outbox.map((r) => r.idempotency_key)).toEqual(['report:2026-10:ops@example.com', 'report:2026-10:finance@example.com']);
   });
 
+  it('a month-to-date send mid-month does not count as the month\'s report: the 1st still sends the final figures to everyone', async () => {
+    const smtp = await startSmtp();
+    const h = await reportHarness({ REPORT_TO: RECIPIENTS, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com' });
+    const acme = h.world.addNumber({ display_name: 'Acme', business_name: 'Acme inc' });
+    h.world.addTraffic(acme.whatsapp, { marketing: 4, service: 2, incoming: 1 });
+    await pullAt(h, '2026-10-15T09:00:00Z');
+    const toDate = await send(h);
+    expect(toDate.code).toBe(0);
+    expect(toDate.stdout).toContain('ops@example.com: queued (report:2026-10:to-date:2026-10-15T09:00:00.000Z:ops@example.com)');
+    expect(delivered(smtp)).toEqual([
+      'ops@example.com WhatsApp conversations report: October 2026 (month to date)',
+      'finance@example.com WhatsApp conversations report: October 2026 (month to date)',
+    ]);
+    // A second look the same month is a new snapshot, not "already sent".
+    h.clock.advance(60_000);
+    expect((await send(h)).stdout).toContain('ops@example.com: queued (report:2026-10:to-date:2026-10-15T09:01:00.000Z:ops@example.com)');
+    expect(smtp.mails).toHaveLength(4);
+
+    h.world.addTraffic(acme.whatsapp, { marketing: 10, service: 0, incoming: 0 });
+    await pullAt(h, '2026-10-31T21:50:00Z');
+    h.clock.set('2026-11-01T04:00:00Z');
+    const signal = new AbortController().signal;
+    // The daemon restarted overnight: catch-up finds October never sent; the scheduled job then sends nothing twice.
+    const caughtUp = await reportCatchUp(h.app, signal);
+    expect(caughtUp.outcome === 'sent' && caughtUp.deliveries.map((d) => [d.recipient, d.queued])).toEqual([
+      ['ops@example.com', true],
+      ['finance@example.com', true],
+    ]);
+    const scheduled = await reportJob(h.app, signal);
+    expect(scheduled.outcome === 'sent' && scheduled.deliveries.map((d) => d.queued)).toEqual([false, false]);
+    const { drainConfigured } = await import('../../src/notify/mailer.js');
+    await drainConfigured({ db: h.app.db, clock: h.clock, log: h.logs.log, config: h.app.config });
+    expect(delivered(smtp).slice(4)).toEqual([
+      'ops@example.com WhatsApp conversations report: October 2026',
+      'finance@example.com WhatsApp conversations report: October 2026',
+    ]);
+    expect(smtp.mails[4]!.parsed.text).toMatch(/^conversations +17 /m);
+  });
+
   it('sends nothing for a month before the first pull (a fresh installation)', async () => {
     const smtp = await startSmtp();
     const h = await reportHarness({ REPORT_TO: RECIPIENTS, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com' });
@@ -125,7 +164,7 @@ describe('report --send', () => {
     expect(noRecipients.stderr).toContain('--send: REPORT_TO is not set');
     const noSmtp = await cli(h, ['report', '--month', '2026-10', '--send'], { SMTP_URL: '', MAIL_FROM: '' });
     expect(noSmtp.code).toBe(2);
-    expect(noSmtp.stderr).toContain('--send: set SMTP_URL and MAIL_FROM');
+    expect(noSmtp.stderr).toContain('SMTP_URL: required because REPORT_TO is set');
     const forceAlone = await cli(h, ['report', '--month', '2026-10', '--force']);
     expect(forceAlone.code).toBe(2);
     expect(forceAlone.stderr).toContain('--force: only with --send');

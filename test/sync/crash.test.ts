@@ -36,10 +36,11 @@ describe('a crash mid-pull', () => {
     expect(next.outcome).toBe('complete');
     const interrupted = await h.app.db
       .selectFrom('sync_run')
-      .select(['outcome', 'error'])
+      .select(['outcome', 'error', 'error_code'])
       .where('id', '=', runs[1]!.id)
       .executeTakeFirstOrThrow();
-    expect(interrupted).toEqual({ outcome: 'failed', error: 'interrupted: the process ended before the pull completed' });
+    // Not ABORTED (a clean shutdown, ignored by alerts): a process that died counts as a failure.
+    expect(interrupted).toEqual({ outcome: 'failed', error: 'interrupted: the process ended before the pull completed', error_code: 'INTERRUPTED' });
     expect(await h.app.db.selectFrom('pull_item').select('key').execute()).toEqual([]);
     const events = (await listEvents(h.app.db)).map((e) => `${e.type} ${e.key}`);
     expect(events).toEqual([
