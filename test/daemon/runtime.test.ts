@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { type App, openApp } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import { type Daemon, startDaemon } from '../../src/daemon/runtime.js';
 import { cli } from '../helpers/cli.js';
@@ -20,9 +21,10 @@ afterEach(async () => {
 });
 
 /** The real daemon runtime, on the real clock, against the harness's simulator and database. */
-async function daemonFor(h: Pick<Digital99Harness, 'env'>, env: Record<string, string>) {
+/** The real daemon; `clock` (default: the real one) stamps runs and judges freshness, node-cron fires on real time. */
+async function daemonFor(h: Pick<Digital99Harness, 'env'>, env: Record<string, string>, clock?: Clock) {
   const logs = captureLog('info');
-  const app = await openApp(parseConfig({ ...h.env, HTTP_PORT: '0', SYNC_CRON: '0 0 1 1 *', FULL_SYNC_CRON: '0 0 1 1 *', ...env }), { log: logs.log });
+  const app = await openApp(parseConfig({ ...h.env, HTTP_PORT: '0', SYNC_CRON: '0 0 1 1 *', FULL_SYNC_CRON: '0 0 1 1 *', ...env }), { log: logs.log, clock });
   const daemon = await startDaemon(app);
   running.push({ daemon, app });
   const get = async (path: string) => {
@@ -79,17 +81,27 @@ describe('the daemon runtime', () => {
     for (let i = 1; i < ledger.length; i++) expect(ledger[i]!.started_at >= ledger[i - 1]!.finished_at!).toBe(true);
   });
 
-  it('health turns 503 naming the source while it fails for longer than allowed, and 200 when it recovers', async () => {
+  it('health turns 503 naming the source once it has failed for longer than allowed, and 200 when it recovers', async () => {
     const h = await digital99Harness();
-    h.world.inject({ kind: 'http', call: 'getAccounts', status: 500, times: 1_000 });
-    const { app, get } = await daemonFor(h, { SYNC_CRON: '* * * * * *', HEALTH_MAX_AGE_SECONDS: '1' });
-    await until(async () => (await runs(app)).some((r) => r.outcome === 'failed'), 'a failed pull');
+    h.world.addOnboarding();
+    // Runs are stamped by the harness clock, so freshness does not depend on how fast this machine is.
+    const { app, get } = await daemonFor(h, { SYNC_CRON: '* * * * * *', HEALTH_MAX_AGE_SECONDS: '3600' }, h.clock);
+    await until(async () => (await runs(app)).some((r) => r.outcome === 'complete'), 'a complete pull');
+    expect((await get('/healthz')).status).toBe(200);
+
+    h.world.inject({ kind: 'http', call: 'getAccounts', status: 500, times: 100_000 });
+    const failed = async () => (await runs(app)).filter((r) => r.outcome === 'failed').length;
+    await until(async () => (await failed()) >= 1, 'a failed pull'); // from here on every pull fails
+    h.clock.advance(2 * 3_600_000); // two hours of failing pulls
+    const before = await failed();
+    await until(async () => (await failed()) > before, 'a failed pull two hours later');
     const sick = await get('/healthz');
     expect(sick.status).toBe(503);
-    expect(JSON.parse(sick.text)).toMatchObject({ ok: false, stale: ['digital99'] });
+    expect(JSON.parse(sick.text)).toMatchObject({ ok: false, stale: ['digital99'], sources: [{ source: 'digital99', fresh: false }] });
 
     h.world.clearFaults();
     await until(async () => (await get('/healthz')).status === 200, 'recovery');
+    expect(JSON.parse((await get('/healthz')).text)).toMatchObject({ ok: true, stale: [] });
   });
 
   it('health names "meta (full)" when incremental pulls complete but no full pull did within its age; status shows both', async () => {
