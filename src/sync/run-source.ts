@@ -104,7 +104,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
         if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
         if (!source.kinds.some((spec) => spec.kind === kind)) throw new Error(`${source.name}: unknown kind ${kind}`);
         const stageStarted = performance.now();
-        await stageItems(db, source.name, runId, kind, items);
+        await stageItems(db, source.name, runId, kind, items, hasBaseline);
         stageMs += performance.now() - stageStarted;
         entities += items.length;
       },
