@@ -35,6 +35,7 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     .option('--churn <percent>', 'share of each fleet changed before each churn sync', positive('--churn'), 0.5)
     .option('--new-wabas <n>', 'new client WABAs before the incremental Meta sync', whole('--new-wabas', 1), 50)
     .option('--json <file>', 'also write the whole report as JSON')
+    .option('--cpu-prof <dir>', 'write a CPU profile of the sync worker into DIR (open it in Chrome DevTools)')
     .option('--quiet', 'no progress lines on stderr')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -44,7 +45,7 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;
   }
-  const options = program.opts<{ scale: number; latency: number; concurrency: number; churnRuns: number; churn: number; newWabas: number; json?: string; quiet?: boolean }>();
+  const options = program.opts<{ scale: number; latency: number; concurrency: number; churnRuns: number; churn: number; newWabas: number; json?: string; cpuProf?: string; quiet?: boolean }>();
   const report = await runBench({
     scale: options.scale,
     latencyMs: options.latency,
@@ -52,6 +53,7 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     churnRuns: options.churnRuns,
     churnShare: options.churn / 100,
     newWabas: options.newWabas,
+    cpuProfileDir: options.cpuProf,
     progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`),
   });
   const targets = judgeTargets(report);

@@ -33,7 +33,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
       report.baseline.pulls.map((p) => [p.source, seconds(p.wallMs), seconds(p.storeMs), String(p.entities), String(p.apiCalls), percent(p.simulatorBusy), endpoints(p)]),
     ),
   );
-  add(`baseline: ${seconds(report.baseline.wallMs)} in all; peak RSS of the sync worker ${report.baseline.peakRssMb.toFixed(0)} MB; database ${megabytes(report.baseline.db.bytes)} (file + WAL after a checkpoint, ${report.baseline.db.freePages} free pages)`);
+  add(`baseline: ${seconds(report.baseline.wallMs)} in all; peak RSS of the sync worker ${report.baseline.peakRssMb.toFixed(0)} MB (${report.baseline.rssBeforeMb.toFixed(0)} MB before the first pull); database ${megabytes(report.baseline.db.bytes)} (file + WAL after a checkpoint, ${report.baseline.db.freePages} free pages)`);
 
   add(`\n2. Full syncs after ${(options.churnShare * 100).toFixed(2)} % churn each`);
   add(
@@ -91,9 +91,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
         };
         return [
           source,
-          `${base.minimum.total} (${Object.entries(base.minimum.lists)
-            .map(([list, n]) => `${list} ${n}`)
-            .join(', ')})`,
+          String(base.minimum.total),
           `${seconds(base.latencyFloorMs)} (${base.concurrency} at a time)`,
           base.raw ? `${seconds(base.raw.ms)} (${base.raw.rows} rows)` : 'n/a',
           `${ratio(base.apiCalls / base.minimum.total)} / ${ratio(worstOf((p) => p.apiCalls / p.minimum.total))}`,

@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly churnShare: number;
   /** New client WABAs before the incremental Meta pull. */
   readonly newWabas: number;
+  /** Write a CPU profile of the sync worker into this directory. */
+  readonly cpuProfileDir?: string;
   /** Lines of progress (stderr). */
   readonly progress?: (line: string) => void;
 }
@@ -69,10 +71,17 @@ export interface ChurnMeasure {
 export interface BenchReport {
   readonly date: string;
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string; readonly platform: string };
-  readonly options: Omit<BenchOptions, 'progress'>;
+  readonly options: Omit<BenchOptions, 'progress' | 'cpuProfileDir'>;
   readonly fleet: FleetSize;
   readonly seedMs: number;
-  readonly baseline: { readonly pulls: readonly PullMeasure[]; readonly peakRssMb: number; readonly db: DbSizeReply; readonly wallMs: number };
+  readonly baseline: {
+    readonly pulls: readonly PullMeasure[];
+    readonly peakRssMb: number;
+    /** The worker's RSS with the app open, before any pull: Node, tsx and the modules. */
+    readonly rssBeforeMb: number;
+    readonly db: DbSizeReply;
+    readonly wallMs: number;
+  };
   readonly churn: readonly ChurnMeasure[];
   readonly incremental: PullMeasure;
   readonly totalMs: number;
@@ -87,9 +96,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const seedStarted = performance.now();
   const upstreams = await startUpstreams(fleet, options.latencyMs);
   const seedMs = performance.now() - seedStarted;
-  const worker = SyncWorker.start();
+  const worker = SyncWorker.start({ cpuProfileDir: options.cpuProfileDir });
   try {
-    await worker.request({
+    const opened = await worker.request<{ maxRssMb: number }>({
       op: 'open',
       env: {
         ...upstreams.env,
@@ -174,7 +183,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     // Read before the raw inserts, which hold their rows in memory.
     const peakRssMb = lastRss;
     const baselineDb = await worker.request<DbSizeReply>({ op: 'dbSize' });
-    const baseline = { pulls: await withRaw(baselinePulls), peakRssMb, db: baselineDb, wallMs: baselineWallMs };
+    const baseline = { pulls: await withRaw(baselinePulls), peakRssMb, rssBeforeMb: opened.maxRssMb, db: baselineDb, wallMs: baselineWallMs };
 
     // 2. Churn rounds.
     const churn: ChurnMeasure[] = [];

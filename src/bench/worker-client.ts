@@ -23,9 +23,11 @@ export class SyncWorker {
     });
   }
 
-  static start(): SyncWorker {
+  /** `cpuProfileDir`: the worker writes a V8 CPU profile there when it exits (node --cpu-prof). */
+  static start(options: { cpuProfileDir?: string } = {}): SyncWorker {
+    const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
     const child = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], {
-      execArgv: ['--import', tsxLoader()],
+      execArgv: ['--import', tsxLoader(), ...profile],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new SyncWorker(child);

@@ -26,7 +26,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case 'open': {
       const config = parseConfig(request.env);
       app = await openApp(config, { log: createLogger({ level: config.logLevel }) });
-      return null;
+      return { maxRssMb: maxRssMb() };
     }
     case 'sync':
       return sync(request.source, request.mode);
