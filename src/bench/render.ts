@@ -29,8 +29,17 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
   add('\n1. Baseline full sync (sources one after another, syncs in a worker process)');
   add(
     table(
-      ['SOURCE', 'WALL', 'STORE', 'ENTITIES', 'API CALLS', 'SIM BUSY', 'CALLS PER ENDPOINT'],
-      report.baseline.pulls.map((p) => [p.source, seconds(p.wallMs), seconds(p.storeMs), String(p.entities), String(p.apiCalls), percent(p.simulatorBusy), endpoints(p)]),
+      ['SOURCE', 'WALL', 'STORE', 'ENTITIES', 'API CALLS', 'SIM BUSY', 'PEAK RSS SO FAR', 'CALLS PER ENDPOINT'],
+      report.baseline.pulls.map((p) => [
+        p.source,
+        seconds(p.wallMs),
+        seconds(p.storeMs),
+        String(p.entities),
+        String(p.apiCalls),
+        percent(p.simulatorBusy),
+        `${p.maxRssMb.toFixed(0)} MB`,
+        endpoints(p),
+      ]),
     ),
   );
   add(`baseline: ${seconds(report.baseline.wallMs)} in all; peak RSS of the sync worker ${report.baseline.peakRssMb.toFixed(0)} MB (${report.baseline.rssBeforeMb.toFixed(0)} MB before the first pull); database ${megabytes(report.baseline.db.bytes)} (file + WAL after a checkpoint, ${report.baseline.db.freePages} free pages)`);

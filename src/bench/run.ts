@@ -59,6 +59,8 @@ export interface PullMeasure {
   /** Share of the time the simulators' process was busy during the pull (1 = the simulators were the bottleneck). */
   readonly simulatorBusy: number;
   readonly simulatorHandlerMs: number;
+  /** The worker's peak RSS so far, after this pull (MB): a rise shows which pull needed the memory. */
+  readonly maxRssMb: number;
 }
 
 export interface ChurnMeasure {
@@ -156,6 +158,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         raw: null,
         simulatorBusy: busy,
         simulatorHandlerMs: upstreams.handlerMs(source) - handlerBefore,
+        maxRssMb: reply.maxRssMb,
       };
       lastRss = reply.maxRssMb;
       say(
