@@ -49,7 +49,8 @@ export interface PullItemTable {
   run_id: number;
   kind: string;
   key: string;
-  data: string;
+  /** null: unchanged since the current version when staged (only the hash is kept). */
+  data: string | null;
   hash: string;
 }
 

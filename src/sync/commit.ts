@@ -3,12 +3,13 @@
  * write new versions, close old ones, and write the events — all inside the caller's transaction,
  * so state and events land together or not at all.
  *
- * Memory stays bounded: the pull is walked in key-ordered batches and only entities whose hash
- * differs are parsed and diffed.
+ * Memory stays bounded: only staged entities whose hash differs from the current version are read,
+ * in key-ordered batches, parsed and diffed.
  */
-import type { Transaction } from 'kysely';
+import { type Transaction, sql } from 'kysely';
 import type { Database, NewEntityVersion, NewEvent } from '../../db/schema.js';
 import { diffEntity } from '../diff/diff-entity.js';
+import { WabaSyncError } from '../errors.js';
 import type { Entity, EventDraft, KindSpec } from '../diff/types.js';
 import type { Coverage } from './types.js';
 
@@ -94,7 +95,11 @@ export async function commitPull(trx: Transaction<Database>, input: CommitInput)
   return { counts, events, eventTypes };
 }
 
-/** Entities in the pull: new ones get a first version, changed ones a new version. */
+/**
+ * Entities in the pull: new ones get a first version, changed ones a new version. Only staged rows
+ * whose hash differs from the current version's (or that have none) are read back; a baseline has
+ * no current versions and no per-entity events, so it is copied over in one statement.
+ */
 async function applyPresent(
   trx: Transaction<Database>,
   input: CommitInput,
@@ -102,44 +107,71 @@ async function applyPresent(
   counts: KindCounts,
   writeEvents: (drafts: EventDraft[]) => Promise<void>,
 ): Promise<void> {
+  const staged = await trx
+    .selectFrom('pull_item')
+    .select((eb) => eb.fn.countAll<number | bigint>().as('n'))
+    .where('run_id', '=', input.runId)
+    .where('kind', '=', spec.kind)
+    .executeTakeFirstOrThrow();
+  counts.seen = Number(staged.n);
+  if (counts.seen === 0) return;
+  if (input.baseline) {
+    await trx
+      .insertInto('entity_version')
+      .columns(['source', 'kind', 'key', 'data', 'hash', 'valid_from', 'valid_to', 'run_from', 'run_to'])
+      .expression((eb) =>
+        eb
+          .selectFrom('pull_item')
+          .select([
+            eb.val(input.source).as('source'),
+            'kind',
+            'key',
+            'data',
+            'hash',
+            eb.val(input.observedAt).as('valid_from'),
+            sql<null>`NULL`.as('valid_to'),
+            eb.val(input.runId).as('run_from'),
+            sql<null>`NULL`.as('run_to'),
+          ])
+          .where('run_id', '=', input.runId)
+          .where('kind', '=', spec.kind)
+          .orderBy('key'),
+      )
+      .execute();
+    counts.added = counts.seen;
+    return;
+  }
+
   let after: string | null = null;
   for (;;) {
     let query = trx
-      .selectFrom('pull_item')
-      .select(['key', 'data', 'hash'])
-      .where('run_id', '=', input.runId)
-      .where('kind', '=', spec.kind);
-    if (after !== null) query = query.where('key', '>', after);
-    const items = await query.orderBy('key').limit(BATCH).execute();
+      .selectFrom('pull_item as p')
+      .leftJoin('entity_version as v', (join) =>
+        join.on('v.source', '=', input.source).onRef('v.kind', '=', 'p.kind').onRef('v.key', '=', 'p.key').on('v.valid_to', 'is', null),
+      )
+      .select(['p.key', 'p.data', 'p.hash', 'v.id as previousId', 'v.data as previousData'])
+      .where('p.run_id', '=', input.runId)
+      .where('p.kind', '=', spec.kind)
+      .where((eb) => eb.or([eb('v.id', 'is', null), eb('v.hash', '<>', eb.ref('p.hash'))]));
+    if (after !== null) query = query.where('p.key', '>', after);
+    const items = await query.orderBy('p.key').limit(BATCH).execute();
     if (items.length === 0) return;
     after = items[items.length - 1]!.key;
-    counts.seen += items.length;
-
-    const current = await trx
-      .selectFrom('entity_version')
-      .select(['id', 'key', 'data', 'hash'])
-      .where('source', '=', input.source)
-      .where('kind', '=', spec.kind)
-      .where('valid_to', 'is', null)
-      .where(
-        'key',
-        'in',
-        items.map((item) => item.key),
-      )
-      .execute();
-    const byKey = new Map(current.map((row) => [row.key, row]));
 
     const closeIds: number[] = [];
     const inserts: NewEntityVersion[] = [];
     const drafts: EventDraft[] = [];
     for (const item of items) {
-      const previous = byKey.get(item.key);
-      if (previous && previous.hash === item.hash) continue;
-      inserts.push(version(input, spec.kind, item));
-      if (previous) {
-        closeIds.push(previous.id);
+      // Staged as unchanged, yet the current version differs now: its content was not kept.
+      if (item.data === null) {
+        throw new WabaSyncError('INCONSISTENT', `${input.source}: ${spec.kind} ${JSON.stringify(item.key)} changed in the database while the pull was staged`);
+      }
+      const next = { key: item.key, data: item.data, hash: item.hash };
+      inserts.push(version(input, spec.kind, next));
+      if (item.previousId !== null && item.previousData !== null) {
+        closeIds.push(item.previousId);
         counts.changed += 1;
-        drafts.push(...diffEntity(spec, item.key, parse(previous.data), parse(item.data)));
+        drafts.push(...diffEntity(spec, item.key, parse(item.previousData), parse(item.data)));
       } else {
         counts.added += 1;
         drafts.push(...diffEntity(spec, item.key, null, parse(item.data)));

@@ -1,0 +1,39 @@
+/** Messages between the benchmark and its sync worker (a child process, so its memory is its own). */
+import type { SourceName } from '../config.js';
+import type { RunMode } from '../sync/types.js';
+
+export type WorkerRequest =
+  | { readonly id: number; readonly op: 'open'; readonly env: Record<string, string> }
+  | { readonly id: number; readonly op: 'sync'; readonly source: SourceName; readonly mode: RunMode }
+  | { readonly id: number; readonly op: 'rawInsert'; readonly source: SourceName; readonly dir: string }
+  | { readonly id: number; readonly op: 'dbSize' }
+  | { readonly id: number; readonly op: 'close' };
+
+export interface SyncReply {
+  readonly outcome: 'complete' | 'failed';
+  readonly error?: string;
+  readonly wallMs: number;
+  readonly stageMs: number;
+  readonly commitMs: number;
+  readonly entities: number;
+  readonly events: number;
+  readonly eventTypes: Record<string, number>;
+  readonly apiCalls: number;
+  readonly retries: number;
+  /** Peak resident set size of the worker so far (MB). */
+  readonly maxRssMb: number;
+}
+
+export interface RawInsertReply {
+  readonly rows: number;
+  readonly ms: number;
+}
+
+export interface DbSizeReply {
+  /** Main file plus WAL, after a checkpoint (bytes). */
+  readonly bytes: number;
+  readonly pages: number;
+  readonly freePages: number;
+}
+
+export type WorkerReply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };

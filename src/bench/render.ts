@@ -1,0 +1,123 @@
+/** The benchmark report as text tables, one section per step of the run, then the targets. */
+import { table } from '../events/format.js';
+import { sumCounts } from './churn.js';
+import { BENCH_SOURCES, type BenchReport, type PullMeasure } from './run.js';
+import { type TargetResult, fullPulls, megabytes, seconds } from './targets.js';
+
+const ratio = (value: number | null) => (value === null || !Number.isFinite(value) ? 'n/a' : `${value.toFixed(2)}×`);
+const percent = (value: number) => `${(value * 100).toFixed(0)} %`;
+const endpoints = (pull: PullMeasure) =>
+  Object.entries(pull.calls)
+    .map(([endpoint, n]) => `${endpoint} ${n}`)
+    .join(', ');
+const floorRatio = (pull: PullMeasure) => (pull.latencyFloorMs > 0 ? pull.wallMs / pull.latencyFloorMs : null);
+const rawRatio = (pull: PullMeasure) => (pull.raw && pull.raw.ms > 0 ? pull.storeMs / pull.raw.ms : null);
+
+export function renderReport(report: BenchReport, targets: readonly TargetResult[]): string {
+  const { options, fleet, machine } = report;
+  const lines: string[] = [];
+  const add = (text = '') => lines.push(text);
+
+  add(`waba-sync bench — ${report.date}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}`);
+  add(
+    `scale ${options.scale}: ${fleet.metaWabas} Meta client WABAs (1 number each) + ${fleet.metaOwned} owned, ` +
+      `${fleet.digital99Onboardings} 99digital onboardings / ${fleet.digital99Numbers} numbers, ` +
+      `${fleet.dialog360Clients} 360dialog clients / ${fleet.dialog360Channels} channels`,
+  );
+  add(`latency ${options.latencyMs} ms per request, concurrency ${options.concurrency}, ${options.churnRuns} churn runs of ${(options.churnShare * 100).toFixed(2)} %; seeding took ${seconds(report.seedMs)}, the whole run ${seconds(report.totalMs)}`);
+
+  add('\n1. Baseline full sync (sources one after another, syncs in a worker process)');
+  add(
+    table(
+      ['SOURCE', 'WALL', 'STORE', 'ENTITIES', 'API CALLS', 'SIM BUSY', 'PEAK RSS SO FAR', 'CALLS PER ENDPOINT'],
+      report.baseline.pulls.map((p) => [
+        p.source,
+        seconds(p.wallMs),
+        seconds(p.storeMs),
+        String(p.entities),
+        String(p.apiCalls),
+        percent(p.simulatorBusy),
+        `${p.maxRssMb.toFixed(0)} MB`,
+        endpoints(p),
+      ]),
+    ),
+  );
+  add(`baseline: ${seconds(report.baseline.wallMs)} in all; peak RSS of the sync worker ${report.baseline.peakRssMb.toFixed(0)} MB (${report.baseline.rssBeforeMb.toFixed(0)} MB before the first pull); database ${megabytes(report.baseline.db.bytes)} (file + WAL after a checkpoint, ${report.baseline.db.freePages} free pages)`);
+
+  add(`\n2. Full syncs after ${(options.churnShare * 100).toFixed(2)} % churn each`);
+  add(
+    table(
+      ['RUN', 'SOURCE', 'WALL', 'STORE', 'API CALLS', 'CHURN OPS', 'EVENTS EXPECTED', 'EMITTED', 'CHECK', 'DATABASE'],
+      report.churn.flatMap((round) =>
+        round.pulls.map((p, index) => [
+          String(round.run),
+          p.source,
+          seconds(p.wallMs),
+          seconds(p.storeMs),
+          String(p.apiCalls),
+          String(sumCounts(round.operations[p.source])),
+          String(sumCounts(p.expectedEvents ?? {})),
+          String(p.events),
+          p.mismatches.length === 0 ? 'ok' : `MISMATCH: ${p.mismatches.join('; ')}`,
+          index === round.pulls.length - 1 ? `${megabytes(round.db.bytes)} (${ratio(round.db.bytes / report.baseline.db.bytes)})` : '',
+        ]),
+      ),
+    ),
+  );
+
+  const inc = report.incremental;
+  add(`\n3. Incremental Meta sync after ${options.newWabas} new client WABAs`);
+  add(
+    table(
+      ['WALL', 'STORE', 'ENTITIES READ', 'API CALLS', 'MINIMUM', 'LATENCY FLOOR', 'EVENTS EXPECTED', 'EMITTED', 'CHECK'],
+      [
+        [
+          seconds(inc.wallMs),
+          seconds(inc.storeMs),
+          String(inc.entities),
+          String(inc.apiCalls),
+          String(inc.minimum.total),
+          seconds(inc.latencyFloorMs),
+          String(sumCounts(inc.expectedEvents ?? {})),
+          String(inc.events),
+          inc.mismatches.length === 0 ? 'ok' : `MISMATCH: ${inc.mismatches.join('; ')}`,
+        ],
+      ],
+    ),
+  );
+
+  add('\n4. Limits measured in this run, and ours against them (baseline / worst churn sync)');
+  add(
+    table(
+      ['SOURCE', 'MIN CALLS', 'LATENCY FLOOR', 'RAW INSERT', 'CALLS ÷ MIN', 'WALL ÷ FLOOR', 'STORE ÷ RAW', 'SIM BUSY'],
+      BENCH_SOURCES.map((source) => {
+        const pulls = fullPulls(report, source);
+        const base = pulls[0]!;
+        const churned = pulls.slice(1);
+        const worstOf = (f: (p: PullMeasure) => number | null) => {
+          const values = churned.map(f).filter((v): v is number => v !== null);
+          return values.length > 0 ? Math.max(...values) : null;
+        };
+        return [
+          source,
+          String(base.minimum.total),
+          `${seconds(base.latencyFloorMs)} (${base.concurrency} at a time)`,
+          base.raw ? `${seconds(base.raw.ms)} (${base.raw.rows} rows)` : 'n/a',
+          `${ratio(base.apiCalls / base.minimum.total)} / ${ratio(worstOf((p) => p.apiCalls / p.minimum.total))}`,
+          `${ratio(floorRatio(base))} / ${ratio(worstOf(floorRatio))}`,
+          `${ratio(rawRatio(base))} / ${ratio(worstOf(rawRatio))}`,
+          `${percent(base.simulatorBusy)} / ${percent(Math.max(0, ...churned.map((p) => p.simulatorBusy)))}`,
+        ];
+      }),
+    ),
+  );
+
+  add('\nTargets (each on the worst full pull of the run)');
+  add(
+    table(
+      ['TARGET', 'SOURCE', 'MEASURED', 'LIMIT', 'RATIO', 'RESULT'],
+      targets.map((t) => [t.target, t.source ?? '', t.measured, t.limit, ratio(t.ratio), t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS']),
+    ),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,247 @@
+/**
+ * One benchmark run: the simulators here, the syncs in a worker process, churn between syncs,
+ * and every measurement gathered into one report (targets are judged in targets.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { SourceName } from '../config.js';
+import type { RunMode } from '../sync/types.js';
+import { type ChurnRound, type EventCounts, dialog360Churn, digital99Churn, eventMismatches, metaChurn, metaNewWabas, sumCounts } from './churn.js';
+import { type BenchUpstreams, type CallCounts, type FleetSize, callsBetween, scaledFleet, startUpstreams, totalCalls } from './fleet.js';
+import { type CallMinimum, dialog360Minimum, digital99Minimum, latencyFloorMs, metaFullMinimum, metaIncrementalMinimum } from './limits.js';
+import type { DbSizeReply, RawInsertReply, SyncReply } from './protocol.js';
+import { SyncWorker } from './worker-client.js';
+
+export const BENCH_SOURCES: readonly SourceName[] = ['meta', 'digital99', 'dialog360'];
+
+export interface BenchOptions {
+  readonly scale: number;
+  readonly latencyMs: number;
+  /** META_CONCURRENCY and DIALOG360_CONCURRENCY. */
+  readonly concurrency: number;
+  readonly churnRuns: number;
+  /** Share of each fleet changed per churn run (0.005 = 0.5 %). */
+  readonly churnShare: number;
+  /** New client WABAs before the incremental Meta pull. */
+  readonly newWabas: number;
+  /** Write a CPU profile of the sync worker into this directory. */
+  readonly cpuProfileDir?: string;
+  /** Lines of progress (stderr). */
+  readonly progress?: (line: string) => void;
+}
+
+export interface PullMeasure {
+  readonly source: SourceName;
+  readonly mode: RunMode;
+  readonly outcome: 'complete' | 'failed';
+  readonly error?: string;
+  readonly wallMs: number;
+  /** Staging pages plus the commit transaction: storing and diffing, network wait excluded. */
+  readonly storeMs: number;
+  readonly stageMs: number;
+  readonly commitMs: number;
+  readonly entities: number;
+  /** Requests the simulator received for this pull, per endpoint. */
+  readonly calls: CallCounts;
+  readonly apiCalls: number;
+  readonly minimum: CallMinimum;
+  readonly concurrency: number;
+  readonly latencyFloorMs: number;
+  readonly events: number;
+  readonly eventTypes: EventCounts;
+  /** Null where nothing is expected (the baseline: one sync.baseline event). */
+  readonly expectedEvents: EventCounts | null;
+  readonly mismatches: readonly string[];
+  /** Rows the raw insert wrote and how long it took (the same rows this pull stored). */
+  readonly raw: RawInsertReply | null;
+  /** Share of the time the simulators' process was busy during the pull (1 = the simulators were the bottleneck). */
+  readonly simulatorBusy: number;
+  readonly simulatorHandlerMs: number;
+  /** The worker's peak RSS so far, after this pull (MB): a rise shows which pull needed the memory. */
+  readonly maxRssMb: number;
+}
+
+export interface ChurnMeasure {
+  readonly run: number;
+  readonly operations: Record<SourceName, Record<string, number>>;
+  readonly pulls: readonly PullMeasure[];
+  readonly db: DbSizeReply;
+}
+
+export interface BenchReport {
+  readonly date: string;
+  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string; readonly platform: string };
+  readonly options: Omit<BenchOptions, 'progress' | 'cpuProfileDir'>;
+  readonly fleet: FleetSize;
+  readonly seedMs: number;
+  readonly baseline: {
+    readonly pulls: readonly PullMeasure[];
+    readonly peakRssMb: number;
+    /** The worker's RSS with the app open, before any pull: Node, tsx and the modules. */
+    readonly rssBeforeMb: number;
+    readonly db: DbSizeReply;
+    readonly wallMs: number;
+  };
+  readonly churn: readonly ChurnMeasure[];
+  readonly incremental: PullMeasure;
+  readonly totalMs: number;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const say = options.progress ?? (() => undefined);
+  const began = performance.now();
+  const fleet = scaledFleet(options.scale);
+  const dir = mkdtempSync(join(tmpdir(), 'waba-sync-bench-'));
+  say(`seeding ${fleet.metaWabas} Meta client WABAs, ${fleet.digital99Onboardings} 99digital onboardings, ${fleet.dialog360Channels} 360dialog channels`);
+  const seedStarted = performance.now();
+  const upstreams = await startUpstreams(fleet, options.latencyMs);
+  const seedMs = performance.now() - seedStarted;
+  const worker = SyncWorker.start({ cpuProfileDir: options.cpuProfileDir });
+  try {
+    const opened = await worker.request<{ maxRssMb: number }>({
+      op: 'open',
+      env: {
+        ...upstreams.env,
+        DATABASE_URL: join(dir, 'bench.sqlite'),
+        LOG_LEVEL: 'warn',
+        FINGERPRINT_SECRET: 'bench-fingerprint-secret',
+        HTTP_TIMEOUT_MS: '120000',
+        // The largest pages each upstream serves: the fewest calls.
+        META_PAGE_SIZE: String(upstreams.meta.maxLimit),
+        DIALOG360_PAGE_SIZE: String(upstreams.dialog360.maxLimit),
+        META_CONCURRENCY: String(options.concurrency),
+        DIALOG360_CONCURRENCY: String(options.concurrency),
+      },
+    });
+    let digital99HasToken = false;
+    const pull = async (source: SourceName, mode: RunMode, expected: EventCounts | null, given?: CallMinimum): Promise<PullMeasure> => {
+      const minimum =
+        given ??
+        (source === 'meta'
+          ? metaFullMinimum(upstreams)
+          : source === 'digital99'
+            ? digital99Minimum(!digital99HasToken)
+            : dialog360Minimum(upstreams));
+      // 99digital's client reads its two lists one after the other; the others are configured.
+      const concurrency = source === 'digital99' ? 1 : options.concurrency;
+      const callsBefore = { ...upstreams.calls(source) };
+      const handlerBefore = upstreams.handlerMs(source);
+      const elu = performance.eventLoopUtilization();
+      const reply = await worker.request<SyncReply>({ op: 'sync', source, mode });
+      const busy = performance.eventLoopUtilization(elu).utilization;
+      if (source === 'digital99') digital99HasToken = true;
+      const calls = callsBetween(callsBefore, upstreams.calls(source));
+      const measure: PullMeasure = {
+        source,
+        mode,
+        outcome: reply.outcome,
+        ...(reply.error ? { error: reply.error } : {}),
+        wallMs: reply.wallMs,
+        storeMs: reply.stageMs + reply.commitMs,
+        stageMs: reply.stageMs,
+        commitMs: reply.commitMs,
+        entities: reply.entities,
+        calls,
+        apiCalls: totalCalls(calls),
+        minimum,
+        concurrency,
+        latencyFloorMs: latencyFloorMs(minimum.total, concurrency, options.latencyMs),
+        events: reply.events,
+        eventTypes: reply.eventTypes,
+        expectedEvents: expected,
+        mismatches: [
+          ...(reply.outcome === 'complete' ? [] : [`the pull failed: ${reply.error}`]),
+          ...(expected ? eventMismatches(expected, reply.eventTypes) : []),
+        ],
+        raw: null,
+        simulatorBusy: busy,
+        simulatorHandlerMs: upstreams.handlerMs(source) - handlerBefore,
+        maxRssMb: reply.maxRssMb,
+      };
+      lastRss = reply.maxRssMb;
+      say(
+        `${source} ${mode}: ${(reply.wallMs / 1000).toFixed(2)} s, ${measure.apiCalls} calls, ${reply.entities} entities, ${reply.events} events` +
+          (expected ? ` (expected ${sumCounts(expected)})` : '') +
+          (measure.mismatches.length > 0 ? ` — MISMATCH: ${measure.mismatches.join('; ')}` : ''),
+      );
+      return measure;
+    };
+    let lastRss = 0;
+    const withRaw = async (measures: PullMeasure[]): Promise<PullMeasure[]> => {
+      const out: PullMeasure[] = [];
+      for (const measure of measures) {
+        out.push({ ...measure, raw: await worker.request<RawInsertReply>({ op: 'rawInsert', source: measure.source, dir }) });
+      }
+      return out;
+    };
+
+    // 1. Baseline: each source on its own, so each wall time is its own.
+    say('1. baseline full sync');
+    const baselineStarted = performance.now();
+    const baselinePulls: PullMeasure[] = [];
+    for (const source of BENCH_SOURCES) baselinePulls.push(await pull(source, 'full', null));
+    const baselineWallMs = performance.now() - baselineStarted;
+    // Read before the raw inserts, which hold their rows in memory.
+    const peakRssMb = lastRss;
+    const baselineDb = await worker.request<DbSizeReply>({ op: 'dbSize' });
+    const baseline = { pulls: await withRaw(baselinePulls), peakRssMb, rssBeforeMb: opened.maxRssMb, db: baselineDb, wallMs: baselineWallMs };
+
+    // 2. Churn rounds.
+    const churn: ChurnMeasure[] = [];
+    for (let run = 1; run <= options.churnRuns; run++) {
+      say(`2. churn run ${run}/${options.churnRuns}`);
+      const rounds: Record<SourceName, ChurnRound> = {
+        meta: metaChurn(upstreams.meta, options.churnShare, 1000 + run),
+        digital99: digital99Churn(upstreams.digital99, options.churnShare, 2000 + run),
+        dialog360: dialog360Churn(upstreams.dialog360, options.churnShare, 3000 + run),
+      };
+      const pulls: PullMeasure[] = [];
+      for (const source of BENCH_SOURCES) pulls.push(await pull(source, 'full', rounds[source].expected));
+      churn.push({
+        run,
+        operations: { meta: rounds.meta.operations, digital99: rounds.digital99.operations, dialog360: rounds.dialog360.operations },
+        pulls: await withRaw(pulls),
+        db: await worker.request<DbSizeReply>({ op: 'dbSize' }),
+      });
+    }
+
+    // 3. Incremental Meta pull after new WABAs were shared.
+    say(`3. incremental Meta sync with ${options.newWabas} new WABAs`);
+    const since = metaSince(upstreams);
+    const added = metaNewWabas(upstreams.meta, options.newWabas);
+    const incremental = await pull('meta', 'incremental', added.expected, metaIncrementalMinimum(upstreams, since));
+
+    return {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` },
+      options: {
+        scale: options.scale,
+        latencyMs: options.latencyMs,
+        concurrency: options.concurrency,
+        churnRuns: options.churnRuns,
+        churnShare: options.churnShare,
+        newWabas: options.newWabas,
+      },
+      fleet,
+      seedMs,
+      baseline,
+      churn,
+      incremental,
+      totalMs: performance.now() - began,
+    };
+  } finally {
+    await worker.stop();
+    await upstreams.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Where the incremental pull starts reading: the newest creation_time the last complete pull saw
+ * (the world as the last full pull read it) minus the default lookback, one day.
+ */
+function metaSince(upstreams: BenchUpstreams): number {
+  return upstreams.meta.clients.items.reduce((max, waba) => Math.max(max, waba.creation_time), 0) - 86_400;
+}

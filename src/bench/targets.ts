@@ -1,0 +1,142 @@
+/**
+ * The issue's targets, judged on a report. Each is judged on the worst full pull of the run
+ * (baseline and churn syncs alike): a target met only on average is not met.
+ */
+import type { SourceName } from '../config.js';
+import { sumCounts } from './churn.js';
+import { BENCH_SOURCES, type BenchReport, type PullMeasure } from './run.js';
+
+export interface TargetResult {
+  readonly target: string;
+  readonly source: SourceName | null;
+  /** What was measured, in words and units. */
+  readonly measured: string;
+  /** The limit it is held to. */
+  readonly limit: string;
+  /** measured ÷ allowed reference, where the target is a ratio. */
+  readonly ratio: number | null;
+  readonly allowed: number;
+  /** null: could not be judged (e.g. latency 0 leaves no latency floor). */
+  readonly pass: boolean | null;
+}
+
+export const TARGETS = {
+  callsPerMinimum: 1.05,
+  wallPerFloor: 1.5,
+  storePerRaw: 2,
+  peakRssMb: 250,
+  dbGrowth: 1.15,
+} as const;
+
+export function fullPulls(report: BenchReport, source: SourceName): PullMeasure[] {
+  return [...report.baseline.pulls, ...report.churn.flatMap((round) => round.pulls)].filter((pull) => pull.source === source);
+}
+
+/** The pull with the highest ratio. */
+function worst(pulls: PullMeasure[], ratio: (pull: PullMeasure) => number | null): { pull: PullMeasure; ratio: number } | null {
+  let found: { pull: PullMeasure; ratio: number } | null = null;
+  for (const pull of pulls) {
+    const value = ratio(pull);
+    if (value !== null && (found === null || value > found.ratio)) found = { pull, ratio: value };
+  }
+  return found;
+}
+
+export function phaseOf(report: BenchReport, pull: PullMeasure): string {
+  if (report.baseline.pulls.includes(pull)) return 'baseline';
+  const round = report.churn.find((r) => r.pulls.includes(pull));
+  return round ? `churn ${round.run}` : pull.mode;
+}
+
+export function judgeTargets(report: BenchReport): TargetResult[] {
+  const results: TargetResult[] = [];
+  const judge = (ratio: number | null, allowed: number) => (ratio === null ? null : ratio <= allowed);
+
+  for (const source of BENCH_SOURCES) {
+    const pulls = fullPulls(report, source);
+    const calls = worst(pulls, (p) => p.apiCalls / p.minimum.total);
+    results.push({
+      target: 'API calls ≤ 1.05 × minimum',
+      source,
+      measured: calls ? `${calls.pull.apiCalls} calls vs ${calls.pull.minimum.total} (${phaseOf(report, calls.pull)})` : 'no pull',
+      limit: `≤ ${TARGETS.callsPerMinimum} ×`,
+      ratio: calls?.ratio ?? null,
+      allowed: TARGETS.callsPerMinimum,
+      pass: judge(calls?.ratio ?? null, TARGETS.callsPerMinimum),
+    });
+  }
+  for (const source of BENCH_SOURCES) {
+    const pulls = fullPulls(report, source);
+    const wall = worst(pulls, (p) => (p.latencyFloorMs > 0 ? p.wallMs / p.latencyFloorMs : null));
+    results.push({
+      target: 'full pull wall time ≤ 1.5 × latency floor',
+      source,
+      measured: wall ? `${seconds(wall.pull.wallMs)} vs ${seconds(wall.pull.latencyFloorMs)} (${phaseOf(report, wall.pull)})` : 'no latency floor at latency 0',
+      limit: `≤ ${TARGETS.wallPerFloor} ×`,
+      ratio: wall?.ratio ?? null,
+      allowed: TARGETS.wallPerFloor,
+      pass: judge(wall?.ratio ?? null, TARGETS.wallPerFloor),
+    });
+  }
+  for (const source of BENCH_SOURCES) {
+    const pulls = fullPulls(report, source);
+    const store = worst(pulls, (p) => (p.raw && p.raw.ms > 0 ? p.storeMs / p.raw.ms : null));
+    results.push({
+      target: 'storing + diffing ≤ 2 × raw SQLite insert',
+      source,
+      measured: store ? `${seconds(store.pull.storeMs)} vs ${seconds(store.pull.raw!.ms)} for ${store.pull.raw!.rows} rows (${phaseOf(report, store.pull)})` : 'not measured',
+      limit: `≤ ${TARGETS.storePerRaw} ×`,
+      ratio: store?.ratio ?? null,
+      allowed: TARGETS.storePerRaw,
+      pass: judge(store?.ratio ?? null, TARGETS.storePerRaw),
+    });
+  }
+  results.push({
+    target: 'peak RSS of the baseline sync ≤ 250 MB',
+    source: null,
+    measured: `${report.baseline.peakRssMb.toFixed(0)} MB`,
+    limit: `≤ ${TARGETS.peakRssMb} MB`,
+    ratio: report.baseline.peakRssMb / TARGETS.peakRssMb,
+    allowed: 1,
+    pass: report.baseline.peakRssMb <= TARGETS.peakRssMb,
+  });
+  const last = report.churn.at(-1);
+  const growth = last ? last.db.bytes / report.baseline.db.bytes : null;
+  results.push({
+    target: `database after ${report.churn.length} churn syncs ≤ 1.15 × baseline`,
+    source: null,
+    measured: last ? `${megabytes(last.db.bytes)} vs ${megabytes(report.baseline.db.bytes)}` : 'no churn runs',
+    limit: `≤ ${TARGETS.dbGrowth} ×`,
+    ratio: growth,
+    allowed: TARGETS.dbGrowth,
+    pass: judge(growth, TARGETS.dbGrowth),
+  });
+  const checked = [...report.churn.flatMap((round) => round.pulls), report.incremental];
+  const mismatched = checked.filter((pull) => pull.mismatches.length > 0);
+  const expected = checked.reduce((sum, pull) => sum + sumCounts(pull.expectedEvents ?? {}), 0);
+  const emitted = checked.reduce((sum, pull) => sum + pull.events, 0);
+  results.push({
+    target: 'events = churn applied, exactly, in every run',
+    source: null,
+    measured: `${emitted} emitted, ${expected} expected over ${checked.length} pulls; ${mismatched.length} pull(s) differ`,
+    limit: 'equal',
+    ratio: expected > 0 ? emitted / expected : null,
+    allowed: 1,
+    pass: mismatched.length === 0,
+  });
+  return results;
+}
+
+/** The run is correct when every pull completed and every event count matched. */
+export function eventsChecked(report: BenchReport): boolean {
+  const pulls = [...report.baseline.pulls, ...report.churn.flatMap((round) => round.pulls), report.incremental];
+  return pulls.every((pull) => pull.outcome === 'complete' && pull.mismatches.length === 0);
+}
+
+export function seconds(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -1,0 +1,122 @@
+/**
+ * The benchmark's sync worker: a child process that opens the app against the simulators and runs
+ * one pull at a time when asked, so the peak RSS it reports is the sync's own (the simulators and
+ * their fleet live in the parent). It also measures the raw-SQLite limit on the same rows.
+ */
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { type App, openApp } from '../app.js';
+import { parseConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { runSourcePull } from '../sync/run-source.js';
+import type { DbSizeReply, RawInsertReply, SyncReply, WorkerReply, WorkerRequest } from './protocol.js';
+
+let app: App | null = null;
+
+function opened(): App {
+  if (!app) throw new Error('the worker has no open app');
+  return app;
+}
+
+async function handle(request: WorkerRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'open': {
+      const config = parseConfig(request.env);
+      app = await openApp(config, { log: createLogger({ level: config.logLevel }) });
+      return { maxRssMb: maxRssMb() };
+    }
+    case 'sync':
+      return sync(request.source, request.mode);
+    case 'rawInsert':
+      return rawInsert(request.source, request.dir);
+    case 'dbSize':
+      return dbSize();
+    case 'close':
+      await app?.close();
+      app = null;
+      return null;
+  }
+}
+
+async function sync(name: Parameters<App['sources']['get']>[0], mode: 'full' | 'incremental'): Promise<SyncReply> {
+  const { db, clock, log, sources } = opened();
+  const source = sources.get(name);
+  if (!source) throw new Error(`source ${name} is not enabled`);
+  const started = performance.now();
+  const result = await runSourcePull({ db, clock, log }, source, mode);
+  const wallMs = performance.now() - started;
+  return {
+    outcome: result.outcome,
+    ...(result.error ? { error: result.error } : {}),
+    wallMs,
+    stageMs: result.stageMs,
+    commitMs: result.commitMs,
+    entities: result.entities,
+    events: result.events,
+    eventTypes: result.eventTypes,
+    apiCalls: result.apiCalls,
+    retries: result.retries,
+    maxRssMb: maxRssMb(),
+  };
+}
+
+/** resourceUsage().maxRSS is in kilobytes. */
+function maxRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * The physical limit for storing a pull: the source's current rows (exactly what the last pull
+ * stored) inserted with a prepared statement in one transaction into a fresh file with the same
+ * pragmas, into a table keyed like ours ((kind, key) primary key). Reading the rows is not timed.
+ */
+function rawInsert(source: string, dir: string): RawInsertReply {
+  const path = opened().config.databasePath;
+  const reader = new SQLite(path, { readonly: true });
+  const rows = reader
+    .prepare('SELECT kind, key, data FROM entity_version WHERE source = ? AND valid_to IS NULL')
+    .all(source) as { kind: string; key: string; data: string }[];
+  reader.close();
+
+  const target = join(dir, `raw-${source}-${Date.now()}.sqlite`);
+  const raw = new SQLite(target);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.exec('CREATE TABLE raw_item (kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, key))');
+  const insert = raw.prepare('INSERT INTO raw_item (kind, key, data) VALUES (?, ?, ?)');
+  const insertAll = raw.transaction((items: typeof rows) => {
+    for (const row of items) insert.run(row.kind, row.key, row.data);
+  });
+  const started = performance.now();
+  insertAll(rows);
+  const ms = performance.now() - started;
+  raw.close();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
+  return { rows: rows.length, ms };
+}
+
+async function dbSize(): Promise<DbSizeReply> {
+  const { db, config } = opened();
+  await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+  const pages = (await sql<{ page_count: number }>`PRAGMA page_count`.execute(db)).rows[0]!.page_count;
+  const freePages = (await sql<{ freelist_count: number }>`PRAGMA freelist_count`.execute(db)).rows[0]!.freelist_count;
+  const size = (path: string) => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0;
+    }
+  };
+  return { bytes: size(config.databasePath) + size(`${config.databasePath}-wal`), pages, freePages };
+}
+
+process.on('message', (message: WorkerRequest) => {
+  handle(message).then(
+    (value) => process.send!({ id: message.id, ok: true, value } satisfies WorkerReply),
+    (error: unknown) => process.send!({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply),
+  );
+});
+process.on('disconnect', () => process.exit(0));

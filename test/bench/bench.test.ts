@@ -1,0 +1,75 @@
+/**
+ * `npm run bench` at a tiny scale with no latency: only that it runs end to end and that its
+ * checks hold (every section present, events equal to the churn in every pull). No timings are
+ * asserted: the benchmark measures, the tests don't.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eventMismatches } from '../../src/bench/churn.js';
+import { tempDir } from '../helpers/temp.js';
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bench.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench', () => {
+  it('runs every step at a tiny scale, prints each section and the targets, and events equal the churn in every pull', async () => {
+    const json = join(tempDir(), 'bench.json');
+    const { code, stdout, stderr } = await runBench(['--scale', '0.001', '--latency', '0', '--churn-runs', '2', '--json', json]);
+    expect(stderr).not.toContain('MISMATCH');
+    expect(code).toBe(0);
+    for (const heading of ['1. Baseline full sync', '2. Full syncs after 0.50 % churn each', '3. Incremental Meta sync after 50 new client WABAs', '4. Limits measured in this run', 'Targets']) {
+      expect(stdout).toContain(heading);
+    }
+    expect(stdout).not.toContain('MISMATCH');
+
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.eventsChecked).toBe(true);
+    expect(report.fleet).toMatchObject({ metaWabas: 100, digital99Onboardings: 20, dialog360Channels: 20 });
+    expect(report.baseline.pulls.map((p: { source: string; outcome: string }) => [p.source, p.outcome])).toEqual([
+      ['meta', 'complete'],
+      ['digital99', 'complete'],
+      ['dialog360', 'complete'],
+    ]);
+    expect(report.baseline.pulls.every((p: { eventTypes: Record<string, number> }) => p.eventTypes['sync.baseline'] === 1)).toBe(true);
+    expect(report.churn).toHaveLength(2);
+    for (const round of report.churn) {
+      for (const pull of round.pulls) {
+        expect(pull.outcome).toBe('complete');
+        expect(pull.mismatches).toEqual([]);
+        // Every kind of operation was applied, and something was expected of it.
+        expect(Object.keys(round.operations[pull.source]).length).toBeGreaterThan(3);
+        expect(pull.eventTypes).toEqual(pull.expectedEvents);
+      }
+    }
+    expect(report.incremental).toMatchObject({ mode: 'incremental', outcome: 'complete', events: 50, eventTypes: { 'waba.shared': 50 } });
+    expect(report.baseline.db.bytes).toBeGreaterThan(0);
+    expect(report.baseline.peakRssMb).toBeGreaterThan(0);
+    expect(report.targets.map((t: { target: string; source: string | null }) => `${t.target}${t.source ? ` (${t.source})` : ''}`)).toHaveLength(12);
+  }, 120_000);
+
+  it('rejects a bad option with exit code 2, naming it', async () => {
+    const { code, stderr } = await runBench(['--scale', '-1']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--scale must be a positive number');
+  }, 60_000);
+});
+
+describe('eventMismatches', () => {
+  it('names each type whose count differs, in both directions', () => {
+    expect(eventMismatches({ 'waba.shared': 2, 'phone_number.added': 2 }, { 'waba.shared': 2, 'phone_number.added': 1, 'waba.changed': 1 })).toEqual([
+      'phone_number.added: expected 2, emitted 1',
+      'waba.changed: expected 0, emitted 1',
+    ]);
+    expect(eventMismatches({ 'waba.shared': 1 }, { 'waba.shared': 1 })).toEqual([]);
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Staging keeps only the hash of an entity unchanged since its current version. These tests hold
+ * the promises that rest on it: unchanged entities cost no new version, a changed one still gets
+ * its version and event, and a current version that moves while the pull is staged (a writer that
+ * ignored the lease) fails the pull instead of being silently kept.
+ */
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../db/database.js';
+import { listEvents } from '../../src/events/query.js';
+import { silentLogger } from '../../src/log.js';
+import { runSourcePull } from '../../src/sync/run-source.js';
+import type { PullContext, Source } from '../../src/sync/types.js';
+import { manualClock } from '../helpers/clock.js';
+import { tempDbPath } from '../helpers/temp.js';
+
+function source(pages: () => Record<string, { name: string }>[], during?: (ctx: PullContext) => Promise<void>): Source {
+  return {
+    name: 'digital99',
+    supportsIncremental: false,
+    kinds: [{ kind: 'item', events: { added: 'item.added', removed: 'item.removed', changed: 'item.changed' } }],
+    async pull(ctx) {
+      for (const page of pages()) {
+        await ctx.stage(
+          'item',
+          Object.entries(page).map(([key, data]) => ({ key, data })),
+        );
+        await during?.(ctx);
+      }
+      return { coverage: { item: 'complete' } };
+    },
+  };
+}
+
+describe('staging against the current versions', () => {
+  it('an unchanged fleet adds no version; a change among many pages gets exactly its version and event', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const names = new Map(Array.from({ length: 1200 }, (_, i) => [`k${String(i).padStart(4, '0')}`, `name ${i}`]));
+    const pages = () => {
+      const all = [...names].map(([key, name]) => [key, { name }] as const);
+      return [0, 1, 2].map((p) => Object.fromEntries(all.slice(p * 400, p * 400 + 400)));
+    };
+    const deps = { db, clock, log: silentLogger };
+    expect((await runSourcePull(deps, source(pages), 'full')).outcome).toBe('complete');
+    clock.advance(60_000);
+    expect((await runSourcePull(deps, source(pages), 'full')).events).toBe(0);
+    const versions = async () => (await db.selectFrom('entity_version').select('id').execute()).length;
+    expect(await versions()).toBe(1200);
+
+    names.set('k0999', 'renamed');
+    clock.advance(60_000);
+    const result = await runSourcePull(deps, source(pages), 'full');
+    expect(result.eventTypes).toEqual({ 'item.changed': 1 });
+    expect(await versions()).toBe(1201);
+    const [event] = (await listEvents(db)).slice(-1);
+    expect(event).toMatchObject({ type: 'item.changed', key: 'k0999', changes: { name: { from: 'name 999', to: 'renamed' } } });
+    await db.destroy();
+  });
+
+  it('a current version that changes while the pull is staged fails the pull and changes nothing', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    const pages = () => [{ a: { name: 'A' }, b: { name: 'B' } }];
+    await runSourcePull(deps, source(pages), 'full');
+    clock.advance(60_000);
+    // 'a' is staged as unchanged (hash only), then its current version is rewritten behind the pull's back.
+    const meddle = async () => {
+      await db.updateTable('entity_version').set({ hash: 'changed-elsewhere' }).where('key', '=', 'a').where('valid_to', 'is', null).execute();
+    };
+    const result = await runSourcePull(deps, source(pages, meddle), 'full');
+    expect(result.outcome).toBe('failed');
+    expect(result.error).toContain('item "a" changed in the database while the pull was staged');
+    expect(await db.selectFrom('pull_item').select('key').execute()).toEqual([]);
+    expect((await listEvents(db)).map((e) => e.type)).toEqual(['sync.baseline']);
+    await db.destroy();
+  });
+});
