@@ -26,11 +26,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .configureHelp({
       // List every option of every command on the top-level help, not just the command names.
-      subcommandTerm: (cmd) => [cmd.name(), ...cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)), ...cmd.options.map((o) => `[${o.flags}]`)].join(' '),
+      subcommandTerm: (cmd) => [cmd.name(), ...cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)), ...cmd.options.map((o) => (o.mandatory ? o.flags : `[${o.flags}]`))].join(' '),
     })
     .addHelpText(
       'after',
-      '\nSettings come from the environment or a .env file in the working directory (see .env.example).\nExit codes: 0 ok, 1 a selected source failed, 2 configuration or usage error.',
+      '\nAlso: npm start (the daemon: schedules, /healthz, /metrics), npm run demo, npm run bench.\nSettings come from the environment or a .env file in the working directory (see .env.example).\nExit codes: 0 ok, 1 a selected source failed, 2 configuration or usage error.',
     );
 
   program
@@ -54,7 +54,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   program
     .command('status')
-    .description('per source: last run and outcome, failures since the last complete pull, entity counts')
+    .description('per source: last run and outcome, last complete (full) pull, failures since, entity counts; the outbox; the schedule')
     .action(async () => {
       setExit(await statusCommand(io));
     });
