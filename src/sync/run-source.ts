@@ -12,7 +12,7 @@ import { WabaSyncError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { commitPull, type KindCounts } from './commit.js';
 import { acquireLease, describeLease, releaseLease, renewLease } from './lease.js';
-import { clearStaging, stageItems } from './stage.js';
+import { clearStaging, createStager } from './stage.js';
 import type { CheckFinding, PullContext, RunMode, Source } from './types.js';
 
 export interface RunDeps {
@@ -97,6 +97,17 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
     const checks: CheckFinding[] = [];
     const stateWrites = new Map<string, string>();
     const signal = deps.signal ?? new AbortController().signal;
+    // Chains stage concurrently and queue for the one connection: count the time during which
+    // anything is being stored, once, rather than each chain's wait for the others.
+    const storing = async (work: () => Promise<void>): Promise<void> => {
+      if (staging++ === 0) stagingSince = performance.now();
+      try {
+        await work();
+      } finally {
+        if (--staging === 0) stageMs += performance.now() - stagingSince;
+      }
+    };
+    const stager = createStager(db, source.name, runId, hasBaseline, storing);
     const ctx: PullContext = {
       runId,
       mode,
@@ -105,14 +116,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
       stage: async (kind, items) => {
         if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
         if (!source.kinds.some((spec) => spec.kind === kind)) throw new Error(`${source.name}: unknown kind ${kind}`);
-        // Chains stage concurrently and queue for the one connection: count the time during which
-        // any stage is under way, once, rather than each chain's wait for the others.
-        if (staging++ === 0) stagingSince = performance.now();
-        try {
-          await stageItems(db, source.name, runId, kind, items, hasBaseline);
-        } finally {
-          if (--staging === 0) stageMs += performance.now() - stagingSince;
-        }
+        await storing(() => stager.stage(kind, items));
         entities += items.length;
       },
       countApiCall: () => {
@@ -134,6 +138,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
     try {
       const { coverage } = await source.pull(ctx);
       if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
+      await storing(() => stager.flush());
       const detectedAt = clock().toISOString();
       const commitStarted = performance.now();
       const outcome = await db.transaction().execute(async (trx) => {
@@ -212,6 +217,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
     } catch (error) {
       const message = describeError(error);
       const code = error instanceof WabaSyncError ? error.code : 'INTERNAL';
+      await stager.close();
       await clearStaging(db, runId);
       await db
         .updateTable('sync_run')

@@ -5,61 +5,165 @@
  * NULL): in a full pull of a mostly unchanged fleet that is nearly every entity, so staging writes
  * a few bytes per entity and the commit reads back only what changed. The commit checks the hash
  * again, so a version that moved in between can't be missed (see commit.ts).
+ *
+ * Each page is compared with the current versions when it is staged, but its rows are written in
+ * batches of a few thousand, one transaction each: a transaction per page rewrote the same b-tree
+ * pages into the WAL page after page and cost more than the rows themselves. Rows wait in memory
+ * only until the batch is full or for at most MAX_QUEUED_MS (a bounded amount, never the fleet);
+ * the run writes the rest with `flush()` before it commits, and a failed pull's rows, written or
+ * not, are thrown away.
  */
-import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { Database } from '../../db/schema.js';
 import { canonicalJson, contentHash } from '../diff/canonical.js';
 import { WabaSyncError } from '../errors.js';
 import type { StagedEntity } from './types.js';
 
-const CHUNK = 500;
+/** Rows per write transaction. */
+const BATCH_ROWS = 4000;
+/** Rows per INSERT statement (5 parameters each; SQLite allows 32,766, PostgreSQL 65,535). */
+const INSERT_CHUNK = 1000;
+/** Keys per current-hash lookup. */
+const LOOKUP_CHUNK = 1000;
+/** Queued rows are written after this long even when the batch is not full: a slow upstream still streams into the database. */
+const MAX_QUEUED_MS = 100;
 
-export async function stageItems(
+interface StagedRow {
+  run_id: number;
+  kind: string;
+  key: string;
+  data: string | null;
+  hash: string;
+}
+
+export interface Stager {
+  /** Compare a page with the current versions and queue its rows; resolves once they are accepted. */
+  stage(kind: string, items: readonly StagedEntity[]): Promise<void>;
+  /** Write every queued row; throws what any write threw. */
+  flush(): Promise<void>;
+  /** Refuse further pages and wait for writes under way (before a failed pull's rows are cleared). */
+  close(): Promise<void>;
+}
+
+export function createStager(
   db: Db,
   source: string,
   runId: number,
-  kind: string,
-  items: readonly StagedEntity[],
   /** False when the source has no current versions yet (its first complete pull): nothing to compare. */
   compare = true,
-): Promise<void> {
-  const seen = new Set<string>();
-  for (const item of items) {
-    if (seen.has(item.key)) throw duplicate(source, kind, item.key);
-    seen.add(item.key);
-  }
-  const rows = items.map((item) => {
-    const data = canonicalJson(item.data);
-    return { run_id: runId, kind, key: item.key, data: data as string | null, hash: contentHash(data) };
-  });
+  /** Wraps every write (the caller times storing with it). */
+  around: (work: () => Promise<void>) => Promise<void> = (work) => work(),
+): Stager {
+  let queued: StagedRow[] = [];
+  /** Keys per kind among the queued rows; keys already written are guarded by the primary key. */
+  let queuedKeys = new Map<string, Set<string>>();
+  let writes: Promise<void> = Promise.resolve();
+  let failure: unknown = null;
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  const writeQueued = (): Promise<void> => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (queued.length === 0) return writes;
+    const rows = queued;
+    queued = [];
+    queuedKeys = new Map();
+    writes = writes.then(async () => {
+      if (failure !== null) return;
+      try {
+        await around(() => writeRows(db, source, runId, rows));
+      } catch (error) {
+        failure = error;
+      }
+    });
+    return writes;
+  };
+  const rethrow = () => {
+    if (failure !== null) throw failure;
+  };
+
+  return {
+    async stage(kind, items) {
+      if (closed) throw new WabaSyncError('ABORTED', `${source}: staging closed`);
+      rethrow();
+      const seen = new Set<string>();
+      for (const item of items) {
+        if (seen.has(item.key)) throw duplicate(source, kind, item.key);
+        seen.add(item.key);
+      }
+      const rows = items.map((item): StagedRow => {
+        const data = canonicalJson(item.data);
+        return { run_id: runId, kind, key: item.key, data, hash: contentHash(data) };
+      });
+      if (compare) {
+        for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) await markUnchanged(db, source, kind, rows.slice(i, i + LOOKUP_CHUNK));
+      }
+      // Queue synchronously after the lookups, so concurrent pages of one kind can't both pass.
+      let keys = queuedKeys.get(kind);
+      if (!keys) queuedKeys.set(kind, (keys = new Set()));
+      for (const row of rows) {
+        if (keys.has(row.key)) throw duplicate(source, kind, row.key);
+      }
+      for (const row of rows) {
+        keys.add(row.key);
+        queued.push(row);
+      }
+      if (queued.length >= BATCH_ROWS) {
+        await writeQueued();
+        rethrow();
+      } else if (timer === null) {
+        // A failure is kept and thrown by the next stage() or flush().
+        timer = setTimeout(() => void writeQueued(), MAX_QUEUED_MS);
+        timer.unref();
+      }
+    },
+    async flush() {
+      await writeQueued();
+      rethrow();
+    },
+    async close() {
+      closed = true;
+      if (timer !== null) clearTimeout(timer);
+      queued = [];
+      await writes;
+    },
+  };
+}
+
+async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[]): Promise<void> {
   try {
     await db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        const chunk = rows.slice(i, i + CHUNK);
-        if (compare) await markUnchanged(trx, source, kind, chunk);
-        await trx.insertInto('pull_item').values(chunk).execute();
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx.insertInto('pull_item').values(rows.slice(i, i + INSERT_CHUNK)).execute();
       }
     });
   } catch (error) {
     if (/UNIQUE|duplicate key/i.test(String((error as Error).message))) {
-      const keys = await db
-        .selectFrom('pull_item')
-        .select('key')
-        .where('run_id', '=', runId)
-        .where('kind', '=', kind)
-        .where('key', 'in', [...seen].slice(0, 30_000))
-        .limit(1)
-        .executeTakeFirst();
-      throw duplicate(source, kind, keys?.key ?? '?', error);
+      // A key staged by an earlier batch of this pull came again: name it.
+      const byKind = new Map<string, string[]>();
+      for (const row of rows) (byKind.get(row.kind) ?? byKind.set(row.kind, []).get(row.kind)!).push(row.key);
+      for (const [kind, keys] of byKind) {
+        for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
+          const found = await db
+            .selectFrom('pull_item')
+            .select('key')
+            .where('run_id', '=', runId)
+            .where('kind', '=', kind)
+            .where('key', 'in', keys.slice(i, i + LOOKUP_CHUNK))
+            .limit(1)
+            .executeTakeFirst();
+          if (found) throw duplicate(source, kind, found.key, error);
+        }
+      }
+      throw duplicate(source, rows[0]!.kind, '?', error);
     }
     throw error;
   }
 }
 
 /** Rows whose hash equals their current version's keep only key and hash. */
-async function markUnchanged(trx: Transaction<Database>, source: string, kind: string, rows: { key: string; data: string | null; hash: string }[]): Promise<void> {
-  const current = await trx
+async function markUnchanged(db: Db, source: string, kind: string, rows: StagedRow[]): Promise<void> {
+  const current = await db
     .selectFrom('entity_version')
     .select(['key', 'hash'])
     .where('source', '=', source)

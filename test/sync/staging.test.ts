@@ -75,4 +75,21 @@ describe('staging against the current versions', () => {
     expect((await listEvents(db)).map((e) => e.type)).toEqual(['sync.baseline']);
     await db.destroy();
   });
+
+  it('a key that comes twice in one pull fails it and changes nothing, whether its first page was written or is still queued', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, { name: `n${i}` }]));
+    await runSourcePull(deps, source(() => [many]), 'full');
+    for (const pages of [() => [many, { k7: { name: 'again' } }], () => [{ x: { name: 'X' } }, { x: { name: 'X' } }]]) {
+      clock.advance(60_000);
+      const result = await runSourcePull(deps, source(pages), 'full');
+      expect(result.outcome).toBe('failed');
+      expect(result.error).toMatch(/item "(k7|x)" appears twice in one pull/);
+    }
+    expect(await db.selectFrom('pull_item').select('key').execute()).toEqual([]);
+    expect((await listEvents(db)).map((e) => e.type)).toEqual(['sync.baseline']);
+    await db.destroy();
+  });
 });
