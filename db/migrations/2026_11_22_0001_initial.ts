@@ -52,7 +52,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('run_id', 'integer', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('data', 'text', (c) => c.notNull())
+    .addColumn('data', 'text') // null: unchanged since the current version, staged as key + hash only
     .addColumn('hash', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('pull_item_pk', ['run_id', 'kind', 'key'])
     .execute();

@@ -57,11 +57,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('alert_episode')
-    .addColumn('source', 'text', (c) => c.primaryKey())
+    .addColumn('source', 'text', (c) => c.notNull())
+    // Per mode: Meta's full pulls can fail for good while its incremental pulls complete.
+    .addColumn('mode', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('opened_run_id', 'integer', (c) => c.notNull())
     .addColumn('opened_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('alert_episode_pk', ['source', 'mode'])
     .execute();
 }
 

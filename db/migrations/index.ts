@@ -3,13 +3,9 @@ import type { Migration } from 'kysely';
 import * as initial from './2026_11_22_0001_initial.js';
 import * as notify from './2026_11_22_0030_notify.js';
 import * as reportDelivery from './2026_11_22_0040_report_delivery.js';
-import * as alertEpisodeMode from './2026_11_22_0045_alert_episode_mode.js';
-import * as pullItemUnchanged from './2026_11_22_0080_pull_item_unchanged.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
   '2026_11_22_0030_notify': notify,
   '2026_11_22_0040_report_delivery': reportDelivery,
-  '2026_11_22_0045_alert_episode_mode': alertEpisodeMode,
-  '2026_11_22_0080_pull_item_unchanged': pullItemUnchanged,
 };
