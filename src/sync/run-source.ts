@@ -14,6 +14,7 @@ import { commitPull, type KindCounts } from './commit.js';
 import { acquireLease, describeLease, releaseLease, renewLease } from './lease.js';
 import { clearStaging, createStager } from './stage.js';
 import type { CheckFinding, PullContext, RunMode, Source } from './types.js';
+import { lastCompleteRun } from './ledger.js';
 
 export interface RunDeps {
   readonly db: Db;
@@ -77,8 +78,8 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
 
   try {
     await recoverInterrupted(db, source.name, clock());
-    const hasBaseline = await hasCompletePull(db, source.name);
-    const hasFull = hasBaseline && (await hasCompletePull(db, source.name, 'full'));
+    const hasBaseline = (await lastCompleteRun(db, source.name)) !== undefined;
+    const hasFull = hasBaseline && (await lastCompleteRun(db, source.name, 'full')) !== undefined;
     // An incremental pull needs a full one to build on; a source without incremental reads all.
     const mode: RunMode = requestedMode === 'incremental' && source.supportsIncremental && hasFull ? 'incremental' : 'full';
     const observedAt = clock().toISOString();
@@ -251,10 +252,4 @@ async function recoverInterrupted(db: Db, source: string, now: Date): Promise<vo
         .execute();
     });
   }
-}
-
-export async function hasCompletePull(db: Db, source: string, mode?: RunMode): Promise<boolean> {
-  let query = db.selectFrom('sync_run').select('id').where('source', '=', source).where('outcome', '=', 'complete');
-  if (mode) query = query.where('mode', '=', mode);
-  return (await query.limit(1).executeTakeFirst()) !== undefined;
 }
