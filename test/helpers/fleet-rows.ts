@@ -36,20 +36,14 @@ export async function insertEvent(
 
 /** Makes `data` the current version of (source, kind, key), closing any earlier one. */
 export async function setEntity(db: Db, source: string, kind: string, key: string, data: object, at: string, runId: number): Promise<void> {
-  await db
-    .updateTable('entity_version')
-    .set({ valid_to: at, run_to: runId })
-    .where('source', '=', source)
-    .where('kind', '=', kind)
-    .where('key', '=', key)
-    .where('valid_to', 'is', null)
-    .execute();
+  await removeEntity(db, source, kind, key, at, runId);
   await db
     .insertInto('entity_version')
     .values({ source, kind, key, data: JSON.stringify(data), hash: `h-${key}-${at}`, valid_from: at, valid_to: null, run_from: runId, run_to: null })
     .execute();
 }
 
+/** Closes the current version of (source, kind, key), if any. */
 export async function removeEntity(db: Db, source: string, kind: string, key: string, at: string, runId: number): Promise<void> {
   await db
     .updateTable('entity_version')
