@@ -3,9 +3,11 @@ import type { Migration } from 'kysely';
 import * as initial from './2026_11_22_0001_initial.js';
 import * as notify from './2026_11_22_0030_notify.js';
 import * as reportDelivery from './2026_11_22_0040_report_delivery.js';
+import * as currentHashIndex from './2026_11_22_0050_current_hash_index.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
   '2026_11_22_0030_notify': notify,
   '2026_11_22_0040_report_delivery': reportDelivery,
+  '2026_11_22_0050_current_hash_index': currentHashIndex,
 };

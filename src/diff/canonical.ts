@@ -18,11 +18,14 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** Characters of a content hash. */
+export const HASH_LENGTH = 22;
+
 /** SHA-256 of the canonical text, base64url, first 22 characters (132 bits). */
 export function contentHash(canonical: string): string {
   // The one-shot crypto.hash (Node 20.12+) is several times cheaper than a Hash object for short input.
   const digest = oneShot ? oneShot('sha256', canonical, 'base64url') : crypto.createHash('sha256').update(canonical).digest('base64url');
-  return digest.slice(0, 22);
+  return digest.slice(0, HASH_LENGTH);
 }
 
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;

@@ -3,8 +3,8 @@
  * write new versions, close old ones, and write the events — all inside the caller's transaction,
  * so state and events land together or not at all.
  *
- * Memory stays bounded: only staged entities whose hash differs from the current version are read,
- * in key-ordered batches, parsed and diffed.
+ * Memory stays bounded: only staged entities (new, or changed since their current version) are
+ * read, in key-ordered batches, parsed and diffed; the keys to remove come from the stager.
  */
 import { type Transaction, sql } from 'kysely';
 import type { Database, NewEntityVersion, NewEvent } from '../../db/schema.js';
@@ -34,6 +34,10 @@ export interface CommitInput {
   readonly detectedAt: string;
   /** First complete pull of the source: store everything, one sync.baseline event. */
   readonly baseline: boolean;
+  /** Entities of a kind in the pull, changed or not (only changed and new ones are staged). */
+  readonly seen: (kind: string) => number;
+  /** Keys of a kind with a current version that the pull did not see, in key order. */
+  readonly unseen: (kind: string) => readonly string[];
 }
 
 export interface CommitOutcome {
@@ -96,9 +100,9 @@ export async function commitPull(trx: Transaction<Database>, input: CommitInput)
 }
 
 /**
- * Entities in the pull: new ones get a first version, changed ones a new version. Only staged rows
- * whose hash differs from the current version's (or that have none) are read back; a baseline has
- * no current versions and no per-entity events, so it is copied over in one statement.
+ * Entities in the pull: new ones get a first version, changed ones a new version. Only those were
+ * staged, and a staged row whose hash equals the current version's is skipped all the same; a
+ * baseline has no current versions and no per-entity events, so it is copied over in one statement.
  */
 async function applyPresent(
   trx: Transaction<Database>,
@@ -107,13 +111,7 @@ async function applyPresent(
   counts: KindCounts,
   writeEvents: (drafts: EventDraft[]) => Promise<void>,
 ): Promise<void> {
-  const staged = await trx
-    .selectFrom('pull_item')
-    .select((eb) => eb.fn.countAll<number | bigint>().as('n'))
-    .where('run_id', '=', input.runId)
-    .where('kind', '=', spec.kind)
-    .executeTakeFirstOrThrow();
-  counts.seen = Number(staged.n);
+  counts.seen = input.seen(spec.kind);
   if (counts.seen === 0) return;
   if (input.baseline) {
     await trx
@@ -193,28 +191,22 @@ async function applyRemoved(
   counts: KindCounts,
   writeEvents: (drafts: EventDraft[]) => Promise<void>,
 ): Promise<void> {
-  for (;;) {
+  const keys = input.unseen(spec.kind);
+  for (let i = 0; i < keys.length; i += BATCH) {
+    const chunk = keys.slice(i, i + BATCH);
     const gone = await trx
-      .selectFrom('entity_version as v')
-      .select(['v.id', 'v.key', 'v.data'])
-      .where('v.source', '=', input.source)
-      .where('v.kind', '=', spec.kind)
-      .where('v.valid_to', 'is', null)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('pull_item as p')
-              .select('p.key')
-              .where('p.run_id', '=', input.runId)
-              .where('p.kind', '=', spec.kind)
-              .whereRef('p.key', '=', 'v.key'),
-          ),
-        ),
-      )
-      .orderBy('v.key')
-      .limit(BATCH)
+      .selectFrom('entity_version')
+      .select(['id', 'key', 'data'])
+      .where('source', '=', input.source)
+      .where('kind', '=', spec.kind)
+      .where('valid_to', 'is', null)
+      .where('key', 'in', chunk)
+      .orderBy('key')
       .execute();
-    if (gone.length === 0) return;
+    // The snapshot was verified before the commit wrote anything: each key still has its version.
+    if (gone.length !== chunk.length) {
+      throw new WabaSyncError('INCONSISTENT', `${input.source}: ${spec.kind} versions to close vanished while the pull was committed`);
+    }
     counts.removed += gone.length;
     await closeVersions(
       trx,

@@ -15,6 +15,7 @@ import { acquireLease, describeLease, releaseLease, renewLease } from './lease.j
 import { clearStaging, createStager } from './stage.js';
 import type { CheckFinding, PullContext, RunMode, Source } from './types.js';
 import { lastCompleteRun } from './ledger.js';
+import { type SourceSnapshot, readSnapshot } from './snapshot.js';
 
 export interface RunDeps {
   readonly db: Db;
@@ -108,7 +109,17 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
         if (--staging === 0) stageMs += performance.now() - stagingSince;
       }
     };
-    const stager = createStager(db, source.name, runId, hasBaseline, storing);
+    let snapshot: SourceSnapshot | null = null;
+    if (hasBaseline) {
+      await storing(async () => {
+        snapshot = await readSnapshot(
+          db,
+          source.name,
+          source.kinds.map((spec) => spec.kind),
+        );
+      });
+    }
+    const stager = createStager(db, source.name, runId, snapshot, storing);
     const ctx: PullContext = {
       runId,
       mode,
@@ -153,6 +164,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
           .where('outcome', '=', 'running')
           .executeTakeFirst();
         if (claimed.numUpdatedRows !== 1n) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
+        await snapshot?.verify(trx);
         const committed = await commitPull(trx, {
           source: source.name,
           runId,
@@ -161,6 +173,8 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
           observedAt,
           detectedAt,
           baseline: !hasBaseline,
+          seen: (kind) => stager.seen(kind),
+          unseen: (kind) => stager.unseen(kind),
         });
         if (checks.length > 0) {
           await trx

@@ -1,28 +1,30 @@
 /**
- * Staging: a pull's pages land in pull_item as they stream in, before anything is compared.
+ * Staging: a pull's pages land in pull_item as they stream in, before anything is compared with
+ * what is applied.
  *
- * An entity whose content hash equals its current version's is staged as key and hash only (data
- * NULL): in a full pull of a mostly unchanged fleet that is nearly every entity, so staging writes
- * a few bytes per entity and the commit reads back only what changed. The commit checks the hash
- * again, so a version that moved in between can't be missed (see commit.ts).
+ * Each page is first compared with the snapshot of the current versions (snapshot.ts): an entity
+ * whose content hash equals its current version's is only marked seen — in a full pull of a
+ * mostly unchanged fleet that is nearly every entity, so such a pull writes almost nothing and the
+ * commit reads back only what changed. What the snapshot holds and the pull did not see is what a
+ * complete pull removes.
  *
- * Each page is compared with the current versions when it is staged, but its rows are written in
- * batches of a few thousand, one transaction each: a transaction per page rewrote the same b-tree
- * pages into the WAL page after page and cost more than the rows themselves. Rows wait in memory
- * only until the batch is full or for at most MAX_QUEUED_MS (a bounded amount, never the fleet);
- * the run writes the rest with `flush()` before it commits, and a failed pull's rows, written or
- * not, are thrown away.
+ * Staged rows are written in batches of a few thousand, one transaction each: a transaction per
+ * page rewrote the same b-tree pages into the WAL page after page and cost more than the rows
+ * themselves. Rows wait in memory only until the batch is full or for at most MAX_QUEUED_MS (a
+ * bounded amount, never the fleet); the run writes the rest with `flush()` before it commits, and a
+ * failed pull's rows, written or not, are thrown away.
  */
 import type { Db } from '../../db/database.js';
 import { canonicalJson, contentHash } from '../diff/canonical.js';
 import { WabaSyncError } from '../errors.js';
+import type { KindSnapshot, SourceSnapshot } from './snapshot.js';
 import type { StagedEntity } from './types.js';
 
 /** Rows per write transaction. */
 const BATCH_ROWS = 4000;
 /** Rows per INSERT statement (5 parameters each; SQLite allows 32,766, PostgreSQL 65,535). */
 const INSERT_CHUNK = 1000;
-/** Keys per current-hash lookup. */
+/** Keys per lookup when naming a duplicate. */
 const LOOKUP_CHUNK = 1000;
 /** Queued rows are written after this long even when the batch is not full: a slow upstream still streams into the database. */
 const MAX_QUEUED_MS = 100;
@@ -38,6 +40,10 @@ interface StagedRow {
 export interface Stager {
   /** Compare a page with the current versions and queue its rows; resolves once they are accepted. */
   stage(kind: string, items: readonly StagedEntity[]): Promise<void>;
+  /** Entities of `kind` in the pull so far, changed or not. */
+  seen(kind: string): number;
+  /** Keys of `kind` with a current version that the pull did not see, in key order. */
+  unseen(kind: string): string[];
   /** Write every queued row; throws what any write threw. */
   flush(): Promise<void>;
   /** Refuse further pages and wait for writes under way (before a failed pull's rows are cleared). */
@@ -48,8 +54,8 @@ export function createStager(
   db: Db,
   source: string,
   runId: number,
-  /** False when the source has no current versions yet (its first complete pull): nothing to compare. */
-  compare = true,
+  /** The current versions, or null when the source has none yet (its first complete pull): nothing to compare. */
+  snapshot: SourceSnapshot | null,
   /** Wraps every write (the caller times storing with it). */
   around: (work: () => Promise<void>) => Promise<void> = (work) => work(),
 ): Stager {
@@ -60,6 +66,7 @@ export function createStager(
   let failure: unknown = null;
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
+  const seenPerKind = new Map<string, number>();
 
   const writeQueued = (): Promise<void> => {
     if (timer !== null) clearTimeout(timer);
@@ -91,14 +98,20 @@ export function createStager(
         if (seen.has(item.key)) throw duplicate(source, kind, item.key);
         seen.add(item.key);
       }
-      const rows = items.map((item): StagedRow => {
+      const current: KindSnapshot | undefined = snapshot?.kinds.get(kind);
+      const rows: StagedRow[] = [];
+      for (const item of items) {
         const data = canonicalJson(item.data);
-        return { run_id: runId, kind, key: item.key, data, hash: contentHash(data) };
-      });
-      if (compare) {
-        for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) await markUnchanged(db, source, kind, rows.slice(i, i + LOOKUP_CHUNK));
+        const hash = contentHash(data);
+        const index = current ? current.indexOf(item.key) : -1;
+        if (index >= 0) {
+          if (!current!.markSeen(index)) throw duplicate(source, kind, item.key);
+          if (current!.hashMatches(index, hash)) continue;
+        }
+        rows.push({ run_id: runId, kind, key: item.key, data, hash });
       }
-      // Queue synchronously after the lookups, so concurrent pages of one kind can't both pass.
+      seenPerKind.set(kind, (seenPerKind.get(kind) ?? 0) + items.length);
+      // Queued synchronously (no await since the checks above), so concurrent pages of one kind can't both pass.
       let keys = queuedKeys.get(kind);
       if (!keys) queuedKeys.set(kind, (keys = new Set()));
       for (const row of rows) {
@@ -117,6 +130,8 @@ export function createStager(
         timer.unref();
       }
     },
+    seen: (kind) => seenPerKind.get(kind) ?? 0,
+    unseen: (kind) => snapshot?.kinds.get(kind)?.unseen() ?? [],
     async flush() {
       await writeQueued();
       rethrow();
@@ -159,24 +174,6 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
     }
     throw error;
   }
-}
-
-/** Rows whose hash equals their current version's keep only key and hash. */
-async function markUnchanged(db: Db, source: string, kind: string, rows: StagedRow[]): Promise<void> {
-  const current = await db
-    .selectFrom('entity_version')
-    .select(['key', 'hash'])
-    .where('source', '=', source)
-    .where('kind', '=', kind)
-    .where('valid_to', 'is', null)
-    .where(
-      'key',
-      'in',
-      rows.map((row) => row.key),
-    )
-    .execute();
-  const currentHash = new Map(current.map((row) => [row.key, row.hash]));
-  for (const row of rows) if (currentHash.get(row.key) === row.hash) row.data = null;
 }
 
 function duplicate(source: string, kind: string, key: string, cause?: unknown): WabaSyncError {

@@ -1,8 +1,8 @@
 /**
- * Staging keeps only the hash of an entity unchanged since its current version. These tests hold
- * the promises that rest on it: unchanged entities cost no new version, a changed one still gets
- * its version and event, and a current version that moves while the pull is staged (a writer that
- * ignored the lease) fails the pull instead of being silently kept.
+ * A pull compares its pages with a snapshot of the current versions and stages only what changed.
+ * These tests hold the promises that rest on it: unchanged entities cost no new version, a changed
+ * one still gets its version and event, and current versions that move while the pull is staged (a
+ * writer that ignored the lease) fail the pull instead of being silently overwritten.
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/database.js';
@@ -64,13 +64,16 @@ describe('staging against the current versions', () => {
     const pages = () => [{ a: { name: 'A' }, b: { name: 'B' } }];
     await runSourcePull(deps, source(pages), 'full');
     clock.advance(60_000);
-    // 'a' is staged as unchanged (hash only), then its current version is rewritten behind the pull's back.
+    // 'a' is compared as unchanged, then another writer gives it a new version behind the pull's back.
     const meddle = async () => {
-      await db.updateTable('entity_version').set({ hash: 'changed-elsewhere' }).where('key', '=', 'a').where('valid_to', 'is', null).execute();
+      const current = await db.selectFrom('entity_version').selectAll().where('key', '=', 'a').where('valid_to', 'is', null).executeTakeFirstOrThrow();
+      await db.updateTable('entity_version').set({ valid_to: clock().toISOString() }).where('id', '=', current.id).execute();
+      const { id: _, ...rest } = current;
+      await db.insertInto('entity_version').values({ ...rest, data: '{"name":"elsewhere"}', hash: 'changed-elsewhere', valid_from: clock().toISOString() }).execute();
     };
     const result = await runSourcePull(deps, source(pages, meddle), 'full');
     expect(result.outcome).toBe('failed');
-    expect(result.error).toContain('item "a" changed in the database while the pull was staged');
+    expect(result.error).toContain('digital99: its current versions changed in the database while the pull was staged');
     expect(await db.selectFrom('pull_item').select('key').execute()).toEqual([]);
     expect((await listEvents(db)).map((e) => e.type)).toEqual(['sync.baseline']);
     await db.destroy();
