@@ -19,7 +19,7 @@ import { PHONE_NUMBER_FIELDS, type PhoneNumberPayload, phoneNumber } from './sch
 import type { ListedWaba, Walker } from './walk.js';
 
 export function phoneRecord(item: PhoneNumberPayload, wabaId: string): StagedEntity {
-  return { key: item.id, data: { waba_id: wabaId, ...item } };
+  return { key: item.id, data: { ...item, waba_id: wabaId } };
 }
 
 /** One per pull: remembers which WABA each number was seen under, so a key is staged once. */

@@ -53,20 +53,21 @@ export const WABA_FIELDS = [
   'whatsapp_business_manager_messaging_limit',
 ] as const;
 
+// Keys in alphabetical order: records built from it are already canonical (src/diff/canonical.ts).
 export const waba = z.object({
-  id: graphId,
-  name: text,
-  currency: text,
-  timezone_id: text,
-  message_template_namespace: text,
   account_review_status: text,
   business_verification_status: text,
-  ownership_type: text,
   // Needed to page by creation time; a WABA without it is stored with null (see the walker).
   creation_time: unixSeconds.nullable().optional().transform((value) => value ?? null),
+  currency: text,
+  id: graphId,
+  message_template_namespace: text,
+  name: text,
   on_behalf_of_business_info: businessInfo,
   owner_business_info: businessInfo,
+  ownership_type: text,
   status: text,
+  timezone_id: text,
   whatsapp_business_manager_messaging_limit: text,
 });
 export type WabaPayload = z.infer<typeof waba>;
@@ -85,26 +86,27 @@ export const PHONE_NUMBER_FIELDS = [
   'last_onboarded_time',
 ] as const;
 
+// Keys in alphabetical order, like `waba`; the record adds `waba_id`, which sorts last.
 export const phoneNumber = z.object({
-  id: graphId,
-  display_phone_number: text,
-  verified_name: text,
-  quality_rating: text,
   code_verification_status: text,
-  name_status: text,
-  platform_type: text,
-  status: text,
-  throughput: z
-    .object({ level: text })
-    .nullable()
-    .optional()
-    .transform((value) => value ?? null),
+  display_phone_number: text,
+  id: graphId,
   is_on_biz_app: z
     .boolean()
     .nullable()
     .optional()
     .transform((value) => value ?? null),
   last_onboarded_time: text,
+  name_status: text,
+  platform_type: text,
+  quality_rating: text,
+  status: text,
+  throughput: z
+    .object({ level: text })
+    .nullable()
+    .optional()
+    .transform((value) => value ?? null),
+  verified_name: text,
 });
 export type PhoneNumberPayload = z.infer<typeof phoneNumber>;
 
