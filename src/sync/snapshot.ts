@@ -64,6 +64,12 @@ export class KindSnapshot {
     return true;
   }
 
+  /** Forgets what was seen (the kind is being read again from the start). */
+  resetSeen(): void {
+    this.seenFlags.fill(0);
+    this.seenCount = 0;
+  }
+
   /** Current keys the pull has not seen, in key order. */
   unseen(): string[] {
     const out: string[] = [];

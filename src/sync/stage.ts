@@ -44,6 +44,8 @@ export interface Stager {
   seen(kind: string): number;
   /** Keys of `kind` with a current version that the pull did not see, in key order. */
   unseen(kind: string): string[];
+  /** Throws away what was staged and seen of `kind`, so it can be read again from the start. */
+  discard(kind: string): Promise<void>;
   /** Write every queued row; throws what any write threw. */
   flush(): Promise<void>;
   /** Refuse further pages and wait for writes under way (before a failed pull's rows are cleared). */
@@ -131,6 +133,16 @@ export function createStager(
       }
     },
     seen: (kind) => seenPerKind.get(kind) ?? 0,
+    async discard(kind) {
+      // Written first, so nothing of this kind is still queued when its rows are deleted.
+      await writeQueued();
+      rethrow();
+      await around(async () => {
+        await db.deleteFrom('pull_item').where('run_id', '=', runId).where('kind', '=', kind).execute();
+      });
+      seenPerKind.delete(kind);
+      snapshot?.kinds.get(kind)?.resetSeen();
+    },
     unseen: (kind) => snapshot?.kinds.get(kind)?.unseen() ?? [],
     async flush() {
       await writeQueued();
