@@ -93,6 +93,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
     let apiCalls = 0;
     let retries = 0;
     let entities = 0;
+    const stagedPerKind = new Map<string, number>();
     let stageMs = 0;
     let staging = 0;
     let stagingSince = 0;
@@ -128,8 +129,20 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
       stage: async (kind, items) => {
         if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
         if (!source.kinds.some((spec) => spec.kind === kind)) throw new Error(`${source.name}: unknown kind ${kind}`);
+        const count = items.length;
         await storing(() => stager.stage(kind, items));
-        entities += items.length;
+        entities += count;
+        stagedPerKind.set(kind, (stagedPerKind.get(kind) ?? 0) + count);
+      },
+      discard: async (kind) => {
+        // Written first, so nothing of this kind is still queued; a key written is guarded only by
+        // the primary key, so once deleted it may be staged again.
+        await storing(() => stager.flush());
+        await storing(async () => {
+          await db.deleteFrom('pull_item').where('run_id', '=', runId).where('kind', '=', kind).execute();
+        });
+        entities -= stagedPerKind.get(kind) ?? 0;
+        stagedPerKind.delete(kind);
       },
       countApiCall: () => {
         apiCalls += 1;

@@ -26,6 +26,12 @@ export interface PullContext {
   now(): Date;
   /** Writes one page of entities into the pull as it streams in. A key may appear once per kind. */
   stage(kind: string, items: readonly StagedEntity[]): Promise<void>;
+  /**
+   * Throws away everything staged so far for one kind, so the source can read it again from the
+   * start (e.g. a sweep found inconsistent after its pages were staged). No page of that kind may
+   * be staged while it runs.
+   */
+  discard(kind: string): Promise<void>;
   /** Counts one HTTP request (each attempt, retries included). */
   countApiCall(call: string): void;
   /** Counts one retry (also counted as an API call). */

@@ -1,14 +1,14 @@
 /**
  * 360dialog Partner API v2 client: the partner key (X-API-Key), the error statuses, and reading a
  * whole list by offset paging — overlapping pages, the rest fetched with bounded concurrency once
- * the first page gave the total, each sweep checked (paging.ts) and read again, a bounded number
- * of times, when the list changed under it.
+ * the first page gave the total, handed on page by page, each sweep checked (paging.ts) and read
+ * again, a bounded number of times, when the list changed under it.
  */
 import { PayloadError, UpstreamError } from '../../errors.js';
 import { mapConcurrent } from '../concurrency.js';
 import { HttpClient } from '../http.js';
 import { formatIssue, parseItem } from '../validation.js';
-import { type SweepPage, checkSweep, pageOffsets } from './paging.js';
+import { type SweepPage, SweepChecker, pageOffsets } from './paging.js';
 import { pageEnvelope } from './schemas.js';
 
 export const SOURCE = 'dialog360';
@@ -31,6 +31,14 @@ export interface CallHooks {
   readonly onAttempt?: (call: string) => void;
   readonly onRetry?: (call: string) => void;
   readonly progress?: (message: string) => void;
+}
+
+/** Where the rows of a sweep go as its pages arrive. */
+export interface ListSink<T> {
+  /** Rows of the sweep under way, each at most once per sweep. */
+  rows(rows: T[]): Promise<void>;
+  /** The sweep so far did not describe a single list: forget every row handed over; a new sweep starts. */
+  restart(): Promise<void>;
 }
 
 /** One list of the partner: where it lives, where its rows are in the envelope, how to read a row. */
@@ -59,18 +67,19 @@ export class Dialog360Client {
   }
 
   /**
-   * Every row of one list, as one consistent sweep. Rows are held in memory until the sweep is
-   * proved consistent (staging a row twice in one pull is refused): a channel row is a few hundred
-   * bytes, so a fleet of 20,000 channels costs a few megabytes.
+   * Every row of one list, as one consistent sweep, handed to `sink` page by page as the pages
+   * arrive, so the list is never held whole. Only when the last page is in is the sweep known to
+   * be consistent: when it is not, the sink is told to throw away what it was given and the list
+   * is read again. Resolves to the number of rows of the consistent sweep.
    */
-  async readList<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks): Promise<T[]> {
+  async readList<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sink: ListSink<T>): Promise<number> {
     const reasons: string[] = [];
     for (let sweep = 1; sweep <= this.options.sweepAttempts; sweep++) {
-      const pages = await this.sweep(list, hooks, sweep);
-      const check = checkSweep(pages.pages, pages.limit);
-      if (check.ok) return check.items;
-      reasons.push(`sweep ${sweep}: ${check.reason}`);
-      hooks.progress?.(`${list.path}: the list changed while it was read (${check.reason}); reading it again`);
+      if (sweep > 1) await sink.restart();
+      const verdict = await this.sweep(list, hooks, sweep, sink);
+      if (verdict.ok) return verdict.rows;
+      reasons.push(`sweep ${sweep}: ${verdict.reason}`);
+      hooks.progress?.(`${list.path}: the list changed while it was read (${verdict.reason}); reading it again`);
     }
     throw new UpstreamError(
       'INCONSISTENT',
@@ -80,22 +89,24 @@ export class Dialog360Client {
     );
   }
 
-  private async sweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number): Promise<{ pages: SweepPage<T>[]; limit: number }> {
+  private async sweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number, sink: ListSink<T>) {
     const first = await this.page(list, 0, this.options.pageSize, hooks);
     // A server may cap the page size below what we asked: page with what it says it used.
     const limit = first.limit !== undefined && first.limit < this.options.pageSize ? first.limit : this.options.pageSize;
     if (limit < 2) throw new PayloadError(SOURCE, list.call, `field limit: the server pages by ${limit}, too few to page with overlap`);
+    const checker = new SweepChecker<T>(limit);
+    await sink.rows(checker.add(first));
     const offsets = pageOffsets(first.total, limit).slice(1);
     let done = 1;
     const report = () => hooks.progress?.(`${list.path}: sweep ${sweep}, page ${done} of ${offsets.length + 1} (${first.total} rows)`);
     report();
-    const rest = await mapConcurrent(offsets, this.options.concurrency, hooks.signal, async (offset, signal) => {
+    await mapConcurrent(offsets, this.options.concurrency, hooks.signal, async (offset, signal) => {
       const page = await this.page(list, offset, limit, { ...hooks, signal });
+      await sink.rows(checker.add(page));
       done += 1;
       report();
-      return page;
     });
-    return { pages: [first, ...rest], limit };
+    return checker.verdict();
   }
 
   /** One page: the envelope checked, every row validated. */

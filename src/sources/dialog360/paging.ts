@@ -35,40 +35,72 @@ export function pageOffsets(total: number, limit: number): number[] {
   return offsets;
 }
 
-/** The rows of one sweep in list order, or why the pages don't describe a single list. */
-export function checkSweep<T extends { id: string }>(pages: readonly SweepPage<T>[], limit: number): SweepCheck<T> {
-  const first = pages[0];
-  if (!first) return { ok: false, reason: 'no page was read' };
-  const total = first.total;
-  const changed = pages.find((page) => page.total !== total);
-  if (changed) return { ok: false, reason: `total changed from ${total} to ${changed.total} (page at offset ${changed.offset})` };
+/**
+ * Checks one sweep page by page as the pages arrive, in any order, so their rows can be staged
+ * at once instead of the whole sweep being held until it is proved consistent: `add` returns the
+ * rows a page adds (all but the row it shares with the page before it, and none seen already) and
+ * keeps only what the verdict needs — each page's offset, total, size and first and last id, and
+ * the ids seen. `verdict` then applies every rule of the module comment. A sweep that fails it must
+ * be thrown away whole (its rows were staged) and read again.
+ */
+export class SweepChecker<T extends { id: string }> {
+  private readonly pages: { offset: number; total: number; rows: number; first: string | undefined; last: string | undefined }[] = [];
+  private readonly seen = new Set<string>();
+  /** The first id met twice, and the page where. */
+  private repeated: { id: string; offset: number } | null = null;
 
-  const offsets = pageOffsets(total, limit);
-  if (pages.length !== offsets.length || pages.some((page, i) => page.offset !== offsets[i])) {
-    return { ok: false, reason: `read offsets ${pages.map((p) => p.offset).join(',')}, expected ${offsets.join(',')}` };
-  }
+  constructor(private readonly limit: number) {}
 
-  const items: T[] = [];
-  const seen = new Set<string>();
-  for (const [index, page] of pages.entries()) {
-    const expected = Math.min(limit, total - page.offset);
-    if (page.items.length !== expected) {
-      return { ok: false, reason: `page at offset ${page.offset} has ${page.items.length} rows, expected ${expected} of ${total}` };
-    }
-    let rows = page.items;
-    if (index > 0) {
-      const shared = pages[index - 1]!.items.at(-1)!.id;
-      if (rows[0]!.id !== shared) {
-        return { ok: false, reason: `page at offset ${page.offset} starts with ${JSON.stringify(rows[0]!.id)}, not with ${JSON.stringify(shared)} which ended the page before: rows moved` };
-      }
-      rows = rows.slice(1);
-    }
+  add(page: SweepPage<T>): T[] {
+    this.pages.push({ offset: page.offset, total: page.total, rows: page.items.length, first: page.items[0]?.id, last: page.items.at(-1)?.id });
+    // A page after the first starts with the last row of the one before (verdict checks it).
+    const rows = page.offset > 0 ? page.items.slice(1) : page.items;
+    const fresh: T[] = [];
     for (const item of rows) {
-      if (seen.has(item.id)) return { ok: false, reason: `${JSON.stringify(item.id)} appears twice (page at offset ${page.offset})` };
-      seen.add(item.id);
-      items.push(item);
+      if (this.seen.has(item.id)) {
+        this.repeated ??= { id: item.id, offset: page.offset };
+        continue;
+      }
+      this.seen.add(item.id);
+      fresh.push(item);
     }
+    return fresh;
   }
-  if (items.length !== total) return { ok: false, reason: `read ${items.length} distinct rows, total says ${total}` };
-  return { ok: true, items };
+
+  /** The number of distinct rows when the pages describe a single list, or why not. */
+  verdict(): { readonly ok: true; readonly rows: number } | { readonly ok: false; readonly reason: string } {
+    const pages = [...this.pages].sort((a, b) => a.offset - b.offset);
+    const first = pages[0];
+    if (!first) return { ok: false, reason: 'no page was read' };
+    const total = first.total;
+    const changed = pages.find((page) => page.total !== total);
+    if (changed) return { ok: false, reason: `total changed from ${total} to ${changed.total} (page at offset ${changed.offset})` };
+
+    const offsets = pageOffsets(total, this.limit);
+    if (pages.length !== offsets.length || pages.some((page, i) => page.offset !== offsets[i])) {
+      return { ok: false, reason: `read offsets ${pages.map((p) => p.offset).join(',')}, expected ${offsets.join(',')}` };
+    }
+    for (const [index, page] of pages.entries()) {
+      const expected = Math.min(this.limit, total - page.offset);
+      if (page.rows !== expected) return { ok: false, reason: `page at offset ${page.offset} has ${page.rows} rows, expected ${expected} of ${total}` };
+      if (index > 0) {
+        const shared = pages[index - 1]!.last!;
+        if (page.first !== shared) {
+          return { ok: false, reason: `page at offset ${page.offset} starts with ${JSON.stringify(page.first)}, not with ${JSON.stringify(shared)} which ended the page before: rows moved` };
+        }
+      }
+      if (this.repeated?.offset === page.offset) return { ok: false, reason: `${JSON.stringify(this.repeated.id)} appears twice (page at offset ${page.offset})` };
+    }
+    if (this.repeated) return { ok: false, reason: `${JSON.stringify(this.repeated.id)} appears twice (page at offset ${this.repeated.offset})` };
+    if (this.seen.size !== total) return { ok: false, reason: `read ${this.seen.size} distinct rows, total says ${total}` };
+    return { ok: true, rows: this.seen.size };
+  }
+}
+
+/** The rows of one sweep in list order, or why the pages don't describe a single list (all pages at once). */
+export function checkSweep<T extends { id: string }>(pages: readonly SweepPage<T>[], limit: number): SweepCheck<T> {
+  const checker = new SweepChecker<T>(limit);
+  const items = [...pages].sort((a, b) => a.offset - b.offset).flatMap((page) => checker.add(page));
+  const verdict = checker.verdict();
+  return verdict.ok ? { ok: true, items } : verdict;
 }

@@ -1,6 +1,7 @@
 /**
  * The 360dialog source: the partner's clients and channels, each list read as one consistent
- * sweep (client.ts, paging.ts) and mapped to our records under upstream field names.
+ * sweep (client.ts, paging.ts) and mapped to our records under upstream field names, page by page
+ * into staging (a sweep that proves inconsistent is discarded from staging and read again).
  *
  * Left out of the records on purpose: `modified_at` moves with every change upstream, including
  * the ones that have their own event, so keeping it would add a `channel.changed` carrying only
@@ -47,11 +48,16 @@ export function createDialog360Source(deps: Dialog360SourceDeps): Source {
 async function pullDialog360(client: Dialog360Client, ctx: PullContext): Promise<PullResult> {
   const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry, progress: ctx.progress };
 
-  const clients = await client.readList(CLIENTS, hooks);
-  await ctx.stage(CLIENT, clients.map(clientRecord));
-  const channels = await client.readList(CHANNELS, hooks);
-  await ctx.stage(CHANNEL, channels.map(channelRecord));
-  ctx.progress(`${clients.length} clients, ${channels.length} channels`);
+  // Pages are staged as they arrive; a sweep found inconsistent at its end is thrown away and read again.
+  const clients = await client.readList(CLIENTS, hooks, {
+    rows: (rows) => ctx.stage(CLIENT, rows.map(clientRecord)),
+    restart: () => ctx.discard(CLIENT),
+  });
+  const channels = await client.readList(CHANNELS, hooks, {
+    rows: (rows) => ctx.stage(CHANNEL, rows.map(channelRecord)),
+    restart: () => ctx.discard(CHANNEL),
+  });
+  ctx.progress(`${clients} clients, ${channels} channels`);
 
   return { coverage: { [CLIENT]: 'complete', [CHANNEL]: 'complete' } };
 }

@@ -67,8 +67,6 @@ export const number = z.object({
 });
 export type NumberPayload = z.infer<typeof number>;
 
-export const listEnvelope = z.object({ list: z.array(z.unknown()) });
-
 export const numbersTotals = z.object({
   totalWhatsApp: count.optional(),
   totalConversationsThisMonth: count.optional(),

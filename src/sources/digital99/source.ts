@@ -11,7 +11,7 @@ import type { CheckFinding, PullContext, PullResult, Source, StagedEntity } from
 import { parseItem } from '../validation.js';
 import { type Digital99Client, SOURCE, sharedDigital99Client } from './client.js';
 import { NUMBER, NUMBER_COUNTERS, ONBOARDING, digital99Kinds } from './kinds.js';
-import { type NumberPayload, type OnboardingPayload, listEnvelope, number, numbersTotals, onboarding } from './schemas.js';
+import { type NumberPayload, type OnboardingPayload, number, numbersTotals, onboarding } from './schemas.js';
 
 export interface Digital99SourceDeps {
   readonly config: Digital99Config;
@@ -30,45 +30,67 @@ export function createDigital99Source(deps: Digital99SourceDeps): Source {
   };
 }
 
+/**
+ * 99digital answers each list whole; its items are validated, mapped and staged this many at a
+ * time, each raw item let go once read, so the raw list, the validated copies and the records of
+ * a whole list never exist at once.
+ */
+const CHUNK = 1000;
+
 async function pullDigital99(client: Digital99Client, fingerprint: Fingerprint, shortList: 'fail' | 'record', ctx: PullContext): Promise<PullResult> {
   client.beginPull();
   const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry };
 
   ctx.progress('reading onboardings (getAccounts)');
-  const accounts = await client.get('getAccounts', hooks);
-  const onboardings = readList('getAccounts', accounts, onboarding, 'onboarding_link');
-  await ctx.stage(ONBOARDING, onboardings.map(onboardingRecord));
-  ctx.progress(`${onboardings.length} onboardings; reading numbers (getWhatsApp)`);
+  const accounts = takeList('getAccounts', await client.get('getAccounts', hooks));
+  const onboardings = accounts.length;
+  await stageInChunks('getAccounts', accounts, onboarding, 'onboarding_link', (items) => ctx.stage(ONBOARDING, items.map(onboardingRecord)));
+  ctx.progress(`${onboardings} onboardings; reading numbers (getWhatsApp)`);
 
   const whatsApp = await client.get('getWhatsApp', hooks);
-  const numbers = readList('getWhatsApp', whatsApp, number, 'whatsapp');
+  const list = takeList('getWhatsApp', whatsApp);
   const totals = numbersTotals.safeParse(whatsApp);
   const stated = totals.success ? totals.data.totalWhatsApp : undefined;
-  if (shortList === 'fail' && stated !== undefined && numbers.length < stated) {
+  const numbers = list.length;
+  if (shortList === 'fail' && stated !== undefined && numbers < stated) {
     // Treating it as complete would report the missing numbers as removed (and re-added next time).
     throw new WabaSyncError(
       'INCONSISTENT',
-      `${SOURCE} getWhatsApp: the list has ${numbers.length} numbers but totalWhatsApp says ${stated}: the answer looks cut short (set DIGITAL99_SHORT_LIST=record if 99digital's total legitimately counts more)`,
+      `${SOURCE} getWhatsApp: the list has ${numbers} numbers but totalWhatsApp says ${stated}: the answer looks cut short (set DIGITAL99_SHORT_LIST=record if 99digital's total legitimately counts more)`,
     );
   }
-  await ctx.stage(NUMBER, numbers.map((item) => numberRecord(item, fingerprint)));
-  await ctx.stage(NUMBER_COUNTERS, numbers.map(counterRecord));
-  for (const finding of counterChecks(numbers, totals.success ? totals.data : {})) ctx.recordCheck(finding);
-  ctx.progress(`${onboardings.length} onboardings, ${numbers.length} numbers`);
+  const checks = new CounterChecks();
+  await stageInChunks('getWhatsApp', list, number, 'whatsapp', async (items) => {
+    checks.add(items);
+    await ctx.stage(NUMBER, items.map((item) => numberRecord(item, fingerprint)));
+    await ctx.stage(NUMBER_COUNTERS, items.map(counterRecord));
+  });
+  for (const finding of checks.finish(totals.success ? totals.data : {})) ctx.recordCheck(finding);
+  ctx.progress(`${onboardings} onboardings, ${numbers} numbers`);
 
   return { coverage: { [ONBOARDING]: 'complete', [NUMBER]: 'complete', [NUMBER_COUNTERS]: 'complete' } };
 }
 
-function readList<T>(call: string, body: Record<string, unknown>, schema: import('zod').ZodType<T>, keyField: string): T[] {
-  const envelope = listEnvelope.safeParse(body);
-  if (!envelope.success) throw new PayloadError(SOURCE, call, 'field list: missing or not an array');
-  const items: T[] = [];
-  envelope.data.list.forEach((value, index) => {
-    const parsed = parseItem(schema, value, { list: 'list', index, keyField });
-    if (!parsed.ok) throw new PayloadError(SOURCE, call, parsed.message);
-    items.push(parsed.value);
-  });
-  return items;
+/** The answer's `list`, taken out of the body so that staging can let go of its items one by one. */
+function takeList(call: string, body: Record<string, unknown>): unknown[] {
+  const list = body.list;
+  if (!Array.isArray(list)) throw new PayloadError(SOURCE, call, 'field list: missing or not an array');
+  delete body.list;
+  return list;
+}
+
+/** Validates the items CHUNK at a time and hands each chunk on; the raw items are released as they are read. */
+async function stageInChunks<T>(call: string, list: unknown[], schema: import('zod').ZodType<T>, keyField: string, stage: (items: T[]) => Promise<void>): Promise<void> {
+  for (let start = 0; start < list.length; start += CHUNK) {
+    const items: T[] = [];
+    for (let index = start; index < Math.min(start + CHUNK, list.length); index++) {
+      const parsed = parseItem(schema, list[index], { list: 'list', index, keyField });
+      if (!parsed.ok) throw new PayloadError(SOURCE, call, parsed.message);
+      items.push(parsed.value);
+      list[index] = undefined;
+    }
+    await stage(items);
+  }
 }
 
 export function onboardingRecord(item: OnboardingPayload): StagedEntity {
@@ -120,36 +142,45 @@ function counterRecord(item: NumberPayload): StagedEntity {
   };
 }
 
-/** Pure: counters that don't add up, per number and against the top-level totals. */
-export function counterChecks(numbers: readonly NumberPayload[], totals: Partial<Record<string, number>>): CheckFinding[] {
-  const findings: CheckFinding[] = [];
-  const sums = { conversations: 0, marketing: 0, service: 0, incoming: 0 };
-  for (const n of numbers) {
-    const parts = n.marketingThisMonth + n.serviceThisMonth + n.incomingThisMonth;
-    if (n.conversationsThisMonth !== parts) {
-      findings.push({
-        kind: NUMBER_COUNTERS,
-        key: n.whatsapp,
-        check: 'counters_sum',
-        detail: `conversations ${n.conversationsThisMonth} ≠ marketing ${n.marketingThisMonth} + service ${n.serviceThisMonth} + incoming ${n.incomingThisMonth} (= ${parts})`,
-      });
-    }
-    sums.conversations += n.conversationsThisMonth;
-    sums.marketing += n.marketingThisMonth;
-    sums.service += n.serviceThisMonth;
-    sums.incoming += n.incomingThisMonth;
-  }
-  const pairs: [string, number | undefined, number][] = [
-    ['totalWhatsApp', totals.totalWhatsApp, numbers.length],
-    ['totalConversationsThisMonth', totals.totalConversationsThisMonth, sums.conversations],
-    ['totalMarketingThisMonth', totals.totalMarketingThisMonth, sums.marketing],
-    ['totalServiceThisMonth', totals.totalServiceThisMonth, sums.service],
-    ['totalIncomingThisMonth', totals.totalIncomingThisMonth, sums.incoming],
-  ];
-  for (const [field, stated, actual] of pairs) {
-    if (stated !== undefined && stated !== actual) {
-      findings.push({ kind: NUMBER_COUNTERS, key: '*', check: 'totals_sum', detail: `${field} ${stated} ≠ ${actual} from the list` });
+/** Counters that don't add up, per number as the numbers are read and against the top-level totals at the end. */
+export class CounterChecks {
+  private readonly findings: CheckFinding[] = [];
+  private readonly sums = { numbers: 0, conversations: 0, marketing: 0, service: 0, incoming: 0 };
+
+  add(numbers: readonly NumberPayload[]): void {
+    const { findings, sums } = this;
+    for (const n of numbers) {
+      const parts = n.marketingThisMonth + n.serviceThisMonth + n.incomingThisMonth;
+      if (n.conversationsThisMonth !== parts) {
+        findings.push({
+          kind: NUMBER_COUNTERS,
+          key: n.whatsapp,
+          check: 'counters_sum',
+          detail: `conversations ${n.conversationsThisMonth} ≠ marketing ${n.marketingThisMonth} + service ${n.serviceThisMonth} + incoming ${n.incomingThisMonth} (= ${parts})`,
+        });
+      }
+      sums.numbers += 1;
+      sums.conversations += n.conversationsThisMonth;
+      sums.marketing += n.marketingThisMonth;
+      sums.service += n.serviceThisMonth;
+      sums.incoming += n.incomingThisMonth;
     }
   }
-  return findings;
+
+  finish(totals: Partial<Record<string, number>>): CheckFinding[] {
+    const { findings, sums } = this;
+    const pairs: [string, number | undefined, number][] = [
+      ['totalWhatsApp', totals.totalWhatsApp, sums.numbers],
+      ['totalConversationsThisMonth', totals.totalConversationsThisMonth, sums.conversations],
+      ['totalMarketingThisMonth', totals.totalMarketingThisMonth, sums.marketing],
+      ['totalServiceThisMonth', totals.totalServiceThisMonth, sums.service],
+      ['totalIncomingThisMonth', totals.totalIncomingThisMonth, sums.incoming],
+    ];
+    for (const [field, stated, actual] of pairs) {
+      if (stated !== undefined && stated !== actual) {
+        findings.push({ kind: NUMBER_COUNTERS, key: '*', check: 'totals_sum', detail: `${field} ${stated} ≠ ${actual} from the list` });
+      }
+    }
+    return findings;
+  }
 }

@@ -79,6 +79,8 @@ describe('360dialog: the fleet changing while a sweep is under way', () => {
     // The stored fleet is the fleet as it now is; the events are exactly the real changes.
     const after = new Set(h.world.channels.keys());
     expect(await h.storedKeys('channel')).toEqual([...after].sort());
+    // The discarded sweep's rows were staged and thrown away: each entity counts once.
+    expect(result.entities).toBe((await h.storedKeys('client')).length + after.size);
     const events = (await listEvents(h.app.db)).filter((e) => e.run_id === result.runId);
     const expected = [
       ...[...before].filter((id) => !after.has(id)).map((id) => `channel.removed ${id}`),
