@@ -135,12 +135,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
         stagedPerKind.set(kind, (stagedPerKind.get(kind) ?? 0) + count);
       },
       discard: async (kind) => {
-        // Written first, so nothing of this kind is still queued; a key written is guarded only by
-        // the primary key, so once deleted it may be staged again.
-        await storing(() => stager.flush());
-        await storing(async () => {
-          await db.deleteFrom('pull_item').where('run_id', '=', runId).where('kind', '=', kind).execute();
-        });
+        await stager.discard(kind);
         entities -= stagedPerKind.get(kind) ?? 0;
         stagedPerKind.delete(kind);
       },

@@ -96,3 +96,39 @@ describe('staging against the current versions', () => {
     await db.destroy();
   });
 });
+
+describe('discarding a kind and reading it again', () => {
+  it('counts each entity once, accepts the same keys again, and removes what only the discarded read saw', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    const pages = () => [{ a: { name: 'A' }, b: { name: 'B' }, c: { name: 'C' } }];
+    await runSourcePull(deps, source(pages), 'full');
+    clock.advance(60_000);
+    // First read sees a, b (renamed) and c; it is thrown away, and the second read finds c gone.
+    const rereading: Source = {
+      ...source(pages),
+      async pull(ctx) {
+        await ctx.stage('item', [
+          { key: 'a', data: { name: 'A' } },
+          { key: 'b', data: { name: 'B first read' } },
+          { key: 'c', data: { name: 'C' } },
+        ]);
+        await ctx.discard('item');
+        await ctx.stage('item', [
+          { key: 'a', data: { name: 'A' } },
+          { key: 'b', data: { name: 'B2' } },
+        ]);
+        return { coverage: { item: 'complete' } };
+      },
+    };
+    const result = await runSourcePull(deps, rereading, 'full');
+    expect(result.outcome).toBe('complete');
+    expect(result.entities).toBe(2);
+    expect(result.eventTypes).toEqual({ 'item.changed': 1, 'item.removed': 1 });
+    const events = (await listEvents(db)).slice(1).map((e) => `${e.type} ${e.key}`);
+    expect(events).toEqual(['item.changed b', 'item.removed c']);
+    expect((await listEvents(db)).find((e) => e.key === 'b')?.changes).toEqual({ name: { from: 'B', to: 'B2' } });
+    await db.destroy();
+  });
+});
