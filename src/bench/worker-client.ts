@@ -1,6 +1,7 @@
 /** The benchmark's side of the sync worker: start it with tsx, send a request, await its reply. */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_MEMORY_FLAGS } from '../node-flags.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -27,7 +28,8 @@ export class SyncWorker {
   static start(options: { cpuProfileDir?: string } = {}): SyncWorker {
     const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
     const child = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], {
-      execArgv: ['--import', tsxLoader(), ...profile],
+      // The product's own memory flags, so the peak RSS measured is what `npm start` would reach.
+      execArgv: [...NODE_MEMORY_FLAGS, '--import', tsxLoader(), ...profile],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new SyncWorker(child);
