@@ -160,10 +160,8 @@ async function applyPresent(
     const inserts: NewEntityVersion[] = [];
     const drafts: EventDraft[] = [];
     for (const item of items) {
-      // Staged as unchanged, yet the current version differs now: its content was not kept.
-      if (item.data === null) {
-        throw new WabaSyncError('INCONSISTENT', `${input.source}: ${spec.kind} ${JSON.stringify(item.key)} changed in the database while the pull was staged`);
-      }
+      // The stager writes every row with its content; the column is nullable for the schema only.
+      if (item.data === null) throw new Error(`${input.source}: ${spec.kind} ${JSON.stringify(item.key)} was staged without its content`);
       const next = { key: item.key, data: item.data, hash: item.hash };
       inserts.push(version(input, spec.kind, next));
       if (item.previousId !== null && item.previousData !== null) {

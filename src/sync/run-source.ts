@@ -93,7 +93,6 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
     let apiCalls = 0;
     let retries = 0;
     let entities = 0;
-    const stagedPerKind = new Map<string, number>();
     let stageMs = 0;
     let staging = 0;
     let stagingSince = 0;
@@ -129,15 +128,13 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
       stage: async (kind, items) => {
         if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
         if (!source.kinds.some((spec) => spec.kind === kind)) throw new Error(`${source.name}: unknown kind ${kind}`);
-        const count = items.length;
         await storing(() => stager.stage(kind, items));
-        entities += count;
-        stagedPerKind.set(kind, (stagedPerKind.get(kind) ?? 0) + count);
+        entities += items.length;
       },
       discard: async (kind) => {
+        // The stager counts what it saw per kind: that many entities are read again.
+        entities -= stager.seen(kind);
         await stager.discard(kind);
-        entities -= stagedPerKind.get(kind) ?? 0;
-        stagedPerKind.delete(kind);
       },
       countApiCall: () => {
         apiCalls += 1;

@@ -33,7 +33,7 @@ interface StagedRow {
   run_id: number;
   kind: string;
   key: string;
-  data: string | null;
+  data: string;
   hash: string;
 }
 
@@ -137,9 +137,7 @@ export function createStager(
       // Written first, so nothing of this kind is still queued when its rows are deleted.
       await writeQueued();
       rethrow();
-      await around(async () => {
-        await db.deleteFrom('pull_item').where('run_id', '=', runId).where('kind', '=', kind).execute();
-      });
+      await around(() => clearStaging(db, runId, kind));
       seenPerKind.delete(kind);
       snapshot?.kinds.get(kind)?.resetSeen();
     },
@@ -192,6 +190,9 @@ function duplicate(source: string, kind: string, key: string, cause?: unknown): 
   return new WabaSyncError('INCONSISTENT', `${source}: ${kind} ${JSON.stringify(key)} appears twice in one pull`, { cause });
 }
 
-export async function clearStaging(db: Db, runId: number): Promise<void> {
-  await db.deleteFrom('pull_item').where('run_id', '=', runId).execute();
+/** Drops a run's staged rows: all of them, or those of one kind. */
+export async function clearStaging(db: Db, runId: number, kind?: string): Promise<void> {
+  let query = db.deleteFrom('pull_item').where('run_id', '=', runId);
+  if (kind !== undefined) query = query.where('kind', '=', kind);
+  await query.execute();
 }
