@@ -37,10 +37,8 @@ function sortedCopy(value: unknown): unknown {
   return value;
 }
 
-const values = fc.jsonValue().chain((base) =>
-  // Sprinkle undefined members in, as optional fields built into a record do.
-  fc.constant(base).map((v) => (v && typeof v === 'object' && !Array.isArray(v) ? { ...v, zz_missing: undefined } : v)),
-);
+// With an undefined member added to objects, as optional fields built into a record have.
+const values = fc.jsonValue().map((v) => (v && typeof v === 'object' && !Array.isArray(v) ? { ...v, zz_missing: undefined } : v));
 
 describe('canonicalJson', () => {
   it('writes what sorting every object would, for any JSON value in any key order', () => {

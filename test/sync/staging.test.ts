@@ -132,3 +132,20 @@ describe('discarding a kind and reading it again', () => {
     await db.destroy();
   });
 });
+
+describe('keys that SQLite and JavaScript order differently', () => {
+  it('are still found in the snapshot: an unchanged pull emits nothing and removes nothing', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    // UTF-8 puts U+FF5E before U+1F600; UTF-16 puts the emoji's surrogates (U+D83D) first.
+    const pages = () => [{ '\uff5e': { name: 'wave' }, '\u{1f600}': { name: 'smile' }, a: { name: 'A' } }];
+    await runSourcePull(deps, source(pages), 'full');
+    clock.advance(60_000);
+    const result = await runSourcePull(deps, source(pages), 'full');
+    expect(result.outcome).toBe('complete');
+    expect(result.eventTypes).toEqual({});
+    expect((await listEvents(db)).map((e) => e.type)).toEqual(['sync.baseline']);
+    await db.destroy();
+  });
+});
