@@ -5,8 +5,8 @@
  *
  * Comparing in memory instead of asking the database key by key is what lets an unchanged entity
  * cost nothing but its hash: it is neither looked up nor staged, and what the pull did not see is
- * read off the snapshot instead of being searched for. It holds ≈ 60 bytes per entity (≈ 12 MB for
- * 200,000), never the entities themselves.
+ * read off the snapshot instead of being searched for. By its layout it holds roughly 60 bytes per
+ * entity (a key string, 22 hash characters, a byte), never the entities themselves.
  *
  * The snapshot is only valid while nobody else writes this source's versions, which the lease
  * ensures; `verify` checks it at commit (a writer that ignored the lease fails the pull).
