@@ -1,4 +1,8 @@
-/** The benchmark's side of the sync worker: start it with tsx, send a request, await its reply. */
+/**
+ * The benchmark's side of the sync worker: start it, send a request, await its reply. Run from the
+ * compiled build (`npm run bench`), the worker is the compiled worker under plain `node`, as
+ * production runs; run from source (tests), it is the TypeScript worker under tsx.
+ */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NODE_MEMORY_FLAGS } from '../node-flags.js';
@@ -27,9 +31,12 @@ export class SyncWorker {
   /** `cpuProfileDir`: the worker writes a V8 CPU profile there when it exits (node --cpu-prof). */
   static start(options: { cpuProfileDir?: string } = {}): SyncWorker {
     const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-    const child = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], {
+    const fromSource = import.meta.url.endsWith('.ts');
+    const worker = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+    const loader = fromSource ? ['--import', tsxLoader()] : [];
+    const child = fork(fileURLToPath(worker), [], {
       // The product's own memory flags, so the peak RSS measured is what `npm start` would reach.
-      execArgv: [...NODE_MEMORY_FLAGS, '--import', tsxLoader(), ...profile],
+      execArgv: [...NODE_MEMORY_FLAGS, ...loader, ...profile],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new SyncWorker(child);

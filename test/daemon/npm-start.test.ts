@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openDatabase } from '../../db/database.js';
@@ -6,6 +7,20 @@ import { listEvents } from '../../src/events/query.js';
 import { digital99Harness } from '../helpers/digital99.js';
 import { until } from '../helpers/wait.js';
 
+/** The command lines of every process in a process group (Linux /proc). */
+function commandLinesOfGroup(pgid: number): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) lines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return lines;
+}
 
 describe('npm start', () => {
   it('SIGTERM to its process group during a pull: exits 0, the database is intact, the next run completes', async () => {
@@ -24,6 +39,10 @@ describe('npm start', () => {
     child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
     const exited = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
     await until(() => h.world.calls.getWhatsApp === 2, "the daemon's pull waiting on the slow numbers list");
+    // Production runs the compiled build under plain node: no TypeScript loader in the group.
+    const group = commandLinesOfGroup(child.pid!);
+    expect(group.some((line) => /node .*dist\/src\/daemon\.js/.test(line))).toBe(true);
+    expect(group.filter((line) => line.includes('tsx'))).toEqual([]);
 
     process.kill(-child.pid!, 'SIGTERM');
     expect(await exited).toEqual([0, null]);
