@@ -9,7 +9,7 @@ export type { SourceDeps };
 export function createSources(config: Config, deps: SourceDeps): Map<SourceName, Source> {
   const sources = new Map<SourceName, Source>();
   for (const upstream of UPSTREAMS) {
-    const source = createEnabled<typeof upstream.name, unknown>(upstream, config[upstream.name], config.http, deps);
+    const source = createEnabled(upstream, config[upstream.name], config.http, deps);
     if (source) sources.set(upstream.name, source);
   }
   return sources;
