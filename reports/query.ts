@@ -2,16 +2,15 @@
  * Reads what the report needs from the stored 99digital history. A month's figures are the state
  * as of the last complete digital99 pull whose start falls inside the month (in TIMEZONE): the
  * entity versions valid at that pull's start. Failed pulls never wrote versions, so they are never
- * read. Stored JSON is parsed here, once, into the report's own types.
+ * read. Stored JSON is parsed once, into the report's own types, by src/sources/digital99/stored.ts.
  */
-import { z } from 'zod';
 import type { Db } from '../db/database.js';
-import { WabaSyncError, describeError } from '../src/errors.js';
-import { NUMBER, NUMBER_COUNTERS } from '../src/sources/digital99/kinds.js';
+import { describeError } from '../src/errors.js';
+// 99digital's stored records, parsed by its own module: the report knows no upstream field names.
+import { NOT_CONFIGURED, NUMBER, NUMBER_COUNTERS, SOURCE, readCounters, readNumber, unknownNumber } from '../src/sources/digital99/stored.js';
 import { type Month, type MonthBounds, addMonths, monthBounds, monthKey, monthsEndingWith } from './month.js';
 import type { CounterReading, Counters, Membership, NumberInfo, PullRef, ReportData, Snapshot, StoredCheck, TrendPoint, UpstreamStatistics } from './types.js';
 
-const SOURCE = 'digital99';
 export const TREND_MONTHS = 12;
 
 /** 99digital's own monthly statistics for a range of months, keyed "YYYY-MM"; throws when it can't answer. */
@@ -65,7 +64,7 @@ export async function loadReportData(db: Db, options: LoadOptions): Promise<Repo
 }
 
 async function readUpstream(options: LoadOptions): Promise<UpstreamStatistics> {
-  if (!options.statistics) return { status: 'unavailable', reason: '99digital is not configured (DIGITAL99_CLIENT_ID, DIGITAL99_CLIENT_SECRET)' };
+  if (!options.statistics) return { status: 'unavailable', reason: NOT_CONFIGURED };
   try {
     const months = await options.statistics({ from: addMonths(options.month, -(TREND_MONTHS - 1)), to: options.month }, options.signal);
     return { status: 'ok', months };
@@ -193,44 +192,4 @@ export function sumCounters(all: Iterable<Counters>): Counters {
     sum.incoming += c.incoming;
   }
   return sum;
-}
-
-// ---- stored JSON → report types ----
-
-const count = z.number().int().nonnegative();
-const storedCounters = z.object({ conversationsThisMonth: count, marketingThisMonth: count, serviceThisMonth: count, incomingThisMonth: count });
-const storedNumber = z.object({
-  whatsapp: z.string(),
-  display_name: z.string().nullable().optional(),
-  business_name: z.string().nullable().optional(),
-  coexistence: z.union([z.literal(0), z.literal(1)]).optional(),
-});
-
-function parseStored<T>(schema: z.ZodType<T>, kind: string, key: string, data: string): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    throw new WabaSyncError('INCONSISTENT', `stored digital99 ${kind} ${key}: not valid JSON`);
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new WabaSyncError('INCONSISTENT', `stored digital99 ${kind} ${key}: field ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
-}
-
-function readCounters(key: string, data: string): Counters {
-  const c = parseStored(storedCounters, NUMBER_COUNTERS, key, data);
-  return { conversations: c.conversationsThisMonth, marketing: c.marketingThisMonth, service: c.serviceThisMonth, incoming: c.incomingThisMonth };
-}
-
-function readNumber(key: string, data: string): NumberInfo {
-  const n = parseStored(storedNumber, NUMBER, key, data);
-  return { whatsapp: n.whatsapp, display_name: n.display_name ?? null, business_name: n.business_name ?? null, coexistence: n.coexistence ?? 0 };
-}
-
-function unknownNumber(whatsapp: string): NumberInfo {
-  return { whatsapp, display_name: null, business_name: null, coexistence: 0 };
 }

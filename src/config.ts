@@ -8,56 +8,12 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import cron from 'node-cron';
 import { ConfigError } from './errors.js';
+import { SOURCE_NAMES, type SourceName, UPSTREAMS, type UpstreamConfigs, disabledReason } from './sources/registry.js';
+import type { SettingsReader } from './sources/upstream.js';
 
-export type SourceName = 'meta' | 'dialog360' | 'digital99';
-export const SOURCE_NAMES: readonly SourceName[] = ['meta', 'dialog360', 'digital99'];
-
-export interface Digital99Config {
-  readonly apiUrl: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly tempNumberPrefix: string;
-  /**
-   * A numbers list shorter than its own totalWhatsApp looks cut short: 'fail' the pull (nothing
-   * looks removed) or only 'record' a data check (if 99digital's total ever counts more than the list).
-   */
-  readonly shortList: 'fail' | 'record';
-}
-
-export interface Dialog360Config {
-  readonly apiUrl: string;
-  /** Sent as X-API-Key; a secret. */
-  readonly apiKey: string;
-  readonly partnerId: string;
-  readonly pageSize: number;
-  /** Pages of one list read at the same time once the list's total is known. */
-  readonly concurrency: number;
-  /** Sweeps of one list per pull before a list that keeps changing fails the pull. */
-  readonly sweepAttempts: number;
-  /** Sort fields sent as repeated `sort` parameters (`-` prefix for descending). */
-  readonly sort: readonly string[];
-}
-
-export interface MetaConfig {
-  /** Graph root without the version, e.g. https://graph.facebook.com. */
-  readonly graphUrl: string;
-  /** Appended to graphUrl, e.g. v25.0. */
-  readonly apiVersion: string;
-  /** System user token: a secret, sent only as a Bearer header. */
-  readonly accessToken: string;
-  readonly businessId: string;
-  readonly pageSize: number;
-  /** N of `phone_numbers.limit(N)` expanded on the client WABA list, and `limit` of further pages. */
-  readonly phoneNumbersPageSize: number;
-  /** Requests in flight at once (cursor chains of a split listing). */
-  readonly concurrency: number;
-  /** Incremental pulls re-read WABAs created this long before the newest one seen. */
-  readonly incrementalLookbackSeconds: number;
-  /** A throttle asking to wait longer than this fails the pull instead of waiting. */
-  readonly throttleMaxWaitSeconds: number;
-  /** Requests are spaced out once a usage header reports this percentage or more. */
-  readonly slowdownPercent: number;
-}
+// Each upstream's settings section lives in its folder (src/sources/<upstream>/config.ts);
+// this file keeps what is shared and composes the sections from the registry.
+export { SOURCE_NAMES, type SourceName };
 
 export interface HttpConfig {
   /** Per-request timeout. */
@@ -113,7 +69,7 @@ export interface ReportConfig {
   readonly monthEndSyncCron: string;
 }
 
-export interface Config {
+export interface Config extends UpstreamConfigs {
   readonly databasePath: string;
   readonly timezone: string;
   readonly logLevel: string;
@@ -131,12 +87,9 @@ export interface Config {
   readonly healthMaxFullAgeSeconds: number | null;
   /** Key for fingerprints of per-number secrets; when unset a random key is kept in the database. */
   readonly fingerprintSecret: string | null;
-  readonly digital99: Digital99Config | null;
-  readonly dialog360: Dialog360Config | null;
   readonly mail: MailConfig;
   readonly notify: NotifyConfig;
   readonly report: ReportConfig;
-  readonly meta: MetaConfig | null;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -154,7 +107,7 @@ export function loadEnv(processEnv: Env, cwd: string): Env {
 }
 
 /** A small collector so every variable's problem ends up in one message. */
-class EnvReader {
+class EnvReader implements SettingsReader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
@@ -263,49 +216,8 @@ class EnvReader {
 export function parseConfig(env: Env): Config {
   const read = new EnvReader(env);
 
-  const digital99Credentials = read.credentials({
-    clientId: 'DIGITAL99_CLIENT_ID',
-    clientSecret: 'DIGITAL99_CLIENT_SECRET',
-  });
-  const digital99Url = read.url('DIGITAL99_API_URL', 'https://partners.99digital.co.il/api');
-  const tempNumberPrefix = read.string('DIGITAL99_TEMP_NUMBER_PREFIX', '97257');
-  const shortList = read.oneOf('DIGITAL99_SHORT_LIST', 'fail', ['fail', 'record']) as 'fail' | 'record';
-  if (!/^\d+$/.test(tempNumberPrefix)) {
-    read.problems.push(`DIGITAL99_TEMP_NUMBER_PREFIX: expected digits, got ${JSON.stringify(tempNumberPrefix)}`);
-  }
-
-  const dialog360Credentials = read.credentials({
-    apiKey: 'DIALOG360_API_KEY',
-    partnerId: 'DIALOG360_PARTNER_ID',
-  });
-  const dialog360 = {
-    apiUrl: read.url('DIALOG360_API_URL', 'https://hub.360dialog.io/api/v2'),
-    // Pages overlap by one item to prove they join up, so a page needs room for two.
-    pageSize: read.int('DIALOG360_PAGE_SIZE', 100, 2, 1000),
-    concurrency: read.int('DIALOG360_CONCURRENCY', 4, 1, 32),
-    sweepAttempts: read.int('DIALOG360_SWEEP_ATTEMPTS', 3, 1, 20),
-    sort: read.string('DIALOG360_SORT', 'created_at,id').split(',').map((field) => field.trim()),
-  };
-  if (!dialog360.sort.every((field) => /^-?[A-Za-z_][A-Za-z0-9_.]*$/.test(field))) {
-    read.problems.push(`DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got ${JSON.stringify(dialog360.sort.join(','))}`);
-  }
-  const metaCredentials = read.credentials({ accessToken: 'META_ACCESS_TOKEN', businessId: 'META_BUSINESS_ID' });
-  const metaSettings = {
-    graphUrl: read.url('META_GRAPH_URL', 'https://graph.facebook.com'),
-    apiVersion: read.string('META_API_VERSION', 'v25.0'),
-    pageSize: read.int('META_PAGE_SIZE', 100, 1, 1000),
-    phoneNumbersPageSize: read.int('META_PHONE_NUMBERS_PAGE_SIZE', 100, 1, 1000),
-    concurrency: read.int('META_CONCURRENCY', 4, 1, 32),
-    incrementalLookbackSeconds: read.int('META_INCREMENTAL_LOOKBACK_SECONDS', 86_400, 0, 366 * 86_400),
-    throttleMaxWaitSeconds: read.int('META_THROTTLE_MAX_WAIT_SECONDS', 600, 0, 86_400),
-    slowdownPercent: read.int('META_SLOWDOWN_PERCENT', 80, 1, 100),
-  };
-  if (!/^v\d+\.\d+$/.test(metaSettings.apiVersion)) {
-    read.problems.push(`META_API_VERSION: expected a Graph API version like v25.0, got ${JSON.stringify(metaSettings.apiVersion)}`);
-  }
-  if (metaCredentials && !/^\d+$/.test(metaCredentials.businessId)) {
-    read.problems.push(`META_BUSINESS_ID: expected the numeric business portfolio id, got ${JSON.stringify(metaCredentials.businessId)}`);
-  }
+  // Each upstream's section, in registry order; null when its credentials are unset.
+  const upstreams = Object.fromEntries(UPSTREAMS.map((upstream) => [upstream.name, upstream.config.read(read)])) as unknown as UpstreamConfigs;
 
   const config: Config = {
     databasePath: read.string('DATABASE_URL', './data/waba-sync.sqlite'),
@@ -322,9 +234,7 @@ export function parseConfig(env: Env): Config {
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
     healthMaxFullAgeSeconds: read.raw('HEALTH_MAX_FULL_AGE_SECONDS') === undefined ? null : read.int('HEALTH_MAX_FULL_AGE_SECONDS', 0, 1, 366 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
-    digital99: digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix, shortList },
-    dialog360: dialog360Credentials && { ...dialog360Credentials, ...dialog360 },
-    meta: metaCredentials && { ...metaCredentials, ...metaSettings },
+    ...upstreams,
     mail: readMail(read),
     notify: {
       digestCron: read.cron('DIGEST_CRON', '0 7 * * *'),
@@ -341,11 +251,7 @@ export function parseConfig(env: Env): Config {
       // node-cron 4 supports L (last day of the month) in the day-of-month field.
       monthEndSyncCron: read.cron('MONTH_END_SYNC_CRON', '50 23 L * *'),
     },
-    disabledReasons: {
-      ...(digital99Credentials ? {} : { digital99: 'set DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET' }),
-      ...(metaCredentials ? {} : { meta: 'set META_ACCESS_TOKEN and META_BUSINESS_ID' }),
-      ...(dialog360Credentials ? {} : { dialog360: 'set DIALOG360_API_KEY and DIALOG360_PARTNER_ID' }),
-    },
+    disabledReasons: Object.fromEntries(UPSTREAMS.filter((upstream) => upstreams[upstream.name] === null).map((upstream) => [upstream.name, disabledReason(upstream)])),
   };
 
   if (config.databasePath.includes('://')) {

@@ -7,7 +7,9 @@ import { openDatabase } from '../../db/database.js';
 import { loadEnv, parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { table } from '../events/format.js';
+import { SOURCE } from '../sources/meta/client.js';
 import { OWNED_WABA, WABA } from '../sources/meta/kinds.js';
+import { META_PRESENTERS } from '../sources/meta/presentation.js';
 import { createMetaClient } from '../sources/meta/source.js';
 import { type CliIo, writeLine } from './io.js';
 
@@ -41,16 +43,16 @@ export async function resolveTokenCommand(io: CliIo, argument: string): Promise<
     const rows = await db
       .selectFrom('entity_version')
       .select(['kind', 'key', 'data'])
-      .where('source', '=', 'meta')
+      .where('source', '=', SOURCE)
       .where('kind', 'in', [WABA, OWNED_WABA])
       .where('valid_to', 'is', null)
       .where('key', 'in', ids)
       .execute();
     const known = new Map<string, string>();
     for (const row of rows) {
-      const name = (JSON.parse(row.data) as { name?: unknown }).name;
+      const name = META_PRESENTERS[row.kind]?.(JSON.parse(row.data) as Record<string, unknown>).label;
       const what = row.kind === WABA ? 'client WABA' : 'owned WABA';
-      const label = typeof name === 'string' && name ? `${what} ${JSON.stringify(name)}` : what;
+      const label = name ? `${what} ${JSON.stringify(name)}` : what;
       known.set(row.key, known.has(row.key) ? `${known.get(row.key)}, ${label}` : `yes: ${label}`);
     }
     writeLine(io.stdout, `WABAs granted ${SCOPE} (newest first):`);

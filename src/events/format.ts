@@ -1,4 +1,5 @@
 /** Events for people: one readable line each, with what changed from → to. */
+import { presentEvent } from '../sources/presentation.js';
 import type { EventRecord } from './query.js';
 
 export function eventJsonLine(event: EventRecord): string {
@@ -7,8 +8,8 @@ export function eventJsonLine(event: EventRecord): string {
 }
 
 export function describeEvent(event: EventRecord): string {
-  const entity = event.after ?? event.before ?? {};
-  const name = pickName(entity);
+  // Each upstream says how its entities are named (src/sources/<upstream>/presentation.ts).
+  const name = presentEvent(event).label;
   const parts: string[] = [];
   if (name) parts.push(name);
   if (event.changes) {
@@ -35,17 +36,6 @@ export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows].map((row) => row.map(oneLine));
   const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
   return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
-}
-
-function pickName(entity: Record<string, unknown>): string | null {
-  for (const field of ['display_name', 'name', 'business_name', 'verified_name']) {
-    const value = entity[field];
-    if (typeof value === 'string' && value) return value;
-  }
-  // A 360dialog channel is named by its phone name.
-  const phoneName = (entity.setup_info as Record<string, unknown> | null | undefined)?.phone_name;
-  if (typeof phoneName === 'string' && phoneName) return phoneName;
-  return null;
 }
 
 function short(value: unknown): string {

@@ -11,6 +11,7 @@ import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { AlertEpisodeRow, Database, RunMode, SyncRunRow } from '../../db/schema.js';
+import { secretVariablesOf } from '../sources/registry.js';
 import type { OutgoingEmail } from './email.js';
 import { escapeHtml, htmlDocument, htmlTable } from './html.js';
 import { enqueueEmail } from './outbox.js';
@@ -38,12 +39,6 @@ const CREDENTIAL_CODES = new Set(['AUTH', 'BLOCKED']);
 /** A pull stopped by a shutdown says nothing about the source. */
 const IGNORED_CODES = new Set(['ABORTED']);
 const MODES: readonly RunMode[] = ['full', 'incremental'];
-
-const CREDENTIAL_VARIABLES: Record<string, string> = {
-  meta: 'META_ACCESS_TOKEN',
-  dialog360: 'DIALOG360_API_KEY',
-  digital99: 'DIGITAL99_CLIENT_ID and DIGITAL99_CLIENT_SECRET',
-};
 
 export async function evaluateAlerts(db: Db, now: Date, policy: AlertPolicy): Promise<AlertDecision[]> {
   if (policy.to.length === 0) return [];
@@ -131,7 +126,8 @@ type Episode = Pick<AlertEpisodeRow, 'source' | 'opened_run_id'>;
 function credentialEmail({ source, mode }: Pulls, episode: Episode, failure: SyncRunRow, failures: SyncRunRow[], lastComplete: SyncRunRow | null): OutgoingEmail {
   const blocked = failure.error_code === 'BLOCKED';
   const what = blocked ? 'the upstream blocked us' : 'credentials rejected';
-  const variables = CREDENTIAL_VARIABLES[source] ?? 'the credentials';
+  // Each upstream names its secrets (src/sources/<upstream>/config.ts).
+  const variables = secretVariablesOf(source) ?? 'the credentials';
   return alertEmail(`alert:${source}:${episode.opened_run_id}:credential`, `[waba-sync] ${source}: ${what} (${mode} pulls)`, {
     headline: `${source}: ${what} (${failure.error_code}) in ${mode} pull #${failure.id} at ${failure.finished_at ?? failure.started_at}.`,
     advice: [

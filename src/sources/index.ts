@@ -1,27 +1,21 @@
-/** Builds the enabled sources from the configuration. */
-import type { Clock } from '../clock.js';
-import type { Config, SourceName } from '../config.js';
-import type { Fingerprint } from '../secrets.js';
+/** Builds the enabled sources from the configuration, one per upstream in the registry. */
+import type { Config, HttpConfig, SourceName } from '../config.js';
 import type { Source } from '../sync/types.js';
-import { createDialog360Source } from './dialog360/source.js';
-import { createDigital99Source } from './digital99/source.js';
-import { createMetaSource } from './meta/source.js';
+import { UPSTREAMS } from './registry.js';
+import type { SourceDeps, Upstream } from './upstream.js';
 
-export interface SourceDeps {
-  readonly clock: Clock;
-  readonly fingerprint: Fingerprint;
-}
+export type { SourceDeps };
 
 export function createSources(config: Config, deps: SourceDeps): Map<SourceName, Source> {
   const sources = new Map<SourceName, Source>();
-  if (config.meta) {
-    sources.set('meta', createMetaSource({ config: config.meta, http: config.http }));
-  }
-  if (config.digital99) {
-    sources.set('digital99', createDigital99Source({ config: config.digital99, http: config.http, ...deps }));
-  }
-  if (config.dialog360) {
-    sources.set('dialog360', createDialog360Source({ config: config.dialog360, http: config.http }));
+  for (const upstream of UPSTREAMS) {
+    const source = createEnabled(upstream, config[upstream.name], config.http, deps);
+    if (source) sources.set(upstream.name, source);
   }
   return sources;
+}
+
+/** The upstream's source when its section is set (the source enabled), else null. */
+function createEnabled<N extends string, C>(upstream: Upstream<N, C>, section: C | null, http: HttpConfig, deps: SourceDeps): Source | null {
+  return section === null ? null : upstream.createSource(section, http, deps);
 }

@@ -7,7 +7,8 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import { toCsv } from '../csv.js';
 import { escapeHtml, htmlDocument, htmlTable } from '../html.js';
-import { CHECK_TITLES, type Finding } from './checks.js';
+import { checkTitle } from '../../sources/registry.js';
+import type { Finding } from './checks.js';
 import { type DigestRow, SECTIONS } from './sections.js';
 
 export interface SourceHealth {
@@ -75,8 +76,8 @@ export function renderDigest(content: DigestContent): RenderedDigest {
   const textFindings = () => {
     if (content.opened.length + content.cleared.length === 0) return;
     text.push(`Reconciliation checks (${content.opened.length} new, ${content.cleared.length} cleared)`);
-    for (const f of content.opened) text.push(`  - NEW ${CHECK_TITLES[f.check]}: ${oneLine(f.detail)}`);
-    for (const f of content.cleared) text.push(`  - CLEARED ${CHECK_TITLES[f.check]}: ${oneLine(f.detail)}`);
+    for (const f of content.opened) text.push(`  - NEW ${checkTitle(f.check)}: ${oneLine(f.detail)}`);
+    for (const f of content.cleared) text.push(`  - CLEARED ${checkTitle(f.check)}: ${oneLine(f.detail)}`);
     text.push('');
   };
 
@@ -102,7 +103,7 @@ export function renderDigest(content: DigestContent): RenderedDigest {
     html.push(
       htmlTable(
         ['', 'Check', 'Detail'],
-        [...content.opened.map((f) => ['NEW', CHECK_TITLES[f.check], f.detail]), ...content.cleared.map((f) => ['CLEARED', CHECK_TITLES[f.check], f.detail])],
+        [...content.opened.map((f) => ['NEW', checkTitle(f.check), f.detail]), ...content.cleared.map((f) => ['CLEARED', checkTitle(f.check), f.detail])],
       ),
     );
   };

@@ -9,7 +9,8 @@
  * fields we don't keep); `hub_status` is deprecated in favour of `availability_status` and would
  * double each availability change the same way. Internal and deprecated fields are not kept.
  */
-import type { Dialog360Config, HttpConfig } from '../../config.js';
+import type { HttpConfig } from '../../config.js';
+import type { Dialog360Config } from './config.js';
 import type { PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
 import { parseItem } from '../validation.js';
 import { Dialog360Client, type ListSpec, SOURCE } from './client.js';

@@ -3,7 +3,8 @@
  * (getWhatsApp), validated item by item and mapped to our records. The per-number apiKey is
  * replaced by a keyed fingerprint before anything is stored.
  */
-import type { Digital99Config, HttpConfig } from '../../config.js';
+import type { HttpConfig } from '../../config.js';
+import type { Digital99Config } from './config.js';
 import type { Clock } from '../../clock.js';
 import { PayloadError, WabaSyncError } from '../../errors.js';
 import type { Fingerprint } from '../../secrets.js';

@@ -14,7 +14,8 @@
  * Any failing page throws, so the pull is not complete and nothing is emitted or removed.
  */
 import pLimit from 'p-limit';
-import type { HttpConfig, MetaConfig } from '../../config.js';
+import type { HttpConfig } from '../../config.js';
+import type { MetaConfig } from './config.js';
 import type { PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
 import { MetaClient, SOURCE } from './client.js';
 import { META_KINDS, OWNED_WABA, PHONE_NUMBER, WABA } from './kinds.js';

@@ -1,0 +1,39 @@
+/** 360dialog's settings section: its variables, defaults and validation (composed by src/config.ts). */
+import type { ConfigSection } from '../upstream.js';
+
+export interface Dialog360Config {
+  readonly apiUrl: string;
+  /** Sent as X-API-Key; a secret. */
+  readonly apiKey: string;
+  readonly partnerId: string;
+  readonly pageSize: number;
+  /** Pages of one list read at the same time once the list's total is known. */
+  readonly concurrency: number;
+  /** Sweeps of one list per pull before a list that keeps changing fails the pull. */
+  readonly sweepAttempts: number;
+  /** Sort fields sent as repeated `sort` parameters (`-` prefix for descending). */
+  readonly sort: readonly string[];
+}
+
+export const dialog360ConfigSection: ConfigSection<Dialog360Config> = {
+  credentialVariables: ['DIALOG360_API_KEY', 'DIALOG360_PARTNER_ID'],
+  secretVariables: ['DIALOG360_API_KEY'],
+  read(read) {
+    const dialog360Credentials = read.credentials({
+      apiKey: 'DIALOG360_API_KEY',
+      partnerId: 'DIALOG360_PARTNER_ID',
+    });
+    const dialog360 = {
+      apiUrl: read.url('DIALOG360_API_URL', 'https://hub.360dialog.io/api/v2'),
+      // Pages overlap by one item to prove they join up, so a page needs room for two.
+      pageSize: read.int('DIALOG360_PAGE_SIZE', 100, 2, 1000),
+      concurrency: read.int('DIALOG360_CONCURRENCY', 4, 1, 32),
+      sweepAttempts: read.int('DIALOG360_SWEEP_ATTEMPTS', 3, 1, 20),
+      sort: read.string('DIALOG360_SORT', 'created_at,id').split(',').map((field) => field.trim()),
+    };
+    if (!dialog360.sort.every((field) => /^-?[A-Za-z_][A-Za-z0-9_.]*$/.test(field))) {
+      read.problems.push(`DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got ${JSON.stringify(dialog360.sort.join(','))}`);
+    }
+    return dialog360Credentials && { ...dialog360Credentials, ...dialog360 };
+  },
+};

@@ -1,0 +1,35 @@
+/** 99digital's settings section: its variables, defaults and validation (composed by src/config.ts). */
+import type { ConfigSection } from '../upstream.js';
+
+export interface Digital99Config {
+  readonly apiUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly tempNumberPrefix: string;
+  /**
+   * A numbers list shorter than its own totalWhatsApp looks cut short: 'fail' the pull (nothing
+   * looks removed) or only 'record' a data check (if 99digital's total ever counts more than the list).
+   */
+  readonly shortList: 'fail' | 'record';
+}
+
+/** DIGITAL99_TEMP_NUMBER_PREFIX's default: the numbers 99digital lends while an onboarding runs. */
+export const DEFAULT_TEMP_NUMBER_PREFIX = '97257';
+
+export const digital99ConfigSection: ConfigSection<Digital99Config> = {
+  credentialVariables: ['DIGITAL99_CLIENT_ID', 'DIGITAL99_CLIENT_SECRET'],
+  secretVariables: ['DIGITAL99_CLIENT_ID', 'DIGITAL99_CLIENT_SECRET'],
+  read(read) {
+    const digital99Credentials = read.credentials({
+      clientId: 'DIGITAL99_CLIENT_ID',
+      clientSecret: 'DIGITAL99_CLIENT_SECRET',
+    });
+    const digital99Url = read.url('DIGITAL99_API_URL', 'https://partners.99digital.co.il/api');
+    const tempNumberPrefix = read.string('DIGITAL99_TEMP_NUMBER_PREFIX', DEFAULT_TEMP_NUMBER_PREFIX);
+    const shortList = read.oneOf('DIGITAL99_SHORT_LIST', 'fail', ['fail', 'record']) as 'fail' | 'record';
+    if (!/^\d+$/.test(tempNumberPrefix)) {
+      read.problems.push(`DIGITAL99_TEMP_NUMBER_PREFIX: expected digits, got ${JSON.stringify(tempNumberPrefix)}`);
+    }
+    return digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix, shortList };
+  },
+};

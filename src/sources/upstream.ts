@@ -1,0 +1,183 @@
+/**
+ * What an upstream module (src/sources/<upstream>/upstream.ts) tells the rest of waba-sync, so no
+ * code outside its folder needs to know its variables, kinds, event types or field names:
+ * - `config`: its settings section (variables, defaults, validation, which credentials enable it);
+ * - `kinds`: its entity kinds with their event types, and for each event type a digest section;
+ * - `presenters`: how an entity of each kind is shown (name, number, owner, WABA) wherever people
+ *   read events (the digest, the events table, later the console);
+ * - `checks` and `joins`: the reconciliation checks it contributes, and the keys (WABA id, phone
+ *   number) its entities offer to other sources' checks.
+ * src/sources/registry.ts lists the modules; everything else reads them from there.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { HttpConfig } from '../config.js';
+import type { Clock } from '../clock.js';
+import type { Entity, KindSpec } from '../diff/types.js';
+import type { Fingerprint } from '../secrets.js';
+import type { Source } from '../sync/types.js';
+
+// ---- configuration ----
+
+/**
+ * The part of the configuration reader a section uses (src/config.ts implements it). Every
+ * problem is pushed to `problems` naming its variable; the caller reports them all at once.
+ */
+export interface SettingsReader {
+  readonly problems: string[];
+  /** The trimmed value, or undefined when unset or empty. */
+  raw(name: string): string | undefined;
+  string(name: string, fallback: string): string;
+  /** An http(s) URL without credentials and without a trailing slash. */
+  url(name: string, fallback: string): string;
+  int(name: string, fallback: number, min: number, max: number): number;
+  oneOf(name: string, fallback: string, allowed: readonly string[]): string;
+  /** All set → the values; none set → null (disabled); some set → a problem naming the missing ones. */
+  credentials<K extends string>(names: Record<K, string>): Record<K, string> | null;
+}
+
+export interface ConfigSection<C> {
+  /** The variables that enable the source: all of them set, or none (disabled). */
+  readonly credentialVariables: readonly string[];
+  /** The secrets to replace when the upstream rejects our credentials (named in alerts). */
+  readonly secretVariables: readonly string[];
+  /** Reads and validates the section; null when the credentials are unset (the source is disabled). */
+  read(read: SettingsReader): C | null;
+}
+
+// ---- presentation ----
+
+/**
+ * The digest's sections, in the order an operations person reads them (titles in
+ * src/notify/digest/sections.ts). Each event type of each upstream names one.
+ */
+export type DigestSectionId = 'shared' | 'onboarded' | 'new' | 'vanished' | 'status' | 'other';
+
+/** How one entity shows to people. Every string is upstream data: escape it where it is rendered. */
+export interface EntityPresentation {
+  /** What the entity is called (its display, verified or phone name). */
+  readonly name: string | null;
+  /** How a one-line listing names it: the name, or what stands in for it (e.g. its business). */
+  readonly label: string | null;
+  /** Its phone number, as the upstream writes it, when it has one. */
+  readonly number: string | null;
+  /** The business it belongs to, "name (id)" when the upstream gives both. */
+  readonly owner: string | null;
+  /** The Meta WABA it belongs to, when the upstream says. */
+  readonly wabaId: string | null;
+  /** Further short facts worth a digest line (e.g. an onboarding's reference). */
+  readonly notes: readonly string[];
+}
+
+export type Presenter = (entity: Entity) => EntityPresentation;
+
+// ---- reconciliation ----
+
+/** One problem a check found, keyed so that it is listed once when it appears and once when it clears. */
+export interface Finding {
+  readonly check: string;
+  readonly key: string;
+  readonly detail: string;
+}
+
+/** An entity as currently stored (the latest complete pulls' state). */
+export interface CurrentEntity {
+  readonly key: string;
+  readonly data: Entity;
+}
+
+/** The join keys entities offer to other sources' checks. */
+export type JoinName = 'waba_id' | 'phone_number';
+
+export interface JoinOffer {
+  readonly join: JoinName;
+  readonly kind: string;
+  /** The entities in words, for findings: e.g. "the Meta client WABAs". */
+  readonly describes: string;
+  /** The join values of one stored entity (several when the upstream writes it more than one way). */
+  values(key: string, entity: Entity): readonly string[];
+}
+
+/** What a check may read; the checks runner in src/notify/digest/checks.ts provides it. */
+export interface CheckContext {
+  readonly db: Kysely<Database>;
+  readonly now: Date;
+  /** How long a finished onboarding may miss from the numbers list before it is a finding. */
+  readonly graceHours: number;
+  /** The latest complete pull of each source the check reads. */
+  readonly runIds: Readonly<Record<string, number>>;
+  /** Current entities of one kind of one source. */
+  current(source: string, kind: string): Promise<CurrentEntity[]>;
+  /** Every value another source offers for a join (see JoinOffer), with what they are in words. */
+  joined(source: string, join: JoinName): Promise<{ readonly values: ReadonlySet<string>; readonly describes: string }>;
+}
+
+export interface ReconcileCheck {
+  /** The finding ids (Finding.check) it yields, each with the digest's title for it. */
+  readonly titles: Readonly<Record<string, string>>;
+  /** Sources it reads; it runs only when each has a complete pull. */
+  readonly reads: readonly string[];
+  /**
+   * Also only when each is enabled: a check joining two sources must not compare against a
+   * disabled one's stale state.
+   */
+  readonly needsEnabled: boolean;
+  run(ctx: CheckContext): Promise<Finding[]>;
+}
+
+// ---- the module ----
+
+export interface SourceDeps {
+  readonly clock: Clock;
+  readonly fingerprint: Fingerprint;
+}
+
+export interface Upstream<N extends string = string, C = unknown> {
+  /** The source name in the ledger, events and `--source`. */
+  readonly name: N;
+  /** As people write it, e.g. "360dialog". */
+  readonly label: string;
+  readonly config: ConfigSection<C>;
+  /** Its kinds and event types (the catalogue; the running source may refine rules from settings). */
+  readonly kinds: readonly KindSpec[];
+  /** The digest section of each event type its kinds emit. */
+  readonly sections: Readonly<Record<string, DigestSectionId>>;
+  /** How each kind that emits events is shown. */
+  readonly presenters: Readonly<Record<string, Presenter>>;
+  readonly checks: readonly ReconcileCheck[];
+  readonly joins: readonly JoinOffer[];
+  createSource(config: C, http: HttpConfig, deps: SourceDeps): Source;
+}
+
+/** Every event type a kind can emit. */
+export function eventTypesOf(spec: KindSpec): string[] {
+  if (!spec.events) return [];
+  const { added, removed, changed, fieldEvents = [] } = spec.events;
+  return [added, removed, changed, ...fieldEvents.map((rule) => rule.type)];
+}
+
+/** The first present value among the paths; a business object shows as "name (id)". */
+export function pick(entity: Entity, paths: readonly string[]): string | null {
+  for (const path of paths) {
+    let value: unknown = entity;
+    for (const part of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    if (value === null || value === undefined || value === '') continue;
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      const { name, id } = value as { name?: unknown; id?: unknown };
+      if (name || id) return [name, id ? `(${String(id)})` : null].filter(Boolean).join(' ');
+      continue;
+    }
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return null;
+}
+
+/** The first non-empty string among the fields (a one-line listing's name). */
+export function pickString(entity: Entity, paths: readonly string[]): string | null {
+  for (const path of paths) {
+    let value: unknown = entity;
+    for (const part of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    if (typeof value === 'string' && value) return value;
+  }
+  return null;
+}
