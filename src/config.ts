@@ -36,6 +36,8 @@ export interface Dialog360Config {
   readonly sweepAttempts: number;
   /** Sort fields sent as repeated `sort` parameters (`-` prefix for descending). */
   readonly sort: readonly string[];
+  /** A list whose `total` is above this is not believed: the pull fails before paging it. */
+  readonly maxRows: number;
 }
 
 export interface MetaConfig {
@@ -57,6 +59,12 @@ export interface MetaConfig {
   readonly throttleMaxWaitSeconds: number;
   /** Requests are spaced out once a usage header reports this percentage or more. */
   readonly slowdownPercent: number;
+  /** Runaway paging (see sources/page-budget.ts): pages one listing may take at least. */
+  readonly maxPages: number;
+  /** … or this many times the pages it took in the last complete full pull, when that is more. */
+  readonly maxPagesFactor: number;
+  /** Empty pages in a row, each with `paging.next`, before a cursor chain fails. */
+  readonly maxEmptyPages: number;
 }
 
 export interface HttpConfig {
@@ -285,6 +293,7 @@ export function parseConfig(env: Env): Config {
     concurrency: read.int('DIALOG360_CONCURRENCY', 4, 1, 32),
     sweepAttempts: read.int('DIALOG360_SWEEP_ATTEMPTS', 3, 1, 20),
     sort: read.string('DIALOG360_SORT', 'created_at,id').split(',').map((field) => field.trim()),
+    maxRows: read.int('DIALOG360_MAX_ROWS', 1_000_000, 1, 100_000_000),
   };
   if (!dialog360.sort.every((field) => /^-?[A-Za-z_][A-Za-z0-9_.]*$/.test(field))) {
     read.problems.push(`DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got ${JSON.stringify(dialog360.sort.join(','))}`);
@@ -299,6 +308,9 @@ export function parseConfig(env: Env): Config {
     incrementalLookbackSeconds: read.int('META_INCREMENTAL_LOOKBACK_SECONDS', 86_400, 0, 366 * 86_400),
     throttleMaxWaitSeconds: read.int('META_THROTTLE_MAX_WAIT_SECONDS', 600, 0, 86_400),
     slowdownPercent: read.int('META_SLOWDOWN_PERCENT', 80, 1, 100),
+    maxPages: read.int('META_MAX_PAGES', 5000, 1, 10_000_000),
+    maxPagesFactor: read.int('META_MAX_PAGES_FACTOR', 10, 1, 1000),
+    maxEmptyPages: read.int('META_MAX_EMPTY_PAGES', 10, 1, 10_000),
   };
   if (!/^v\d+\.\d+$/.test(metaSettings.apiVersion)) {
     read.problems.push(`META_API_VERSION: expected a Graph API version like v25.0, got ${JSON.stringify(metaSettings.apiVersion)}`);
