@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'UNAVAILABLE' // 5xx, timeouts, connection errors after retries
   | 'PAYLOAD' // a response we could not read or validate
   | 'INCONSISTENT' // a pull that could not be made consistent
+  | 'LIMIT' // a listing went past a cap on pages or rows (runaway paging, an implausible total)
   | 'ABORTED' // stopped on purpose (shutdown): says nothing about the source
   | 'INTERRUPTED' // left running by a process that died: counts as a failure (a crash loop must alert)
   | 'LEASE';

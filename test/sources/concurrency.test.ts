@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapConcurrent } from '../../src/sources/concurrency.js';
+import { forEachConcurrent, mapConcurrent } from '../../src/sources/concurrency.js';
 
 /** A promise settled from outside, so the test decides the order things finish in. */
 function deferred<T>() {
@@ -59,5 +59,19 @@ describe('mapConcurrent', () => {
     await tick();
     outer.abort();
     await expect(run).rejects.toThrow('aborted');
+  });
+});
+
+describe('forEachConcurrent', () => {
+  it('takes a count from an upstream without allocating per index: a failure stops it at once', async () => {
+    const started: number[] = [];
+    const run = forEachConcurrent(Number.MAX_SAFE_INTEGER, 2, new AbortController().signal, async (index) => {
+      started.push(index);
+      if (index === 3) throw new Error('stop');
+    });
+    await expect(run).rejects.toThrow('stop');
+    // Up to index 3, and at most what the other worker had started meanwhile.
+    expect(started.slice(0, 4)).toEqual([0, 1, 2, 3]);
+    expect(started.length).toBeLessThanOrEqual(4 + 1);
   });
 });

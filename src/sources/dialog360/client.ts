@@ -3,12 +3,20 @@
  * whole list by offset paging — overlapping pages, the rest fetched with bounded concurrency once
  * the first page gave the total, handed on page by page, each sweep checked (paging.ts) and read
  * again, a bounded number of times, when the list changed under it.
+ *
+ * The total is the upstream's word, so it is checked before a page is planned from it: a total
+ * above DIALOG360_MAX_ROWS, or one that at the server's page size would take more pages than
+ * DIALOG360_MAX_ROWS takes at DIALOG360_PAGE_SIZE, fails the pull at once (LIMIT); a first page
+ * that contradicts its own total and limit (3 rows of a page of 10, total 20,000) ends its sweep
+ * there, so such a list costs one request per sweep and fails as INCONSISTENT. Offsets are computed as the pages are requested, never allocated per announced row, and
+ * a sweep stops at the first page that shows it can't add up (an empty or short page mid-list, a
+ * changed total) instead of reading the rest of a list that will be read again anyway.
  */
 import { PayloadError, UpstreamError } from '../../errors.js';
-import { mapConcurrent } from '../concurrency.js';
+import { forEachConcurrent } from '../concurrency.js';
 import { HttpClient } from '../http.js';
 import { formatIssue, parseItem } from '../validation.js';
-import { type SweepPage, SweepChecker, pageOffsets } from './paging.js';
+import { type SweepPage, SweepChecker, pageContradiction, pageCount, pageOffset } from './paging.js';
 import { pageEnvelope } from './schemas.js';
 
 export const SOURCE = 'dialog360';
@@ -21,6 +29,8 @@ export interface Dialog360ClientOptions {
   readonly concurrency: number;
   readonly sweepAttempts: number;
   readonly sort: readonly string[];
+  /** DIALOG360_MAX_ROWS: a larger `total` is not believed. */
+  readonly maxRows: number;
   readonly timeoutMs: number;
   readonly retries: number;
   readonly retryBaseMs?: number;
@@ -94,19 +104,60 @@ export class Dialog360Client {
     // A server may cap the page size below what we asked: page with what it says it used.
     const limit = first.limit !== undefined && first.limit < this.options.pageSize ? first.limit : this.options.pageSize;
     if (limit < 2) throw new PayloadError(SOURCE, list.call, `field limit: the server pages by ${limit}, too few to page with overlap`);
+    // A first page that contradicts its own total (3 rows of a page of 10, total 20,000) is read
+    // again like any inconsistent sweep: one request per sweep, nothing staged.
+    const contradiction = pageContradiction({ offset: 0, total: first.total, rows: first.items.length }, first.total, limit);
+    const pages = this.plannedPages(list.call, first.total, limit);
+    if (contradiction !== null) return { ok: false as const, reason: `first page: ${contradiction}` };
     const checker = new SweepChecker<T>(limit);
     await sink.rows(checker.add(first));
-    const offsets = pageOffsets(first.total, limit).slice(1);
     let done = 1;
-    const report = () => hooks.progress?.(`${list.path}: sweep ${sweep}, page ${done} of ${offsets.length + 1} (${first.total} rows)`);
+    const report = () => hooks.progress?.(`${list.path}: sweep ${sweep}, page ${done} of ${pages} (${first.total} rows)`);
     report();
-    await mapConcurrent(offsets, this.options.concurrency, hooks.signal, async (offset, signal) => {
-      const page = await this.page(list, offset, limit, { ...hooks, signal });
-      await sink.rows(checker.add(page));
-      done += 1;
-      report();
-    });
-    return checker.verdict();
+    let stopped: string | null = null;
+    try {
+      await forEachConcurrent(pages - 1, this.options.concurrency, hooks.signal, async (index, signal) => {
+        const page = await this.page(list, pageOffset(index + 1, limit), limit, { ...hooks, signal });
+        const contradiction = pageContradiction({ offset: page.offset, total: page.total, rows: page.items.length }, first.total, limit);
+        if (contradiction !== null) throw new SweepStopped(contradiction);
+        await sink.rows(checker.add(page));
+        done += 1;
+        report();
+      });
+    } catch (error) {
+      if (!(error instanceof SweepStopped)) throw error;
+      stopped = error.reason;
+    }
+    // The sweep will be read again (or the pull fail): the pages still unread would change nothing.
+    return stopped === null ? checker.verdict() : { ok: false as const, reason: stopped };
+  }
+
+  /**
+   * How many pages a sweep of `total` rows takes, once the total is believable: within
+   * DIALOG360_MAX_ROWS, in rows and in the pages those rows take at DIALOG360_PAGE_SIZE (a server
+   * may announce a smaller page size than asked).
+   */
+  private plannedPages(call: string, total: number, limit: number): number {
+    const { maxRows, pageSize } = this.options;
+    if (total > maxRows) {
+      throw new UpstreamError(
+        'LIMIT',
+        SOURCE,
+        call,
+        `total says ${total} rows, more than DIALOG360_MAX_ROWS (${maxRows}); not paging through it (raise DIALOG360_MAX_ROWS if the list really is this long)`,
+      );
+    }
+    const pages = pageCount(total, limit);
+    const most = pageCount(maxRows, pageSize);
+    if (pages > most) {
+      throw new UpstreamError(
+        'LIMIT',
+        SOURCE,
+        call,
+        `${total} rows at the server's page size of ${limit} take ${pages} pages, more than the ${most} that DIALOG360_MAX_ROWS (${maxRows}) takes at DIALOG360_PAGE_SIZE (${pageSize}); not paging through it`,
+      );
+    }
+    return pages;
   }
 
   /** One page: the envelope checked, every row validated. */
@@ -167,6 +218,13 @@ export class Dialog360Client {
       default:
         return new UpstreamError('UPSTREAM', SOURCE, call, `HTTP ${status}${upstreamDetail(body)}`);
     }
+  }
+}
+
+/** Thrown inside a sweep to stop it at a page that proves it inconsistent; never leaves the client. */
+class SweepStopped extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
   }
 }
 

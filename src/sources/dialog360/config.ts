@@ -13,6 +13,8 @@ export interface Dialog360Config {
   readonly sweepAttempts: number;
   /** Sort fields sent as repeated `sort` parameters (`-` prefix for descending). */
   readonly sort: readonly string[];
+  /** A list whose `total` is above this is not believed: the pull fails before paging it. */
+  readonly maxRows: number;
 }
 
 export const dialog360ConfigSection: ConfigSection<Dialog360Config> = {
@@ -30,6 +32,7 @@ export const dialog360ConfigSection: ConfigSection<Dialog360Config> = {
       concurrency: read.int('DIALOG360_CONCURRENCY', 4, 1, 32),
       sweepAttempts: read.int('DIALOG360_SWEEP_ATTEMPTS', 3, 1, 20),
       sort: read.string('DIALOG360_SORT', 'created_at,id').split(',').map((field) => field.trim()),
+      maxRows: read.int('DIALOG360_MAX_ROWS', 1_000_000, 1, 100_000_000),
     };
     if (!dialog360.sort.every((field) => /^-?[A-Za-z_][A-Za-z0-9_.]*$/.test(field))) {
       read.problems.push(`DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got ${JSON.stringify(dialog360.sort.join(','))}`);

@@ -17,6 +17,10 @@
  * for an order that is not total after all: `total` must be the same on every page, a page must be
  * full unless it is the last, no row may appear twice other than a shared boundary row, and the
  * rows read must add up to `total`. Anything else → read the list again.
+ *
+ * `total` comes from the upstream, so nothing here allocates per announced row or page: the
+ * offsets are computed as needed (`pageCount`, `pageOffset`), and a page that already shows the
+ * sweep can't add up (`pageContradiction`) lets the caller stop the sweep there.
  */
 
 export interface SweepPage<T extends { id: string }> {
@@ -27,12 +31,32 @@ export interface SweepPage<T extends { id: string }> {
 
 export type SweepCheck<T> = { readonly ok: true; readonly items: T[] } | { readonly ok: false; readonly reason: string };
 
-/** Offsets of one sweep of `total` rows: each page starts on the last row of the one before. */
-export function pageOffsets(total: number, limit: number): number[] {
+/** Pages of one sweep of `total` rows read `limit` at a time, each starting on the last row of the one before. */
+export function pageCount(total: number, limit: number): number {
   if (limit < 2) throw new RangeError('overlapping pages need a limit of 2 or more');
-  const offsets = [0];
-  while (offsets.at(-1)! + limit < total) offsets.push(offsets.at(-1)! + limit - 1);
-  return offsets;
+  return total <= limit ? 1 : 1 + Math.ceil((total - limit) / (limit - 1));
+}
+
+/** Where page `index` (from 0) of a sweep starts. */
+export function pageOffset(index: number, limit: number): number {
+  return index * (limit - 1);
+}
+
+/** Every offset of one sweep, materialised: only for a `total` already known to be small. */
+export function pageOffsets(total: number, limit: number): number[] {
+  return Array.from({ length: pageCount(total, limit) }, (_, index) => pageOffset(index, limit));
+}
+
+/**
+ * Why one page, on its own, proves a sweep of `total` rows can't be consistent — its total is
+ * another, or it is not as full as its place in the sweep requires (an empty page mid-list) —
+ * or null. Such a sweep need not be read to its end.
+ */
+export function pageContradiction(page: { offset: number; total: number; rows: number }, total: number, limit: number): string | null {
+  if (page.total !== total) return `total changed from ${total} to ${page.total} (page at offset ${page.offset})`;
+  const expected = Math.min(limit, total - page.offset);
+  if (page.rows !== expected) return `page at offset ${page.offset} has ${page.rows} rows, expected ${expected} of ${total}`;
+  return null;
 }
 
 /**
@@ -76,13 +100,14 @@ export class SweepChecker<T extends { id: string }> {
     const changed = pages.find((page) => page.total !== total);
     if (changed) return { ok: false, reason: `total changed from ${total} to ${changed.total} (page at offset ${changed.offset})` };
 
-    const offsets = pageOffsets(total, this.limit);
-    if (pages.length !== offsets.length || pages.some((page, i) => page.offset !== offsets[i])) {
-      return { ok: false, reason: `read offsets ${pages.map((p) => p.offset).join(',')}, expected ${offsets.join(',')}` };
+    const count = pageCount(total, this.limit);
+    if (pages.length !== count || pages.some((page, i) => page.offset !== pageOffset(i, this.limit))) {
+      const expected = count <= 20 ? pageOffsets(total, this.limit).join(',') : `${count} pages, every ${this.limit - 1} rows`;
+      return { ok: false, reason: `read offsets ${pages.map((p) => p.offset).join(',')}, expected ${expected}` };
     }
     for (const [index, page] of pages.entries()) {
-      const expected = Math.min(this.limit, total - page.offset);
-      if (page.rows !== expected) return { ok: false, reason: `page at offset ${page.offset} has ${page.rows} rows, expected ${expected} of ${total}` };
+      const contradiction = pageContradiction(page, total, this.limit);
+      if (contradiction) return { ok: false, reason: contradiction };
       if (index > 0) {
         const shared = pages[index - 1]!.last!;
         if (page.first !== shared) {

@@ -1,11 +1,15 @@
 /**
  * Graph API client: Bearer auth, the error envelope turned into typed errors, bounded retries for
  * 5xx/timeouts/throttling paced by Meta's usage headers, and cursor paging that follows
- * `paging.next` until it is absent. Every failure names the source, the call and the page.
- * The token travels only in the Authorization header; it never appears in a URL or a message.
+ * `paging.next` until it is absent — and fails instead when paging would never end: a `next` that
+ * leads back to a page of the same chain (a cursor cycle), too many empty pages in a row, or more
+ * pages than the listing's budget allows (page-budget.ts). Every failure names the source, the
+ * call and the page. The token travels only in the Authorization header; it never appears in a
+ * URL or a message.
  */
 import { PayloadError, UpstreamError } from '../../errors.js';
 import { HttpClient, type RawResponse } from '../http.js';
+import type { PageGuard } from '../page-budget.js';
 import { formatIssue } from '../validation.js';
 import { classifyFailure, readGraphError } from './graph-errors.js';
 import { type DebugTokenPayload, debugToken, listPage } from './schemas.js';
@@ -23,6 +27,8 @@ export interface MetaClientOptions {
   readonly retryBaseMs?: number;
   readonly throttleMaxWaitSeconds: number;
   readonly slowdownPercent: number;
+  /** Empty pages in a row, each with `paging.next`, before a chain fails (META_MAX_EMPTY_PAGES). */
+  readonly maxEmptyPages: number;
   /** Injected so tests can see the waits without spending them. */
   readonly sleep?: Sleep;
 }
@@ -37,10 +43,17 @@ export interface CallHooks {
   readonly onUsage?: (metric: string, percent: number) => void;
 }
 
-/** One listing: a call name for counts and errors, an optional label (e.g. the slice), a first request. */
-export interface ListRequest {
+/** Names a chain in counts and errors, and says which listing's page budget it draws on. */
+export interface ChainName {
   readonly call: string;
+  /** E.g. the slice, or the WABA of a phone-number listing. */
   readonly label?: string;
+  /** Asked before each page is requested; shared by every chain of one listing. */
+  readonly guard?: PageGuard;
+}
+
+/** One listing: a call name for counts and errors, an optional label (e.g. the slice), a first request. */
+export interface ListRequest extends ChainName {
   /** Below the version, e.g. "123/client_whatsapp_business_accounts". */
   readonly path: string;
   readonly params: Record<string, string>;
@@ -84,7 +97,7 @@ export class MetaClient {
    * `defaults` are added where the URL lacks them (so a bare cursor URL still asks our fields).
    */
   continuePages(
-    request: { readonly call: string; readonly label?: string },
+    request: ChainName,
     next: string,
     page: number,
     defaults: Record<string, string>,
@@ -95,28 +108,49 @@ export class MetaClient {
     return this.walk(request, path, { ...defaults, ...params }, page, hooks);
   }
 
-  private async *walk(
-    request: { readonly call: string; readonly label?: string },
-    firstPath: string,
-    firstParams: Record<string, string>,
-    firstPage: number,
-    hooks: CallHooks,
-  ): AsyncGenerator<ListPage> {
+  /**
+   * One cursor chain. It remembers every request it made (and every `after` cursor) with the page
+   * number, so a `next` leading back to any of them — A→B→A as well as A→A — fails the pull
+   * instead of looping; it fails too after `maxEmptyPages` empty pages in a row that still have
+   * `next`. The memory is one short string per page, bounded by the listing's page budget.
+   */
+  private async *walk(request: ChainName, firstPath: string, firstParams: Record<string, string>, firstPage: number, hooks: CallHooks): AsyncGenerator<ListPage> {
+    const visited = new Map<string, number>();
+    const cursors = new Map<string, number>();
+    const remember = (path: string, params: Record<string, string>, page: number) => {
+      visited.set(requestKey(path, params), page);
+      if (params.after !== undefined) cursors.set(params.after, page);
+    };
     let path = firstPath;
     let params = firstParams;
+    let emptyInARow = 0;
+    remember(path, params, firstPage);
     for (let page = firstPage; ; page++) {
       const where = `${request.call}${request.label ? ` ${request.label}` : ''} page ${page}`;
+      request.guard?.take(where);
       const body = await this.getJson(request.call, where, path, params, hooks);
       const parsed = listPage.safeParse(body);
       if (!parsed.success) throw new PayloadError(SOURCE, where, formatIssue(parsed.error.issues[0]));
       const next = parsed.data.paging?.next;
       yield { page, items: parsed.data.data, where, hasNext: next !== undefined };
       if (!next) return;
+      emptyInARow = parsed.data.data.length === 0 ? emptyInARow + 1 : 0;
+      if (emptyInARow >= this.options.maxEmptyPages) {
+        throw new UpstreamError(
+          'LIMIT',
+          SOURCE,
+          where,
+          `${emptyInARow} empty pages in a row, each with paging.next (META_MAX_EMPTY_PAGES=${this.options.maxEmptyPages}); stopping instead of paging on`,
+        );
+      }
       const following = this.relative(next, where);
-      if (following.path === path && sameParams(following.params, params)) {
-        throw new UpstreamError('INCONSISTENT', SOURCE, where, 'paging.next repeats the page just read; stopping instead of looping');
+      const back = visited.get(requestKey(following.path, following.params)) ?? (following.params.after === undefined ? undefined : cursors.get(following.params.after));
+      if (back !== undefined) {
+        const cursor = following.params.after === undefined ? '' : ` (cursor ${JSON.stringify(following.params.after)})`;
+        throw new UpstreamError('INCONSISTENT', SOURCE, where, `paging.next leads back to page ${back}${cursor}: a cursor cycle; stopping instead of looping`);
       }
       ({ path, params } = following);
+      remember(path, params, page + 1);
     }
   }
 
@@ -223,9 +257,10 @@ function parseJson(text: string): unknown {
   }
 }
 
-function sameParams(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+/** The same request whatever the order of its parameters. */
+function requestKey(path: string, params: Record<string, string>): string {
+  const query = new URLSearchParams(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return `${path}?${query.toString()}`;
 }
 
 function retryAfterMs(header: string | string[] | undefined): number {

@@ -20,6 +20,12 @@ export interface MetaConfig {
   readonly throttleMaxWaitSeconds: number;
   /** Requests are spaced out once a usage header reports this percentage or more. */
   readonly slowdownPercent: number;
+  /** Runaway paging (see sources/page-budget.ts): pages one listing may take at least. */
+  readonly maxPages: number;
+  /** … or this many times the pages it took in the last complete full pull, when that is more. */
+  readonly maxPagesFactor: number;
+  /** Empty pages in a row, each with `paging.next`, before a cursor chain fails. */
+  readonly maxEmptyPages: number;
 }
 
 export const metaConfigSection: ConfigSection<MetaConfig> = {
@@ -36,6 +42,9 @@ export const metaConfigSection: ConfigSection<MetaConfig> = {
       incrementalLookbackSeconds: read.int('META_INCREMENTAL_LOOKBACK_SECONDS', 86_400, 0, 366 * 86_400),
       throttleMaxWaitSeconds: read.int('META_THROTTLE_MAX_WAIT_SECONDS', 600, 0, 86_400),
       slowdownPercent: read.int('META_SLOWDOWN_PERCENT', 80, 1, 100),
+      maxPages: read.int('META_MAX_PAGES', 5000, 1, 10_000_000),
+      maxPagesFactor: read.int('META_MAX_PAGES_FACTOR', 10, 1, 1000),
+      maxEmptyPages: read.int('META_MAX_EMPTY_PAGES', 10, 1, 10_000),
     };
     if (!/^v\d+\.\d+$/.test(metaSettings.apiVersion)) {
       read.problems.push(`META_API_VERSION: expected a Graph API version like v25.0, got ${JSON.stringify(metaSettings.apiVersion)}`);

@@ -4,7 +4,9 @@
  * numbers and a WABA with at most N numbers costs no call of its own. When a nested page has
  * `paging.next` (more than N numbers, or an empty page that still has `next`), that cursor is
  * followed — `/{waba}/phone_numbers` for just that WABA — until `next` is absent, inline in the
- * chain that listed the WABA, so the concurrency bound stays the chains'.
+ * chain that listed the WABA, so the concurrency bound stays the chains'. Each WABA's follow-up
+ * pages are a cursor chain of their own (a cycle or a run of empty pages fails the pull, see
+ * MetaClient.walk); together they are one listing, `phone_numbers`, with one page budget.
  *
  * A WABA without a `phone_numbers` key has no numbers: Graph leaves an expanded edge with nothing on
  * it out of the answer (the simulator does the same; `{data: []}` is read alike). A key that is
@@ -47,7 +49,7 @@ export class PhoneNumberReader {
       const next = phoneNumbers.paging?.next;
       if (!next) continue;
       const rest = this.walker.client.continuePages(
-        { call: 'phone_numbers', label: `(WABA ${waba.id})` },
+        { call: 'phone_numbers', label: `(WABA ${waba.id})`, guard: this.walker.pageGuards?.phone_numbers },
         next,
         2,
         { fields: PHONE_NUMBER_FIELDS.join(','), limit: String(this.limit) },

@@ -11,12 +11,17 @@
  *   off a WABA is noticed by the next full pull — and owned WABAs are untouched. It can't see an old
  *   WABA shared recently: only a full pull finds those.
  *
- * Any failing page throws, so the pull is not complete and nothing is emitted or removed.
+ * Any failing page throws, so the pull is not complete and nothing is emitted or removed. So does
+ * paging that would never end (a cursor cycle, a run of empty pages, a listing past its page
+ * budget): each listing may take max(META_MAX_PAGES, META_MAX_PAGES_FACTOR × its pages in the last
+ * complete full pull) pages, kept in the source state by every complete full pull. An
+ * incremental listing is a part of the full one, so it is held to the full listing's budget.
  */
 import pLimit from 'p-limit';
 import type { HttpConfig } from '../../config.js';
 import type { MetaConfig } from './config.js';
 import type { PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
+import { PageBudget, formatListingPages, pageCap, parseListingPages } from '../page-budget.js';
 import { MetaClient, SOURCE } from './client.js';
 import { META_KINDS, OWNED_WABA, PHONE_NUMBER, WABA } from './kinds.js';
 import { PhoneNumberReader } from './phone-numbers.js';
@@ -54,13 +59,41 @@ export function createMetaClient(deps: MetaSourceDeps): MetaClient {
     retryBaseMs: deps.http.retryBaseMs,
     throttleMaxWaitSeconds: deps.config.throttleMaxWaitSeconds,
     slowdownPercent: deps.config.slowdownPercent,
+    maxEmptyPages: deps.config.maxEmptyPages,
     sleep: deps.sleep,
   });
+}
+
+/** The listings of a full pull, each with its own page budget. */
+const LISTINGS = ['client_whatsapp_business_accounts', 'owned_whatsapp_business_accounts', 'phone_numbers'] as const;
+type Listing = (typeof LISTINGS)[number];
+
+/** Source state: the pages a listing took in the last complete full pull (see page-budget.ts). */
+export function listingPagesState(listing: Listing): string {
+  return `pages:${listing}`;
+}
+
+interface ListingBudget {
+  readonly budget: PageBudget;
+  /** The page size the listing asks, kept with its page count. */
+  readonly limit: number;
+}
+
+async function listingBudgets(config: MetaConfig, ctx: PullContext): Promise<Record<Listing, ListingBudget>> {
+  const settings = { minPages: config.maxPages, factor: config.maxPagesFactor, minSetting: 'META_MAX_PAGES', factorSetting: 'META_MAX_PAGES_FACTOR' };
+  const budgets = {} as Record<Listing, ListingBudget>;
+  for (const listing of LISTINGS) {
+    const limit = listing === 'phone_numbers' ? config.phoneNumbersPageSize : config.pageSize;
+    const previous = parseListingPages(await ctx.readState(listingPagesState(listing)));
+    budgets[listing] = { limit, budget: new PageBudget(SOURCE, pageCap(settings, previous, limit), 'raise META_MAX_PAGES if the fleet really is this large') };
+  }
+  return budgets;
 }
 
 async function pullMeta(deps: MetaSourceDeps, ctx: PullContext): Promise<PullResult> {
   const { config } = deps;
   const failFast = new AbortController();
+  const budgets = await listingBudgets(config, ctx);
   const walker: Walker = {
     client: createMetaClient(deps),
     hooks: {
@@ -74,6 +107,7 @@ async function pullMeta(deps: MetaSourceDeps, ctx: PullContext): Promise<PullRes
     // One worker gains nothing from splitting; several get a few slices each so uneven ones balance.
     maxSlices: config.concurrency === 1 ? 1 : config.concurrency * 4,
     failFast,
+    pageGuards: Object.fromEntries(LISTINGS.map((listing) => [listing, budgets[listing].budget])),
   };
   const clients = {
     call: 'client_whatsapp_business_accounts',
@@ -119,6 +153,10 @@ async function pullMeta(deps: MetaSourceDeps, ctx: PullContext): Promise<PullRes
   ctx.progress(`${clientCount} client WABAs, ${phones.count} phone numbers, ${ownedCount} owned WABAs`);
 
   if (newest !== null) ctx.writeState(NEWEST_CREATION_TIME, String(newest));
+  for (const listing of LISTINGS) {
+    const { budget, limit } = budgets[listing];
+    ctx.writeState(listingPagesState(listing), formatListingPages({ pages: budget.pages, limit }));
+  }
   return { coverage: { [WABA]: 'complete', [OWNED_WABA]: 'complete', [PHONE_NUMBER]: 'complete' } };
 }
 

@@ -7,6 +7,7 @@
 import type { LimitFunction } from 'p-limit';
 import { PayloadError } from '../../errors.js';
 import { parseItem } from '../validation.js';
+import type { PageGuard } from '../page-budget.js';
 import { type CallHooks, type ListPage, type MetaClient, SOURCE } from './client.js';
 import { type NestedPage, type WabaPayload, waba, wabaFieldsParam, wabaWithPhoneNumbers } from './schemas.js';
 import { type Slice, WHOLE, inSlice, planSlices, sliceCount, sliceFilter, sliceLabel } from './slices.js';
@@ -40,6 +41,11 @@ export interface Walker {
   readonly maxSlices: number;
   /** Aborted by the first failing chain, so the others stop instead of staging into a failed pull. */
   readonly failFast: AbortController;
+  /**
+   * Page budget per listing, by call name (`client_whatsapp_business_accounts`,
+   * `owned_whatsapp_business_accounts`, `phone_numbers`): every chain of a listing draws on it.
+   */
+  readonly pageGuards?: Readonly<Partial<Record<string, PageGuard>>>;
 }
 
 export type WabaSink = (wabas: ListedWaba[]) => Promise<void>;
@@ -57,7 +63,8 @@ function listParams(walker: Walker, edge: WabaEdge, sort: string, filtering: str
 }
 
 function chain(walker: Walker, edge: WabaEdge, params: Record<string, string>, label?: string): AsyncGenerator<ListPage> {
-  return walker.client.pages({ call: edge.call, label, path: `${edge.businessId}/${edge.call}`, params }, walker.hooks);
+  const guard = walker.pageGuards?.[edge.call];
+  return walker.client.pages({ call: edge.call, label, guard, path: `${edge.businessId}/${edge.call}`, params }, walker.hooks);
 }
 
 export function readWabas(page: ListPage, edge: WabaEdge): ListedWaba[] {

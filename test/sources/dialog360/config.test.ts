@@ -17,7 +17,13 @@ describe('360dialog settings', () => {
       concurrency: 4,
       sweepAttempts: 3,
       sort: ['created_at', 'id'],
+      maxRows: 1_000_000,
     });
+  });
+
+  it('DIALOG360_MAX_ROWS is a whole number of 1 or more', () => {
+    expect(parseConfig({ DIALOG360_API_KEY: 'k', DIALOG360_PARTNER_ID: 'PA', DIALOG360_MAX_ROWS: '5000' }).dialog360?.maxRows).toBe(5000);
+    expect(() => parseConfig({ DIALOG360_API_KEY: 'k', DIALOG360_PARTNER_ID: 'PA', DIALOG360_MAX_ROWS: '0' })).toThrow('DIALOG360_MAX_ROWS: expected a whole number from 1 to 100000000, got "0"');
   });
 
   it('names every variable that is wrong', () => {

@@ -23,7 +23,16 @@ describe('meta configuration', () => {
       incrementalLookbackSeconds: 86_400,
       throttleMaxWaitSeconds: 600,
       slowdownPercent: 80,
+      maxPages: 5000,
+      maxPagesFactor: 10,
+      maxEmptyPages: 10,
     });
+  });
+
+  it('rejects page caps below 1, naming the variable', () => {
+    expect(() => parseConfig({ META_ACCESS_TOKEN: 'EAAx', META_BUSINESS_ID: '1', META_MAX_PAGES: '0', META_MAX_PAGES_FACTOR: 'x', META_MAX_EMPTY_PAGES: '-1' })).toThrow(
+      /META_MAX_PAGES: expected a whole number from 1 to 10000000[\s\S]*META_MAX_PAGES_FACTOR: expected[\s\S]*META_MAX_EMPTY_PAGES: expected/,
+    );
   });
 
   it('names every bad variable in one error', () => {

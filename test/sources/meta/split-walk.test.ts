@@ -35,6 +35,7 @@ async function walkAll(options: { pageSize: number; concurrency: number; phonesL
     retries: 0,
     throttleMaxWaitSeconds: 0,
     slowdownPercent: 80,
+    maxEmptyPages: 10,
     sleep: async () => undefined,
   });
   const walker: Walker = {
