@@ -14,7 +14,7 @@ import { UpstreamError } from '../errors.js';
 export interface PageCapSettings {
   readonly minPages: number;
   readonly factor: number;
-  /** The settings' names, for messages (e.g. META_MAX_PAGES, META_MAX_PAGES_FACTOR). */
+  /** The settings' names, for messages (each source passes its own). */
   readonly minSetting: string;
   readonly factorSetting: string;
 }
@@ -71,7 +71,7 @@ export class PageBudget implements PageGuard {
   constructor(
     private readonly source: string,
     private readonly cap: PageCap,
-    /** Named in the message, e.g. "raise META_MAX_PAGES if the fleet really is this large". */
+    /** Named in the message: which setting to raise if the fleet really is this large. */
     private readonly hint: string,
   ) {}
 
