@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/temp.js';
 async function setup(extraEnv: Record<string, string> = {}) {
   const h = await digital99Harness();
   const smtp = await startSmtp();
-  const env = { ...h.env, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com, lead@example.com', ...extraEnv };
+  const env = { ...h.env, ...smtp.env, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com, lead@example.com', ...extraEnv };
   const digest = async (...args: string[]) => {
     h.clock.advance(60_000);
     return cli(['digest', ...args], env, { clock: h.clock, log: h.logs.log });
