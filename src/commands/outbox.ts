@@ -7,7 +7,7 @@ import { systemClock } from '../clock.js';
 import { loadEnv, parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { table } from '../events/format.js';
+import { textTable } from '../render/text-table.js';
 import { listOutbox } from '../notify/outbox.js';
 import { type CliIo, writeLine } from './io.js';
 import { sendPendingNow } from './send-now.js';
@@ -31,7 +31,7 @@ export async function outboxCommand(io: CliIo, options: OutboxOptions = {}): Pro
     if (rows.length === 0) return 0;
     writeLine(
       io.stdout,
-      table(
+      textTable(
         ['ID', 'STATUS', 'ATTEMPTS', 'QUEUED', 'NEXT ATTEMPT / SENT', 'TO', 'SUBJECT', 'LAST ERROR'],
         rows.map((r) => [
           String(r.id),

