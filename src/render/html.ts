@@ -1,15 +1,16 @@
 /**
  * HTML for email and files: every value that did not come from our own templates goes through
- * `escapeHtml` (or is a cell of `htmlTable`, which escapes it). Values are cut to CELL_MAX_CHARS
- * before escaping, so an entity is never cut in half.
+ * `escapeHtml` (or is a cell of `htmlTable`, which escapes it). A value is first made `plainText`
+ * — control characters (invalid in HTML) become blanks, and it is cut to CELL_MAX_CHARS before
+ * escaping, so an entity is never cut in half.
  */
-import { truncate } from './truncate.js';
+import { plainText } from './plain-text.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Safe in element content and in quoted attribute values. */
 export function escapeHtml(value: unknown): string {
-  return truncate(String(value ?? '')).replace(/[&<>"']/g, (ch) => ENTITIES[ch]!);
+  return plainText(String(value ?? '')).replace(/[&<>"']/g, (ch) => ENTITIES[ch]!);
 }
 
 const CELL_STYLE = 'padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top';
