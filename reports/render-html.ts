@@ -7,7 +7,7 @@ import { escapeHtml, htmlDocument, htmlTable } from '../src/render/html.js';
 import { displayValue } from '../src/render/truncate.js';
 import { change, localTime, num, signed } from './format.js';
 import type { MonthlyReport, ReportRow } from './model.js';
-import { LISTED_ROWS, nameOf } from './render-text.js';
+import { LISTED_ROWS, nameOf, trendRows } from './render-text.js';
 import { COUNTER_NAMES } from './types.js';
 
 export interface HtmlImage {
@@ -96,14 +96,7 @@ export function renderHtml(report: MonthlyReport, options: HtmlOptions): string 
     parts.push(
       htmlTable(
         ['Month', 'Conversations', 'Marketing', 'Service', 'Incoming', "99digital's statistics"],
-        trend.map((t) => [
-          t.label,
-          t.totals ? num(t.totals.conversations) : '–',
-          t.totals ? num(t.totals.marketing) : '–',
-          t.totals ? num(t.totals.service) : '–',
-          t.totals ? num(t.totals.incoming) : '–',
-          t.upstream ? num(t.upstream.conversations) : '–',
-        ]),
+        trendRows(trend, '–'),
         { numeric: [false, true, true, true, true, true] },
       ),
     );

@@ -70,14 +70,7 @@ export function renderText(report: MonthlyReport): string {
     out.push(
       textTable(
         ['MONTH', 'CONVERSATIONS', 'MARKETING', 'SERVICE', 'INCOMING', "99DIGITAL'S STATISTICS"],
-        trend.map((t) => [
-          t.label,
-          t.totals ? num(t.totals.conversations) : '-',
-          t.totals ? num(t.totals.marketing) : '-',
-          t.totals ? num(t.totals.service) : '-',
-          t.totals ? num(t.totals.incoming) : '-',
-          t.upstream ? num(t.upstream.conversations) : '-',
-        ]),
+        trendRows(trend, '-'),
       ),
     );
   }
@@ -110,6 +103,18 @@ function rowsTable(rows: readonly ReportRow[]): string {
       row.status === 'gone' ? 'gone' : row.status === 'new' ? 'new' : row.change ? signed(row.change.conversations) : '-',
     ]),
   );
+}
+
+/** The trend table's rows, for the text and the HTML: month, the four totals, 99digital's own figure. */
+export function trendRows(trend: MonthlyReport['trend'], missing: string): string[][] {
+  return trend.map((t) => [
+    t.label,
+    t.totals ? num(t.totals.conversations) : missing,
+    t.totals ? num(t.totals.marketing) : missing,
+    t.totals ? num(t.totals.service) : missing,
+    t.totals ? num(t.totals.incoming) : missing,
+    t.upstream ? num(t.upstream.conversations) : missing,
+  ]);
 }
 
 export function nameOf(info: NumberInfo): string {
