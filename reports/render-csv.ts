@@ -1,8 +1,9 @@
 /**
  * The report CSV (INTERFACE.md "Report CSV"): one row per number with this month's counters, then
- * last month's and the change. RFC 4180 quoting; every text cell from upstream is neutralised so a
- * spreadsheet never runs it as a formula.
+ * last month's and the change. Written by the shared CSV writer (src/render/csv.ts): RFC 4180
+ * quoting, every text cell from upstream neutralised so a spreadsheet never runs it as a formula.
  */
+import { type CsvCell, toCsv } from '../src/render/csv.js';
 import type { MonthlyReport } from './model.js';
 import { COUNTER_NAMES, type Counters } from './types.js';
 
@@ -17,35 +18,20 @@ export const CSV_HEADER = [
 ];
 
 export function renderCsv(report: MonthlyReport): string {
-  const lines = [CSV_HEADER.map(quote).join(',')];
-  for (const row of report.rows) {
-    const cells = [
-      text(row.info.whatsapp),
-      text(row.info.display_name ?? ''),
-      text(row.info.business_name ?? ''),
-      String(row.info.coexistence),
+  return toCsv(
+    CSV_HEADER,
+    report.rows.map((row) => [
+      row.info.whatsapp,
+      row.info.display_name ?? '',
+      row.info.business_name ?? '',
+      row.info.coexistence,
       ...counters(row.current),
       ...counters(row.previous),
       ...counters(row.change),
-    ];
-    lines.push(cells.join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
+    ]),
+  );
 }
 
-function counters(c: Counters | null): string[] {
-  return COUNTER_NAMES.map((name) => (c ? String(c[name]) : ''));
-}
-
-/**
- * A text cell: one that starts (after any blanks) with =, +, -, @, or with a tab or carriage return
- * — what spreadsheets take as the start of a formula — gets a ' in front, then the cell is quoted.
- */
-export function text(value: string): string {
-  const safe = /^\s*[=+\-@]|^[\t\r]/.test(value) ? `'${value}` : value;
-  return quote(safe);
-}
-
-function quote(value: string): string {
-  return /[",\r\n]/.test(value) || value !== value.trim() || value.startsWith("'") ? `"${value.replace(/"/g, '""')}"` : value;
+function counters(c: Counters | null): CsvCell[] {
+  return COUNTER_NAMES.map((name) => (c ? c[name] : null));
 }

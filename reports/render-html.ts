@@ -1,11 +1,13 @@
 /**
- * The HTML report (email body, or report.html on disk). Every string is escaped; images are
- * referenced through `imageSrc` ("cid:…" in an email, a file name on disk) because mail clients
- * don't render SVG or scripts.
+ * The HTML report (email body, or report.html on disk). Every string is escaped (the shared
+ * `escapeHtml`, `htmlTable` takes plain text); images are referenced through `imageSrc` ("cid:…"
+ * in an email, a file name on disk) because mail clients don't render SVG or scripts.
  */
+import { escapeHtml, htmlDocument, htmlTable } from '../src/render/html.js';
+import { displayValue } from '../src/render/truncate.js';
 import { change, localTime, num, signed } from './format.js';
 import type { MonthlyReport, ReportRow } from './model.js';
-import { LISTED_ROWS, nameOf } from './render-text.js';
+import { LISTED_ROWS, nameOf, trendRows } from './render-text.js';
 import { COUNTER_NAMES } from './types.js';
 
 export interface HtmlImage {
@@ -18,13 +20,6 @@ export interface HtmlOptions {
   readonly images: readonly HtmlImage[];
   readonly imageSrc: (name: HtmlImage['name']) => string;
 }
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-const CELL = 'style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:left"';
-const NUM = 'style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:right"';
 
 export function renderHtml(report: MonthlyReport, options: HtmlOptions): string {
   const e = escapeHtml;
@@ -42,10 +37,10 @@ export function renderHtml(report: MonthlyReport, options: HtmlOptions): string 
     const totals = report.totals;
     const previous = report.previousTotals;
     parts.push(
-      tableHtml(
+      htmlTable(
         ['Total', report.title, report.previousTitle, 'Change'],
-        COUNTER_NAMES.map((name) => [e(name), num(totals[name]), previous ? num(previous[name]) : 'no figures', previous ? e(change(totals[name], previous[name])) : '–']),
-        [false, true, true, true],
+        COUNTER_NAMES.map((name) => [name, num(totals[name]), previous ? num(previous[name]) : 'no figures', previous ? change(totals[name], previous[name]) : '–']),
+        { numeric: [false, true, true, true] },
       ),
     );
   }
@@ -55,7 +50,7 @@ export function renderHtml(report: MonthlyReport, options: HtmlOptions): string 
     if (report.pull) parts.push('<p><strong>Checks:</strong> every number adds up (conversations = marketing + service + incoming), the totals equal the sums, no counter went down.</p>');
   } else {
     parts.push(`<h2 style="font-size:16px;color:#a00">Checks: ${report.findings.length} finding(s)</h2>`);
-    parts.push(tableHtml(['Check', 'Number', 'Detail'], report.findings.map((f) => [e(f.check), e(f.key), e(f.detail)])));
+    parts.push(htmlTable(['Check', 'Number', 'Detail'], report.findings.map((f) => [f.check, displayValue(f.key), f.detail])));
   }
 
   for (const image of options.images) {
@@ -64,17 +59,21 @@ export function renderHtml(report: MonthlyReport, options: HtmlOptions): string 
 
   if (report.top.length > 0) {
     parts.push('<h2 style="font-size:16px">Top numbers</h2>');
-    parts.push(tableHtml(['#', 'Number', 'Name', 'Conversations'], report.top.map((row, i) => [String(i + 1), e(row.info.whatsapp), e(nameOf(row.info)), num(row.current!.conversations)]), [true, false, false, true]));
+    parts.push(
+      htmlTable(['#', 'Number', 'Name', 'Conversations'], report.top.map((row, i) => [String(i + 1), displayValue(row.info.whatsapp), displayValue(nameOf(row.info)), num(row.current!.conversations)]), {
+        numeric: [true, false, false, true],
+      }),
+    );
   }
 
   if (report.membership) {
     const m = report.membership;
     const since = m.historyStartsInMonth ? `since the first pull on ${localTime(m.since, tz)} (history starts in this month)` : `since ${localTime(m.since, tz)}`;
     parts.push(`<h2 style="font-size:16px">Numbers added and removed</h2>`);
-    parts.push(`<p>Added ${e(since)}: ${m.added.length === 0 ? 'none' : m.added.map((info) => `${e(info.whatsapp)} ${e(nameOf(info))}`).join(', ')}.</p>`);
+    parts.push(`<p>Added ${e(since)}: ${m.added.length === 0 ? 'none' : m.added.map((info) => `${e(displayValue(info.whatsapp))} ${e(displayValue(nameOf(info)))}`).join(', ')}.</p>`);
     const removed = m.removed.map(({ info, lastReading }) => {
       const last = lastReading ? ` (last read ${localTime(lastReading.at, tz)}: ${num(lastReading.counters.conversations)} conversations, not in the totals)` : '';
-      return `${e(info.whatsapp)} ${e(nameOf(info))}${e(last)}`;
+      return `${e(displayValue(info.whatsapp))} ${e(displayValue(nameOf(info)))}${e(last)}`;
     });
     parts.push(`<p>Removed: ${removed.length === 0 ? 'none' : removed.join(', ')}.</p>`);
   }
@@ -83,10 +82,10 @@ export function renderHtml(report: MonthlyReport, options: HtmlOptions): string 
     const more = report.rows.length > LISTED_ROWS ? ` — the first ${LISTED_ROWS} here, all ${report.rows.length} in the CSV` : '';
     parts.push(`<h2 style="font-size:16px">Per number (${report.rows.length}${e(more)})</h2>`);
     parts.push(
-      tableHtml(
+      htmlTable(
         ['Number', 'Display name', 'Business', 'Coexistence', 'Conversations', 'Marketing', 'Service', 'Incoming', `Change vs ${report.previousTitle}`],
         report.rows.slice(0, LISTED_ROWS).map((row) => rowCells(row)),
-        [false, false, false, false, true, true, true, true, true],
+        { numeric: [false, false, false, false, true, true, true, true, true] },
       ),
     );
   }
@@ -95,53 +94,31 @@ export function renderHtml(report: MonthlyReport, options: HtmlOptions): string 
   if (trend.length > 0) {
     parts.push('<h2 style="font-size:16px">12-month trend</h2>');
     parts.push(
-      tableHtml(
+      htmlTable(
         ['Month', 'Conversations', 'Marketing', 'Service', 'Incoming', "99digital's statistics"],
-        trend.map((t) => [
-          e(t.label),
-          t.totals ? num(t.totals.conversations) : '–',
-          t.totals ? num(t.totals.marketing) : '–',
-          t.totals ? num(t.totals.service) : '–',
-          t.totals ? num(t.totals.incoming) : '–',
-          t.upstream ? num(t.upstream.conversations) : '–',
-        ]),
-        [false, true, true, true, true, true],
+        trendRows(trend, '–'),
+        { numeric: [false, true, true, true, true, true] },
       ),
     );
   }
   parts.push('<p style="color:#666;font-size:12px">Counters as 99digital reports them (conversations = marketing + service + incoming); no cost is implied. The attached CSV has one row per number.</p>');
 
-  return [
-    '<!DOCTYPE html>',
-    '<html><head><meta charset="utf-8">',
-    `<title>Monthly conversation report — ${e(report.title)}</title></head>`,
-    '<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#222">',
-    ...parts,
-    '</body></html>',
-    '',
-  ].join('\n');
+  return htmlDocument(`Monthly conversation report — ${report.title}`, parts.join('\n'));
 }
 
+/** Plain text: `htmlTable` escapes. */
 function rowCells(row: ReportRow): string[] {
-  const e = escapeHtml;
   const c = row.current;
   const delta = row.status === 'gone' ? 'gone' : row.status === 'new' ? 'new' : row.change ? signed(row.change.conversations) : '–';
   return [
-    e(row.info.whatsapp),
-    e(row.info.display_name ?? ''),
-    e(row.info.business_name ?? ''),
+    displayValue(row.info.whatsapp),
+    displayValue(row.info.display_name ?? ''),
+    displayValue(row.info.business_name ?? ''),
     row.info.coexistence ? 'yes' : 'no',
     c ? num(c.conversations) : '–',
     c ? num(c.marketing) : '–',
     c ? num(c.service) : '–',
     c ? num(c.incoming) : '–',
-    e(delta),
+    delta,
   ];
-}
-
-/** Cells are already escaped HTML; headers are escaped here. */
-function tableHtml(header: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string {
-  const head = header.map((h, i) => `<th ${numeric[i] ? NUM : CELL}>${escapeHtml(h)}</th>`).join('');
-  const body = rows.map((row) => `<tr>${row.map((cell, i) => `<td ${numeric[i] ? NUM : CELL}>${cell}</td>`).join('')}</tr>`).join('\n');
-  return `<table style="border-collapse:collapse;margin:8px 0">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
 }

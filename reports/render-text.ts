@@ -1,5 +1,10 @@
-/** The plain-text report: the CLI's summary and the email's text part. */
-import { table } from '../src/events/format.js';
+/**
+ * The plain-text report: the CLI's summary and the email's text part. Tables are the shared
+ * `textTable`; upstream strings go through `plainText` and names through `displayValue`.
+ */
+import { plainText } from '../src/render/plain-text.js';
+import { textTable } from '../src/render/text-table.js';
+import { displayValue } from '../src/render/truncate.js';
 import { change, localTime, num, signed } from './format.js';
 import type { MonthlyReport, ReportRow } from './model.js';
 import { COUNTER_NAMES, type NumberInfo } from './types.js';
@@ -30,13 +35,13 @@ export function renderText(report: MonthlyReport): string {
     out.push(report.pull ? 'Checks: every number adds up (conversations = marketing + service + incoming), the totals equal the sums, no counter went down.' : 'Checks: none (no figures).');
   } else {
     out.push(`Checks: ${report.findings.length} finding(s)`);
-    out.push(table(['CHECK', 'NUMBER', 'DETAIL'], report.findings.map((f) => [f.check, f.key, f.detail])));
+    out.push(textTable(['CHECK', 'NUMBER', 'DETAIL'], report.findings.map((f) => [f.check, displayValue(f.key), f.detail])));
   }
 
   if (report.top.length > 0) {
     out.push('');
     out.push('Top numbers');
-    out.push(table(['#', 'NUMBER', 'NAME', 'CONVERSATIONS'], report.top.map((row, i) => [String(i + 1), row.info.whatsapp, nameOf(row.info), num(row.current!.conversations)])));
+    out.push(textTable(['#', 'NUMBER', 'NAME', 'CONVERSATIONS'], report.top.map((row, i) => [String(i + 1), displayValue(row.info.whatsapp), displayValue(nameOf(row.info)), num(row.current!.conversations)])));
   }
 
   if (report.membership) {
@@ -44,11 +49,11 @@ export function renderText(report: MonthlyReport): string {
     const since = m.historyStartsInMonth ? `since the first pull on ${localTime(m.since, tz)} (history starts in this month)` : `since ${localTime(m.since, tz)}`;
     out.push('');
     out.push(`Numbers added ${since}: ${m.added.length === 0 ? 'none' : ''}`.trimEnd());
-    for (const info of m.added) out.push(`  + ${info.whatsapp} ${plain(nameOf(info))}`);
+    for (const info of m.added) out.push(`  + ${plainText(displayValue(info.whatsapp))} ${plainText(displayValue(nameOf(info)))}`);
     out.push(`Numbers removed: ${m.removed.length === 0 ? 'none' : ''}`.trimEnd());
     for (const { info, lastReading } of m.removed) {
       const last = lastReading ? ` (last read ${localTime(lastReading.at, tz)}: ${num(lastReading.counters.conversations)} conversations, not in the totals)` : '';
-      out.push(`  - ${info.whatsapp} ${plain(nameOf(info))}${last}`);
+      out.push(`  - ${plainText(displayValue(info.whatsapp))} ${plainText(displayValue(nameOf(info)))}${last}`);
     }
   }
 
@@ -63,16 +68,9 @@ export function renderText(report: MonthlyReport): string {
     out.push('');
     out.push('12-month trend (conversations)');
     out.push(
-      table(
+      textTable(
         ['MONTH', 'CONVERSATIONS', 'MARKETING', 'SERVICE', 'INCOMING', "99DIGITAL'S STATISTICS"],
-        trend.map((t) => [
-          t.label,
-          t.totals ? num(t.totals.conversations) : '-',
-          t.totals ? num(t.totals.marketing) : '-',
-          t.totals ? num(t.totals.service) : '-',
-          t.totals ? num(t.totals.incoming) : '-',
-          t.upstream ? num(t.upstream.conversations) : '-',
-        ]),
+        trendRows(trend, '-'),
       ),
     );
   }
@@ -84,19 +82,19 @@ export function renderText(report: MonthlyReport): string {
 function totalsTable(report: MonthlyReport): string {
   const totals = report.totals!;
   const previous = report.previousTotals;
-  return table(
+  return textTable(
     ['TOTAL', report.title.toUpperCase(), report.previousTitle.toUpperCase(), 'CHANGE'],
     COUNTER_NAMES.map((name) => [name, num(totals[name]), previous ? num(previous[name]) : 'no figures', previous ? change(totals[name], previous[name]) : '-']),
   );
 }
 
 function rowsTable(rows: readonly ReportRow[]): string {
-  return table(
+  return textTable(
     ['NUMBER', 'DISPLAY NAME', 'BUSINESS', 'COEX', 'CONV', 'MKT', 'SRV', 'INC', 'CHANGE'],
     rows.map((row) => [
-      row.info.whatsapp,
-      row.info.display_name ?? '',
-      row.info.business_name ?? '',
+      displayValue(row.info.whatsapp),
+      displayValue(row.info.display_name ?? ''),
+      displayValue(row.info.business_name ?? ''),
       row.info.coexistence ? 'yes' : 'no',
       row.current ? num(row.current.conversations) : '-',
       row.current ? num(row.current.marketing) : '-',
@@ -107,11 +105,18 @@ function rowsTable(rows: readonly ReportRow[]): string {
   );
 }
 
-export function nameOf(info: NumberInfo): string {
-  return info.display_name || info.business_name || info.whatsapp;
+/** The trend table's rows, for the text and the HTML: month, the four totals, 99digital's own figure. */
+export function trendRows(trend: MonthlyReport['trend'], missing: string): string[][] {
+  return trend.map((t) => [
+    t.label,
+    t.totals ? num(t.totals.conversations) : missing,
+    t.totals ? num(t.totals.marketing) : missing,
+    t.totals ? num(t.totals.service) : missing,
+    t.totals ? num(t.totals.incoming) : missing,
+    t.upstream ? num(t.upstream.conversations) : missing,
+  ]);
 }
 
-/** Control characters from upstream strings never reach a terminal or a text email. */
-function plain(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+export function nameOf(info: NumberInfo): string {
+  return info.display_name || info.business_name || info.whatsapp;
 }

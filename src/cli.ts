@@ -71,8 +71,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('outbox')
     .description('emails waiting to be sent or failed, with their last error, and the latest sent')
-    .action(async () => {
-      setExit(await outboxCommand(io));
+    .option('--send', 'first send every pending email now, even one waiting out a retry delay (e.g. after a mail outage)')
+    .action(async (options: { send?: boolean }) => {
+      setExit(await outboxCommand(io, options));
     });
 
   program

@@ -32,6 +32,12 @@ export interface SmtpSettings {
   readonly secure: boolean;
   readonly user: string | null;
   readonly pass: string | null;
+  /**
+   * smtp:// with credentials: refuse to send (and so to authenticate) unless the connection was
+   * upgraded with STARTTLS, so a server or a man in the middle that offers no STARTTLS never sees
+   * the password. SMTP_ALLOW_PLAIN_AUTH=1 turns it off (a trusted relay on the same host).
+   */
+  readonly requireTls: boolean;
 }
 
 export interface MailConfig {
@@ -321,12 +327,15 @@ function readSmtpUrl(read: EnvReader): SmtpSettings | null {
     read.problems.push(`SMTP_URL: the user or password is not valid percent-encoding; write a literal "%" as %25 (and @ : / as %40 %3A %2F); ${shape}`);
     return null;
   }
+  const allowPlainAuth = read.oneOf('SMTP_ALLOW_PLAIN_AUTH', '0', ['0', '1']) === '1';
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
     user,
     pass,
+    // smtps:// is TLS from the first byte; without a user there is nothing to protect.
+    requireTls: !secure && user !== null && !allowPlainAuth,
   };
 }
 

@@ -5,7 +5,8 @@
 import { rmSync } from 'node:fs';
 import { openApp } from './app.js';
 import { parseConfig } from './config.js';
-import { describeEvent, table } from './events/format.js';
+import { describeEvent } from './events/format.js';
+import { textTable } from './render/text-table.js';
 import { listEvents } from './events/query.js';
 import { createLogger } from './log.js';
 import { summaryTable } from './commands/sync.js';
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
 
     const events = await listEvents(app.db, { afterId: firstEventId });
     out(`\n4. Events detected (${events.length}):`);
-    out(table(['TYPE', 'KEY', 'DETAIL'], events.map((e) => [e.type, e.key, describeEvent(e)])));
+    out(textTable(['TYPE', 'KEY', 'DETAIL'], events.map((e) => [e.type, e.key, describeEvent(e)])));
     out(`\nTry: DATABASE_URL=${DATABASE} npm run --silent cli -- events --json`);
     out(`     DATABASE_URL=${DATABASE} npm run --silent cli -- digest --preview ./data/digest-preview`);
     const failed = [...baseline, ...second].filter((r) => r.outcome !== 'complete');

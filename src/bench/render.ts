@@ -1,5 +1,5 @@
 /** The benchmark report as text tables, one section per step of the run, then the targets. */
-import { table } from '../events/format.js';
+import { textTable } from '../render/text-table.js';
 import { sumCounts } from './churn.js';
 import { BENCH_SOURCES, type BenchReport, type PullMeasure } from './run.js';
 import { type TargetResult, fullPulls, megabytes, seconds } from './targets.js';
@@ -28,7 +28,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
 
   add('\n1. Baseline full sync (sources one after another, syncs in a worker process)');
   add(
-    table(
+    textTable(
       ['SOURCE', 'WALL', 'STORE', 'ENTITIES', 'API CALLS', 'SIM BUSY', 'PEAK RSS SO FAR', 'CALLS PER ENDPOINT'],
       report.baseline.pulls.map((p) => [
         p.source,
@@ -46,7 +46,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
 
   add(`\n2. Full syncs after ${(options.churnShare * 100).toFixed(2)} % churn each`);
   add(
-    table(
+    textTable(
       ['RUN', 'SOURCE', 'WALL', 'STORE', 'API CALLS', 'CHURN OPS', 'EVENTS EXPECTED', 'EMITTED', 'CHECK', 'DATABASE'],
       report.churn.flatMap((round) =>
         round.pulls.map((p, index) => [
@@ -68,7 +68,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
   const inc = report.incremental;
   add(`\n3. Incremental Meta sync after ${options.newWabas} new client WABAs`);
   add(
-    table(
+    textTable(
       ['WALL', 'STORE', 'ENTITIES READ', 'API CALLS', 'MINIMUM', 'LATENCY FLOOR', 'EVENTS EXPECTED', 'EMITTED', 'CHECK'],
       [
         [
@@ -88,7 +88,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
 
   add('\n4. Limits measured in this run, and ours against them (baseline / worst churn sync)');
   add(
-    table(
+    textTable(
       ['SOURCE', 'MIN CALLS', 'LATENCY FLOOR', 'RAW INSERT', 'CALLS ÷ MIN', 'WALL ÷ FLOOR', 'STORE ÷ RAW', 'SIM BUSY'],
       BENCH_SOURCES.map((source) => {
         const pulls = fullPulls(report, source);
@@ -114,7 +114,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
 
   add('\nTargets (each on the worst full pull of the run)');
   add(
-    table(
+    textTable(
       ['TARGET', 'SOURCE', 'MEASURED', 'LIMIT', 'RATIO', 'RESULT'],
       targets.map((t) => [t.target, t.source ?? '', t.measured, t.limit, ratio(t.ratio), t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS']),
     ),

@@ -1,7 +1,7 @@
 /**
  * `digest [--send] [--preview DIR]`: one email covering every event not yet in a digest, plus
  * reconciliation findings that appeared or cleared. `--send` queues it (marking its events covered
- * in the same transaction) and drains the outbox; `--preview DIR` writes it (.eml, .html, .txt and
+ * in the same transaction) and sends every pending email now (a backoff from an outage included); `--preview DIR` writes it (.eml, .html, .txt and
  * the CSV when there is one) and changes nothing; neither prints what a digest would hold. Exit 0,
  * also when there is nothing new.
  */
@@ -13,10 +13,10 @@ import { type Config, loadEnv, parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { type DigestOutcome, digestSettings, queueDigest } from '../notify/digest/digest.js';
-import { drainConfigured } from '../notify/mailer.js';
 import { previewMessage } from '../notify/outbox.js';
 import { renderRawMessage } from '../notify/transport.js';
 import { type CliIo, writeLine } from './io.js';
+import { sendPendingNow } from './send-now.js';
 
 export interface DigestOptions {
   send?: boolean;
@@ -44,12 +44,7 @@ export async function digestCommand(io: CliIo, options: DigestOptions): Promise<
       writeLine(io.stdout, `Preview written (nothing sent or marked): ${files.join(', ')}`);
     }
     if (options.send) {
-      const drain = await drainConfigured({ db, clock, log, config });
-      if (drain) {
-        if (drain.busy) writeLine(io.stdout, 'Another process is sending the outbox; the digest goes out with it.');
-        else if (drain.lastError) writeLine(io.stdout, `Sent ${drain.sent}; not sent yet: ${drain.pending} (${drain.lastError}). It stays queued and is retried: see \`outbox\`.`);
-        else writeLine(io.stdout, `Sent ${drain.sent} email${drain.sent === 1 ? '' : 's'} from the outbox; ${drain.pending} pending.`);
-      }
+      await sendPendingNow(io, { db, clock, log, config }, 'the digest');
     } else if (options.preview === undefined && outcome.kind === 'digest') {
       writeLine(io.stdout, 'Not sent: run with --send to send it, or --preview DIR to write it to files.');
     }

@@ -2,7 +2,7 @@
  * `report --month YYYY-MM [--out DIR] [--send] [--force]`: the monthly conversation report.
  * Without flags prints the text summary; --out writes the files; --send queues the email for each
  * REPORT_TO recipient through the outbox, once per month and recipient (--force sends again),
- * and drains the outbox.
+ * and sends every pending email now (a backoff from an outage included).
  */
 import { openDatabase } from '../../db/database.js';
 import { queueReport } from '../../reports/deliver.js';
@@ -14,8 +14,8 @@ import { systemClock } from '../clock.js';
 import { loadEnv, parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { drainConfigured } from '../notify/mailer.js';
 import { type CliIo, writeLine } from './io.js';
+import { sendPendingNow } from './send-now.js';
 
 export interface ReportOptions {
   month: string;
@@ -63,10 +63,7 @@ export async function reportCommand(io: CliIo, options: ReportOptions, deps: Rep
         writeLine(io.stdout, d.queued ? `${d.recipient}: queued (${d.idempotencyKey})` : `${d.recipient}: already sent for ${rendered.report.month}; use --force to send it again`);
       }
       const log = io.log ?? createLogger({ level: config.logLevel });
-      const drain = await drainConfigured({ db, clock, log, config });
-      if (drain?.busy) writeLine(io.stdout, 'Another process is sending the outbox; the report goes out with it.');
-      else if (drain?.lastError) writeLine(io.stdout, `Sent ${drain.sent}; not sent yet: ${drain.pending} (${drain.lastError}). It stays queued and is retried: see \`outbox\`.`);
-      else if (drain) writeLine(io.stdout, `Sent ${drain.sent} email${drain.sent === 1 ? '' : 's'} from the outbox; ${drain.pending} pending.`);
+      await sendPendingNow(io, { db, clock, log, config }, 'the report');
     }
     return 0;
   } finally {

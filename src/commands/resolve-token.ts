@@ -6,8 +6,8 @@
 import { openDatabase } from '../../db/database.js';
 import { loadEnv, parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { table } from '../events/format.js';
 import { SOURCE } from '../sources/meta/client.js';
+import { textTable } from '../render/text-table.js';
 import { OWNED_WABA, WABA } from '../sources/meta/kinds.js';
 import { META_PRESENTERS } from '../sources/meta/presentation.js';
 import { createMetaClient } from '../sources/meta/source.js';
@@ -58,7 +58,7 @@ export async function resolveTokenCommand(io: CliIo, argument: string): Promise<
     writeLine(io.stdout, `WABAs granted ${SCOPE} (newest first):`);
     writeLine(
       io.stdout,
-      table(
+      textTable(
         ['WABA ID', 'KNOWN'],
         ids.map((id) => [id, known.get(id) ?? 'no: not in the last pull (a full sync will list it once shared)']),
       ),

@@ -1,7 +1,7 @@
 /** `status`: per source, the last run and its outcome, the last complete (and complete full) pull, failures since, entity counts. */
 import { openDatabase } from '../../db/database.js';
 import { SOURCE_NAMES, loadEnv, parseConfig } from '../config.js';
-import { table } from '../events/format.js';
+import { textTable } from '../render/text-table.js';
 import { scheduleTable } from '../../jobs/schedule.js';
 import { nextRuns } from '../schedule.js';
 import { sourceStatus } from '../status.js';
@@ -34,7 +34,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
       if (last?.outcome === 'failed' && last.error) details.push(`${source}: last error: ${last.error}`);
     }
     writeLine(io.stdout, `Database: ${config.databasePath}`);
-    writeLine(io.stdout, table(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'LAST COMPLETE FULL', 'FAILURES SINCE', 'ENTITIES'], rows));
+    writeLine(io.stdout, textTable(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'LAST COMPLETE FULL', 'FAILURES SINCE', 'ENTITIES'], rows));
     for (const line of details) writeLine(io.stdout, line);
     const outbox = await db
       .selectFrom('outbox')
@@ -52,7 +52,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
     writeLine(io.stdout, `Schedule (npm start, ${config.timezone}):`);
     writeLine(
       io.stdout,
-      table(
+      textTable(
         ['JOB', 'CRON', 'VARIABLE', 'NEXT RUN'],
         scheduleTable(config).map((job) => [job.name, job.cron, job.variable, nextRuns(job.cron, config.timezone, 1)[0]?.toISOString() ?? '-']),
       ),

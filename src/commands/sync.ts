@@ -2,7 +2,7 @@
 import { openApp } from '../app.js';
 import { type SourceName, enabledSources, parseConfig, loadEnv } from '../config.js';
 import { UsageError } from '../errors.js';
-import { table } from '../events/format.js';
+import { textTable } from '../render/text-table.js';
 import { notifyAfterSync } from '../notify/mailer.js';
 import type { RunResult } from '../sync/run-source.js';
 import { syncSources } from '../sync/sync-sources.js';
@@ -52,7 +52,7 @@ export async function syncCommand(io: CliIo, options: SyncOptions): Promise<numb
 }
 
 export function summaryTable(results: readonly RunResult[]): string {
-  return table(
+  return textTable(
     ['SOURCE', 'MODE', 'OUTCOME', 'ENTITIES', 'EVENTS', 'API CALLS', 'DURATION'],
     results.map((r) => [
       r.source,

@@ -1,5 +1,6 @@
 /** Events for people: one readable line each, with what changed from → to. */
 import { presentEvent } from '../sources/presentation.js';
+import { textTable } from '../render/text-table.js';
 import type { EventRecord } from './query.js';
 
 export function eventJsonLine(event: EventRecord): string {
@@ -28,22 +29,10 @@ export function describeEvent(event: EventRecord): string {
 export function eventTable(events: readonly EventRecord[]): string {
   if (events.length === 0) return 'No events.';
   const rows = events.map((e) => [String(e.id), e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), e.type, e.source, e.key, describeEvent(e)]);
-  return table(['ID', 'AT (UTC)', 'TYPE', 'SOURCE', 'KEY', 'DETAIL'], rows);
-}
-
-/** A plain text table; the last column is not padded. */
-export function table(header: string[], rows: string[][]): string {
-  const all = [header, ...rows].map((row) => row.map(oneLine));
-  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
-  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return textTable(['ID', 'AT (UTC)', 'TYPE', 'SOURCE', 'KEY', 'DETAIL'], rows);
 }
 
 function short(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** Control characters from upstream strings never reach the terminal. */
-function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }

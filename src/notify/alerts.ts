@@ -13,7 +13,7 @@ import type { Db } from '../../db/database.js';
 import type { AlertEpisodeRow, Database, RunMode, SyncRunRow } from '../../db/schema.js';
 import { secretVariablesOf } from '../sources/registry.js';
 import type { OutgoingEmail } from './email.js';
-import { escapeHtml, htmlDocument, htmlTable } from './html.js';
+import { escapeHtml, htmlDocument, htmlTable } from '../render/html.js';
 import { enqueueEmail } from './outbox.js';
 
 export interface AlertPolicy {

@@ -21,8 +21,11 @@ export interface NotifyDeps {
   readonly transport?: MailTransport;
 }
 
-/** Sends what is due; null when SMTP_URL is not set. */
-export async function drainConfigured(deps: NotifyDeps): Promise<DrainResult | null> {
+/**
+ * Sends what is due; null when SMTP_URL is not set. `ignoreBackoff`: every pending email now (the
+ * operator's `digest --send`, `report --send`, `outbox --send`); the daemon keeps the backoff.
+ */
+export async function drainConfigured(deps: NotifyDeps, options: { readonly ignoreBackoff?: boolean } = {}): Promise<DrainResult | null> {
   const { mail, notify } = deps.config;
   if (!mail.smtp || !mail.from) return null;
   const transport = deps.transport ?? smtpTransport(mail.smtp);
@@ -36,6 +39,7 @@ export async function drainConfigured(deps: NotifyDeps): Promise<DrainResult | n
       maxAttempts: notify.outboxMaxAttempts,
       retryBaseMs: notify.outboxRetryBaseMs,
       secrets: [mail.smtp.pass ?? ''].filter(Boolean),
+      ignoreBackoff: options.ignoreBackoff === true,
     });
   } finally {
     if (!deps.transport) transport.close();

@@ -81,6 +81,11 @@ export interface DrainDeps {
   readonly secrets?: readonly string[];
   /** The drain lease's time-to-live (tests shorten it); renewed before each email. */
   readonly leaseTtlMs?: number;
+  /**
+   * Try every pending email now, whatever its backoff: for a command an operator types (the mail
+   * server is back and they want the mail out). The daemon leaves it off and keeps the backoff.
+   */
+  readonly ignoreBackoff?: boolean;
 }
 
 export interface DrainResult {
@@ -119,12 +124,12 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainResult> {
   }
   try {
     drain: for (;;) {
-      const now = clock().toISOString();
+      // Ignoring the backoff still ends: a sent email leaves `pending`, and a failure stops the drain.
       const due = await db
         .selectFrom('outbox')
         .selectAll()
         .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', now)
+        .$if(!deps.ignoreBackoff, (qb) => qb.where('next_attempt_at', '<=', clock().toISOString()))
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(BATCH)

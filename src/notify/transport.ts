@@ -1,6 +1,7 @@
 /**
  * The mail transport, declared as narrowly as the outbox uses it, and built from SMTP_URL:
- * smtp:// speaks plain SMTP and upgrades with STARTTLS when the server offers it; smtps:// is TLS
+ * smtp:// speaks plain SMTP and upgrades with STARTTLS when the server offers it — and must, when
+ * SMTP_URL carries credentials (`requireTls`: nodemailer then fails before AUTH); smtps:// is TLS
  * from the first byte. The password travels only inside nodemailer's options.
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
@@ -35,6 +36,7 @@ export function smtpTransport(settings: SmtpSettings, timeouts: SmtpTimeouts = {
     host: settings.host,
     port: settings.port,
     secure: settings.secure,
+    requireTLS: settings.requireTls,
     ...(settings.user !== null ? { auth: { user: settings.user, pass: settings.pass ?? '' } } : {}),
     connectionTimeout: timeouts.connectionTimeoutMs ?? 30_000,
     greetingTimeout: timeouts.connectionTimeoutMs ?? 30_000,

@@ -182,7 +182,7 @@ describe('the daemon catches up emails once at start', () => {
     h.world.finishOnboarding(link);
     await h.sync();
     await h.app.close();
-    const mail = { SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com', DIGEST_CRON: '0 7 * * *' };
+    const mail = { ...smtp.env, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com', DIGEST_CRON: '0 7 * * *' };
 
     const first = await daemonFor(h, mail);
     await first.daemon.caughtUp;

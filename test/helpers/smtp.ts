@@ -3,6 +3,8 @@
  * mailparser, together with its raw text. A mail is in `mails` before the server answers 250, so
  * once the sender's sendMail resolved the mail is there (no waiting). `down('reject')` answers new
  * connections with 421; `down('refuse')` stops listening (connection refused) until `up()`.
+ * It offers no STARTTLS, so a credentialed smtp:// URL needs SMTP_ALLOW_PLAIN_AUTH=1 (`env` has both);
+ * `clientBytes` is everything any client wrote, to check what never reached the server.
  */
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -23,6 +25,10 @@ export interface SmtpPeer {
   readonly user: string;
   readonly pass: string;
   readonly mails: ReceivedMail[];
+  /** SMTP_URL, and SMTP_ALLOW_PLAIN_AUTH=1 because this peer offers no STARTTLS. */
+  readonly env: { readonly SMTP_URL: string; readonly SMTP_ALLOW_PLAIN_AUTH: '1' };
+  /** Every byte clients sent, as text (commands, AUTH lines, data). */
+  clientBytes(): string;
   /** Connections seen (also rejected ones). */
   connections: number;
   down(mode: 'reject' | 'refuse'): Promise<void>;
@@ -39,6 +45,7 @@ export async function startSmtp(options: { user?: string; pass?: string } = {}):
   const user = options.user ?? 'mailer';
   const pass = options.pass ?? 'smtp-pass-S3cret!';
   const mails: ReceivedMail[] = [];
+  const received: Buffer[] = [];
   let rejecting = false;
   let listening = false;
   let port = 0;
@@ -95,13 +102,18 @@ export async function startSmtp(options: { user?: string; pass?: string } = {}):
       server.server.close(() => resolve());
     });
 
+  // A second reader of each socket next to smtp-server's own: it sees the same bytes.
+  server.server.on('connection', (socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
   await listen();
+  const url = `smtp://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${port}`;
   const peer: SmtpPeer = {
     port,
-    url: `smtp://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${port}`,
+    url,
     user,
     pass,
     mails,
+    env: { SMTP_URL: url, SMTP_ALLOW_PLAIN_AUTH: '1' },
+    clientBytes: () => Buffer.concat(received).toString('latin1'),
     connections: 0,
     down: async (mode) => {
       if (mode === 'reject') rejecting = true;

@@ -15,7 +15,7 @@ async function setup() {
   const smtp = await startSmtp();
   const env = {
     ...h.env,
-    SMTP_URL: smtp.url,
+    ...smtp.env,
     MAIL_FROM: 'waba-sync@example.com',
     DIGEST_TO: 'ops@example.com',
     ALERT_TO: 'oncall@example.com',
@@ -169,7 +169,7 @@ describe('alerts per mode (Meta: full and incremental pulls)', () => {
   it('full pulls failing while incremental ones complete alert, name the mode, and recover only with a full pull', async () => {
     const h = await metaHarness();
     const smtp = await startSmtp();
-    const config = parseConfig({ ...h.env, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', ALERT_TO: 'oncall@example.com', ALERT_AFTER_FAILURES: '3' });
+    const config = parseConfig({ ...h.env, ...smtp.env, MAIL_FROM: 'waba-sync@example.com', ALERT_TO: 'oncall@example.com', ALERT_AFTER_FAILURES: '3' });
     const waba = h.world.shareWaba();
     h.world.addPhoneNumber(waba.id);
     const pull = async (mode: 'full' | 'incremental') => {

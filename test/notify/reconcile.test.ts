@@ -12,7 +12,7 @@ const HOUR = 3_600_000;
 async function setup() {
   const h = await digital99Harness();
   const smtp = await startSmtp();
-  const env = { ...h.env, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com', RECONCILE_GRACE_HOURS: '24' };
+  const env = { ...h.env, ...smtp.env, MAIL_FROM: 'waba-sync@example.com', DIGEST_TO: 'ops@example.com', RECONCILE_GRACE_HOURS: '24' };
   const digest = async () => {
     const run = await cli(['digest', '--send'], env, { clock: h.clock, log: h.logs.log });
     expect(run.code).toBe(0);

@@ -12,7 +12,7 @@ const RECIPIENTS = 'ops@example.com, Finance@Example.com';
 
 async function octoberDone(env: Record<string, string> = {}): Promise<{ h: Digital99Harness; smtp: SmtpPeer }> {
   const smtp = await startSmtp();
-  const h = await reportHarness({ REPORT_TO: RECIPIENTS, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', ...env });
+  const h = await reportHarness({ REPORT_TO: RECIPIENTS, ...smtp.env, MAIL_FROM: 'waba-sync@example.com', ...env });
   const acme = h.world.addNumber({ display_name: 'Acme', business_name: 'Acme inc' });
   h.world.addTraffic(acme.whatsapp, { marketing: 4, service: 2, incoming: 1 });
   await pullAt(h, '2026-10-31T21:50:00Z');
@@ -92,7 +92,7 @@ describe('report --send', () => {
 
   it('a month-to-date send mid-month does not count as the month\'s report: the 1st still sends the final figures to everyone', async () => {
     const smtp = await startSmtp();
-    const h = await reportHarness({ REPORT_TO: RECIPIENTS, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com' });
+    const h = await reportHarness({ REPORT_TO: RECIPIENTS, ...smtp.env, MAIL_FROM: 'waba-sync@example.com' });
     const acme = h.world.addNumber({ display_name: 'Acme', business_name: 'Acme inc' });
     h.world.addTraffic(acme.whatsapp, { marketing: 4, service: 2, incoming: 1 });
     await pullAt(h, '2026-10-15T09:00:00Z');
@@ -131,7 +131,7 @@ describe('report --send', () => {
 
   it('sends nothing for a month before the first pull (a fresh installation)', async () => {
     const smtp = await startSmtp();
-    const h = await reportHarness({ REPORT_TO: RECIPIENTS, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com' });
+    const h = await reportHarness({ REPORT_TO: RECIPIENTS, ...smtp.env, MAIL_FROM: 'waba-sync@example.com' });
     h.clock.set('2026-11-01T04:00:00Z');
     const result = await reportCatchUp(h.app, new AbortController().signal);
     expect(result).toEqual({ month: '2026-10', outcome: 'skipped', reason: 'no complete 99digital pull before the month ended' });

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { text } from '../../reports/render-csv.js';
+import { csvCell } from '../../src/render/csv.js';
 import { tempDir } from '../helpers/temp.js';
 import { cli, pullAt, reportHarness } from '../helpers/report.js';
 
@@ -74,14 +74,14 @@ describe('report --out', () => {
   });
 
   it('neutralises every formula opener, also after blanks, and leaves plain text alone', () => {
-    expect(text('=1+1')).toBe(`"'=1+1"`);
-    expect(text('+972501234567')).toBe(`"'+972501234567"`);
-    expect(text('-2')).toBe(`"'-2"`);
-    expect(text('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
-    expect(text('  =cmd')).toBe(`"'  =cmd"`);
-    expect(text('\tx')).toBe(`"'\tx"`);
-    expect(text('Acme, Ltd')).toBe('"Acme, Ltd"');
-    expect(text('Acme')).toBe('Acme');
+    expect(csvCell('=1+1')).toBe(`"'=1+1"`);
+    expect(csvCell('+972501234567')).toBe(`"'+972501234567"`);
+    expect(csvCell('-2')).toBe(`"'-2"`);
+    expect(csvCell('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
+    expect(csvCell('  =cmd')).toBe(`"'  =cmd"`);
+    expect(csvCell('\tx')).toBe(`"'\tx"`);
+    expect(csvCell('Acme, Ltd')).toBe('"Acme, Ltd"');
+    expect(csvCell('Acme')).toBe('Acme');
   });
 
   it('escapes every upstream string in the HTML', async () => {

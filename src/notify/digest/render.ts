@@ -1,12 +1,15 @@
 /**
  * Pure: a digest's content → subject, plain text, HTML and (when a section was cut short) the full
  * list as CSV. Every upstream string is escaped in HTML and neutralised in CSV; control characters
- * never reach the text part.
+ * never reach the text part; names, numbers and businesses are cut to VALUE_MAX_CHARS and every cell
+ * to CELL_MAX_CHARS (src/render), so a huge upstream string cannot swell the email.
  */
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import { toCsv } from '../csv.js';
-import { escapeHtml, htmlDocument, htmlTable } from '../html.js';
+import { toCsv } from '../../render/csv.js';
+import { escapeHtml, htmlDocument, htmlTable } from '../../render/html.js';
+import { plainText } from '../../render/plain-text.js';
+import { displayValue } from '../../render/truncate.js';
 import { checkTitle } from '../../sources/registry.js';
 import type { Finding } from './checks.js';
 import { type DigestRow, SECTIONS } from './sections.js';
@@ -50,7 +53,7 @@ export function renderDigest(content: DigestContent): RenderedDigest {
   const sections = SECTIONS.map((spec) => ({ ...spec, rows: content.rows.filter((row) => row.section === spec.id) }));
   const capped = sections.some((s) => s.rows.length > content.sectionLimit);
   const csvName = `waba-sync-digest-${content.digestId}.csv`;
-  const cells = (row: DigestRow) => [row.source, row.type, row.name ?? '—', row.numberOrId, row.business ?? '—', row.detail || '—'];
+  const cells = (row: DigestRow) => [row.source, row.type, displayValue(row.name) ?? '—', displayValue(row.numberOrId), displayValue(row.business) ?? '—', row.detail || '—'];
 
   const findingsWord = (n: number, what: string) => (n === 0 ? null : `${n} ${what}`);
   const summary = [
@@ -69,15 +72,15 @@ export function renderDigest(content: DigestContent): RenderedDigest {
   text.push(`  Reconciliation: ${content.opened.length} new, ${content.cleared.length} cleared`, '');
   const textSection = (title: string, rows: readonly DigestRow[]) => {
     text.push(`${title} (${rows.length})`);
-    for (const row of rows.slice(0, content.sectionLimit)) text.push(`  - ${cells(row).map(oneLine).join(' | ')}`);
+    for (const row of rows.slice(0, content.sectionLimit)) text.push(`  - ${cells(row).map(plainText).join(' | ')}`);
     if (rows.length > content.sectionLimit) text.push(`  … and ${rows.length - content.sectionLimit} more: the attached ${csvName} lists all ${content.rows.length} changes`);
     text.push('');
   };
   const textFindings = () => {
     if (content.opened.length + content.cleared.length === 0) return;
     text.push(`Reconciliation checks (${content.opened.length} new, ${content.cleared.length} cleared)`);
-    for (const f of content.opened) text.push(`  - NEW ${checkTitle(f.check)}: ${oneLine(f.detail)}`);
-    for (const f of content.cleared) text.push(`  - CLEARED ${checkTitle(f.check)}: ${oneLine(f.detail)}`);
+    for (const f of content.opened) text.push(`  - NEW ${checkTitle(f.check)}: ${plainText(f.detail)}`);
+    for (const f of content.cleared) text.push(`  - CLEARED ${checkTitle(f.check)}: ${plainText(f.detail)}`);
     text.push('');
   };
 
@@ -129,7 +132,7 @@ export function renderDigest(content: DigestContent): RenderedDigest {
   text.push('Source health');
   for (const h of content.health) {
     text.push(
-      `  ${h.source}${h.enabled ? '' : ' (disabled)'}: last complete pull ${h.lastComplete ? when(h.lastComplete) : 'never'}, ${h.failuresSince} failed pull${h.failuresSince === 1 ? '' : 's'} since${h.lastError ? `; last error: ${oneLine(h.lastError)}` : ''}`,
+      `  ${h.source}${h.enabled ? '' : ' (disabled)'}: last complete pull ${h.lastComplete ? when(h.lastComplete) : 'never'}, ${h.failuresSince} failed pull${h.failuresSince === 1 ? '' : 's'} since${h.lastError ? `; last error: ${plainText(h.lastError)}` : ''}`,
     );
   }
   if (content.health.length === 0) text.push('  no source has run yet');
@@ -145,15 +148,10 @@ export function renderDigest(content: DigestContent): RenderedDigest {
           filename: csvName,
           content: toCsv(
             CSV_COLUMNS,
-            content.rows.map((r) => [r.eventId, r.at, r.section, r.source, r.type, r.key, r.name, r.numberOrId, r.business, r.detail]),
+            content.rows.map((r) => [r.eventId, r.at, r.section, r.source, r.type, displayValue(r.key), displayValue(r.name), displayValue(r.numberOrId), displayValue(r.business), r.detail]),
           ),
         }
       : null,
     counts: sections.map((s) => ({ title: s.title, count: s.rows.length })),
   };
-}
-
-/** Control characters from upstream never break the plain-text layout. */
-function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
 }
