@@ -178,7 +178,7 @@ describe('360dialog: a total that cannot be true is not believed', () => {
     const smtp = await startSmtp();
     const s = await setup();
     try {
-      const env = { ...s.env, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', ALERT_TO: 'oncall@example.com', ALERT_AFTER_FAILURES: '1' };
+      const env = { ...s.env, ...smtp.env, MAIL_FROM: 'waba-sync@example.com', ALERT_TO: 'oncall@example.com', ALERT_AFTER_FAILURES: '1' };
       s.partner.state.behaviour = 'short-first';
       const run = await cli(['sync'], env, { clock: s.clock });
       expect(run.code).toBe(1);

@@ -221,7 +221,7 @@ describe('meta: paging that never ends fails the pull after a bounded number of 
     const smtp = await startSmtp();
     const s = await setup();
     try {
-      const env = { ...s.env, SMTP_URL: smtp.url, MAIL_FROM: 'waba-sync@example.com', ALERT_TO: 'oncall@example.com', ALERT_AFTER_FAILURES: '1' };
+      const env = { ...s.env, ...smtp.env, MAIL_FROM: 'waba-sync@example.com', ALERT_TO: 'oncall@example.com', ALERT_AFTER_FAILURES: '1' };
       s.graph.state.behaviour = 'cycle';
       const run = await cli(['sync'], env, { clock: s.clock });
       expect(run.code).toBe(1);
