@@ -5,7 +5,7 @@
  * the month's final report still goes out on the 1st.
  */
 import type { Db } from '../db/database.js';
-import { type RenderedReport } from './render.js';
+import type { RenderedReport } from './render.js';
 import { monthToDateIdempotencyKey, normalizeRecipient, reportEmail, reportIdempotencyKey } from './email.js';
 import type { Enqueue } from './outbox.js';
 

@@ -4,8 +4,10 @@
  */
 import { truncate } from './truncate.js';
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+/** C0 and C1 control characters and the Unicode line/paragraph separators: never shown as they are. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this regex's purpose.
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 export function plainText(value: string): string {
-  return truncate(value.replace(CONTROL, ' '));
+  return truncate(value.replace(CONTROL_CHARACTERS, ' '));
 }

@@ -723,7 +723,7 @@ export function parseFieldList(raw: string): FieldSpec[] {
       const spec: FieldSpec = { name: name![1]!, limit: null, sub: null };
       while (raw[at] === '.') {
         const modifier = /^\.([a-z_]+)\(([^)]*)\)\s*/i.exec(raw.slice(at));
-        if (!modifier || modifier[1] !== 'limit') fail('unsupported modifier');
+        if (modifier?.[1] !== 'limit') fail('unsupported modifier');
         const limit = Number(modifier![2]);
         if (!Number.isInteger(limit) || limit < 1) fail('limit must be a positive integer');
         spec.limit = limit;

@@ -62,7 +62,7 @@ export function disabledReason(upstream: AnyUpstream): string {
 /** The secrets to replace when a source rejects our credentials, as "A and B" (alerts). */
 export function secretVariablesOf(source: string): string | undefined {
   const upstream = findUpstream(source);
-  return upstream && upstream.config.secretVariables.join(' and ');
+  return upstream?.config.secretVariables.join(' and ');
 }
 
 /** Join values a source offers, over its current entities of the offering kind(s). */

@@ -115,7 +115,10 @@ export function createStager(
       seenPerKind.set(kind, (seenPerKind.get(kind) ?? 0) + items.length);
       // Queued synchronously (no await since the checks above), so concurrent pages of one kind can't both pass.
       let keys = queuedKeys.get(kind);
-      if (!keys) queuedKeys.set(kind, (keys = new Set()));
+      if (!keys) {
+        keys = new Set();
+        queuedKeys.set(kind, keys);
+      }
       for (const row of rows) {
         if (keys.has(row.key)) throw duplicate(source, kind, row.key);
       }

@@ -100,6 +100,7 @@ describe('hostile upstream strings', () => {
       expect(html).not.toContain('\u001b');
     }
     for (const text of [out.digestText, out.reportText, out.eventsTable]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters.
       expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
       // The control characters became blanks: the name is still one line.
       expect(text).toMatch(/Evil \[31mRED \[0m line2/);

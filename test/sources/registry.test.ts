@@ -20,11 +20,26 @@ function variablesRead(read: (reader: SettingsReader) => unknown): string[] {
   const names = new Set<string>();
   const reader: SettingsReader = {
     problems: [],
-    raw: (name) => (names.add(name), undefined),
-    string: (name, fallback) => (names.add(name), fallback),
-    url: (name, fallback) => (names.add(name), fallback),
-    int: (name, fallback) => (names.add(name), fallback),
-    oneOf: (name, fallback) => (names.add(name), fallback),
+    raw: (name) => {
+      names.add(name);
+      return undefined;
+    },
+    string: (name, fallback) => {
+      names.add(name);
+      return fallback;
+    },
+    url: (name, fallback) => {
+      names.add(name);
+      return fallback;
+    },
+    int: (name, fallback) => {
+      names.add(name);
+      return fallback;
+    },
+    oneOf: (name, fallback) => {
+      names.add(name);
+      return fallback;
+    },
     credentials: (map) => {
       for (const name of Object.values<string>(map)) names.add(name);
       return null;

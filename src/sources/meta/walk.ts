@@ -148,7 +148,11 @@ export async function walkCreatedAfter(walker: Walker, edge: WabaEdge, since: nu
   const filtering = since === null ? null : JSON.stringify([{ field: 'creation_time', operator: 'GREATER_THAN', value: String(since) }]);
   const label = since === null ? undefined : `(creation_time > ${since})`;
   for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, filtering), label)) {
-    const fresh = readWabas(page, edge).filter((item) => !seen.has(item.waba.id) && (seen.add(item.waba.id), true));
+    const fresh = readWabas(page, edge).filter((item) => {
+      if (seen.has(item.waba.id)) return false;
+      seen.add(item.waba.id);
+      return true;
+    });
     if (fresh.length > 0) await sink(fresh);
   }
 }

@@ -15,7 +15,7 @@ describe('360dialog paging plan', () => {
       fc.property(fc.nat(2000), fc.integer({ min: 2, max: 200 }), (total, limit) => {
         const offsets = pageOffsets(total, limit);
         expect(offsets[0]).toBe(0);
-        offsets.slice(1).forEach((offset, i) => expect(offset).toBe(offsets[i]! + limit - 1));
+        for (const [i, offset] of offsets.slice(1).entries()) expect(offset).toBe(offsets[i]! + limit - 1);
         expect(offsets.at(-1)! + limit).toBeGreaterThanOrEqual(total);
         if (offsets.length > 1) expect(offsets.at(-2)! + limit).toBeLessThan(total);
       }),
