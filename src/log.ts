@@ -2,8 +2,9 @@
  * Structured logs (pino) to stderr, human-readable on a terminal. Credentials are redacted by
  * path as a second line of defence; the first is that no code logs them.
  */
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -33,8 +34,16 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (options.destination) return pino(base, options.destination);
   const usePretty = options.pretty ?? process.stderr.isTTY === true;
-  if (usePretty) return pino(base, pretty({ destination: 2, sync: true, ignore: 'pid,hostname' }));
+  if (usePretty) return pino(base, loadPretty()({ destination: 2, sync: true, ignore: 'pid,hostname' }));
   return pino(base, pino.destination({ dest: 2, sync: true }));
+}
+
+/**
+ * pino-pretty (and its dozen modules) only when a person watches a terminal: a service logs JSON,
+ * and loading it there cost the daemon's and the bench worker's RSS a few MB for nothing.
+ */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
