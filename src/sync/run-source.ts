@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../clock.js';
-import { WabaSyncError, describeError } from '../errors.js';
+import { type ErrorCode, WabaSyncError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { commitPull, type KindCounts } from './commit.js';
 import { acquireLease, describeLease, releaseLease, renewLease } from './lease.js';
@@ -47,7 +47,7 @@ export interface RunResult {
   readonly stageMs: number;
   readonly commitMs: number;
   readonly error?: string;
-  readonly errorCode?: string;
+  readonly errorCode?: ErrorCode;
 }
 
 const DEFAULT_LEASE_TTL_MS = 5 * 60_000;

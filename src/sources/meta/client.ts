@@ -4,7 +4,7 @@
  * `paging.next` until it is absent. Every failure names the source, the call and the page.
  * The token travels only in the Authorization header; it never appears in a URL or a message.
  */
-import { PayloadError, UpstreamError } from '../../errors.js';
+import { PayloadError, RETRY_POLICY, UpstreamError } from '../../errors.js';
 import { HttpClient, type RawResponse } from '../http.js';
 import { formatIssue } from '../validation.js';
 import { classifyFailure, readGraphError } from './graph-errors.js';
@@ -21,6 +21,8 @@ export interface MetaClientOptions {
   /** Retries after the first attempt, for 5xx/timeouts and for throttling. */
   readonly retries: number;
   readonly retryBaseMs?: number;
+  /** The largest response body read (HTTP_MAX_RESPONSE_BYTES; default in http.ts). */
+  readonly maxResponseBytes?: number;
   readonly throttleMaxWaitSeconds: number;
   readonly slowdownPercent: number;
   /** Injected so tests can see the waits without spending them. */
@@ -66,7 +68,13 @@ export class MetaClient {
   constructor(private readonly options: MetaClientOptions) {
     this.sleep = options.sleep ?? realSleep;
     this.root = new URL(`${options.graphUrl.replace(/\/+$/, '')}/`);
-    this.http = new HttpClient({ source: SOURCE, baseUrl: options.graphUrl, timeoutMs: options.timeoutMs, retries: 0 });
+    this.http = new HttpClient({
+      source: SOURCE,
+      baseUrl: options.graphUrl,
+      timeoutMs: options.timeoutMs,
+      retries: 0,
+      maxResponseBytes: options.maxResponseBytes,
+    });
     this.pacer = new Pacer({ thresholdPercent: options.slowdownPercent, sleep: this.sleep });
   }
 
@@ -145,7 +153,7 @@ export class MetaClient {
           onAttempt: () => hooks.onAttempt?.(call),
         });
       } catch (error) {
-        if (error instanceof UpstreamError && error.code === 'UNAVAILABLE' && attempt < retries) {
+        if (error instanceof UpstreamError && RETRY_POLICY[error.code] === 'backoff' && attempt < retries) {
           await this.wait(() => this.sleep(this.backoff(attempt), hooks.signal), where, hooks.signal);
           continue;
         }
