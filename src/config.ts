@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import cron from 'node-cron';
 import { ConfigError } from './errors.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './sources/http.js';
 
 export type SourceName = 'meta' | 'dialog360' | 'digital99';
 export const SOURCE_NAMES: readonly SourceName[] = ['meta', 'dialog360', 'digital99'];
@@ -66,6 +67,8 @@ export interface HttpConfig {
   readonly retries: number;
   /** First retry delay, doubling each retry. */
   readonly retryBaseMs: number;
+  /** The largest upstream response body read (bytes, after decompression); a larger one fails the pull. */
+  readonly maxResponseBytes: number;
 }
 
 /** Where email goes out. `pass` is a secret: never logged, printed or stored. */
@@ -315,6 +318,7 @@ export function parseConfig(env: Env): Config {
       timeoutMs: read.int('HTTP_TIMEOUT_MS', 30_000, 100, 600_000),
       retries: read.int('HTTP_RETRIES', 3, 0, 10),
       retryBaseMs: read.int('HTTP_RETRY_BASE_MS', 1000, 1, 60_000),
+      maxResponseBytes: read.int('HTTP_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, 2 ** 31 - 1),
     },
     syncCron: read.cron('SYNC_CRON', '*/15 * * * *'),
     fullSyncCron: read.cron('FULL_SYNC_CRON', '0 */6 * * *'),

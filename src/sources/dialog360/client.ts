@@ -24,6 +24,8 @@ export interface Dialog360ClientOptions {
   readonly timeoutMs: number;
   readonly retries: number;
   readonly retryBaseMs?: number;
+  /** The largest response body read (HTTP_MAX_RESPONSE_BYTES; default in http.ts). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface CallHooks {
@@ -62,6 +64,7 @@ export class Dialog360Client {
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       retryBaseMs: options.retryBaseMs,
+      maxResponseBytes: options.maxResponseBytes,
       headers: { 'x-api-key': options.apiKey },
     });
   }

@@ -20,6 +20,8 @@ export interface Digital99ClientOptions {
   readonly timeoutMs: number;
   readonly retries: number;
   readonly retryBaseMs?: number;
+  /** The largest response body read (HTTP_MAX_RESPONSE_BYTES; default in http.ts). */
+  readonly maxResponseBytes?: number;
   readonly clock: Clock;
 }
 
@@ -55,6 +57,7 @@ export class Digital99Client {
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       retryBaseMs: options.retryBaseMs,
+      maxResponseBytes: options.maxResponseBytes,
     });
   }
 
