@@ -1,4 +1,5 @@
 /** Events for people: one readable line each, with what changed from → to. */
+import { stripControlChars } from '../terminal-text.js';
 import type { EventRecord } from './query.js';
 
 export function eventJsonLine(event: EventRecord): string {
@@ -53,7 +54,7 @@ function short(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** Control characters from upstream strings never reach the terminal. */
+/** Control characters from upstream strings never reach the terminal; a cell is one line. */
 function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return stripControlChars(text);
 }

@@ -14,12 +14,16 @@ import type { AlertEpisodeRow, Database, RunMode, SyncRunRow } from '../../db/sc
 import type { OutgoingEmail } from './email.js';
 import { escapeHtml, htmlDocument, htmlTable } from './html.js';
 import { enqueueEmail } from './outbox.js';
+import type { SecretScrubber } from '../secrets.js';
+import { stripControlChars } from '../terminal-text.js';
 
 export interface AlertPolicy {
   /** Consecutive failed pulls that make an episode. */
   readonly afterFailures: number;
   readonly to: readonly string[];
   readonly sources: readonly string[];
+  /** Cuts known secrets out of the ledger's error text (stored scrubbed already; this covers older rows). */
+  readonly scrubber?: SecretScrubber;
 }
 
 export type AlertKind = 'failing' | 'credential' | 'recovered';
@@ -99,7 +103,9 @@ async function evaluateSourceMode(trx: Transaction<Database>, pulls: Pulls, now:
     episode = null;
   }
 
-  const failures = (await runs().selectAll().where('outcome', '=', 'failed').where('id', '>', lastComplete?.id ?? 0).orderBy('id').execute()).filter(counts);
+  const failures = (await runs().selectAll().where('outcome', '=', 'failed').where('id', '>', lastComplete?.id ?? 0).orderBy('id').execute())
+    .filter(counts)
+    .map((run) => mailableRun(run, policy.scrubber));
   if (failures.length === 0) return decisions;
   const credentialFailure = failures.find((run) => CREDENTIAL_CODES.has(run.error_code ?? ''));
 
@@ -120,6 +126,12 @@ async function evaluateSourceMode(trx: Transaction<Database>, pulls: Pulls, now:
     await queue('credential', credentialEmail(pulls, episode, credentialFailure, failures, lastComplete));
   }
   return decisions;
+}
+
+/** The run with its error fit for an email: no known secret, no control character (the text part is read in terminals). */
+function mailableRun(run: SyncRunRow, scrubber: SecretScrubber | undefined): SyncRunRow {
+  if (run.error === null) return run;
+  return { ...run, error: stripControlChars(scrubber ? scrubber.scrub(run.error) : run.error, { keepNewlines: true }) };
 }
 
 function counts(run: SyncRunRow): boolean {

@@ -1,7 +1,7 @@
 /** Builds the enabled sources from the configuration. */
 import type { Clock } from '../clock.js';
 import type { Config, SourceName } from '../config.js';
-import type { Fingerprint } from '../secrets.js';
+import type { Fingerprint, SecretScrubber } from '../secrets.js';
 import type { Source } from '../sync/types.js';
 import { createDialog360Source } from './dialog360/source.js';
 import { createDigital99Source } from './digital99/source.js';
@@ -10,6 +10,8 @@ import { createMetaSource } from './meta/source.js';
 export interface SourceDeps {
   readonly clock: Clock;
   readonly fingerprint: Fingerprint;
+  /** Told the secrets a source learns while pulling (99digital's access token, the numbers' apiKeys). */
+  readonly scrubber?: SecretScrubber;
 }
 
 export function createSources(config: Config, deps: SourceDeps): Map<SourceName, Source> {

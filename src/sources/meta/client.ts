@@ -8,7 +8,8 @@ import { PayloadError, RETRY_POLICY, UpstreamError } from '../../errors.js';
 import { HttpClient, type RawResponse } from '../http.js';
 import { formatIssue } from '../validation.js';
 import { classifyFailure, readGraphError } from './graph-errors.js';
-import { type DebugTokenPayload, debugToken, listPage } from './schemas.js';
+import { SecretScrubber } from '../../secrets.js';
+import { type DebugTokenPayload, type GraphErrorBody, debugToken, listPage } from './schemas.js';
 import { Pacer, type Sleep, readUsage, realSleep } from './usage.js';
 
 export const SOURCE = 'meta';
@@ -64,9 +65,11 @@ export class MetaClient {
   private readonly pacer: Pacer;
   private readonly sleep: Sleep;
   private readonly root: URL;
+  private readonly scrubber: SecretScrubber;
 
   constructor(private readonly options: MetaClientOptions) {
     this.sleep = options.sleep ?? realSleep;
+    this.scrubber = new SecretScrubber([options.accessToken]);
     this.root = new URL(`${options.graphUrl.replace(/\/+$/, '')}/`);
     this.http = new HttpClient({
       source: SOURCE,
@@ -170,7 +173,7 @@ export class MetaClient {
         return body;
       }
 
-      const failure = classifyFailure(response.status, readGraphError(body));
+      const failure = classifyFailure(response.status, this.withoutToken(readGraphError(body)));
       if (failure.retry === 'never') throw new UpstreamError(failure.code, SOURCE, where, failure.detail);
       if (attempt >= retries) {
         throw new UpstreamError(failure.code, SOURCE, where, `${failure.detail}; gave up after ${retries} ${retries === 1 ? 'retry' : 'retries'}`);
@@ -191,6 +194,15 @@ export class MetaClient {
         await this.wait(() => this.sleep(this.backoff(attempt), hooks.signal), where, hooks.signal);
       }
     }
+  }
+
+  /**
+   * Meta's message with our token cut out before it is shortened for the error: shortened first,
+   * a token cut in two would no longer be recognised downstream.
+   */
+  private withoutToken(error: GraphErrorBody | null): GraphErrorBody | null {
+    if (!error?.message) return error;
+    return { ...error, message: this.scrubber.scrub(error.message) };
   }
 
   private backoff(attempt: number): number {

@@ -1,0 +1,25 @@
+/**
+ * Text from outside (upstream names and error messages, SMTP replies, the ledger's stored errors)
+ * made safe to print on a terminal or put in a plain-text email: an ESC sequence in a Graph error
+ * message must not recolour, move the cursor or retitle the operator's terminal, and a bidi
+ * override must not make a line read differently from what it holds.
+ */
+
+/** Escape sequences removed whole (so no "[31m" is left behind): CSI (7- and 8-bit), OSC, and two-byte ESC sequences. */
+const ESCAPE_SEQUENCES = /\u001b\[[0-?]*[ -/]*[@-~]?|\u009b[0-?]*[ -/]*[@-~]?|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[ -~]?/g;
+/** Unicode bidi embeddings, overrides and isolates: invisible, and they reorder what follows. */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROLS_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Removes escape sequences and bidi controls, and turns every other control character (tab and
+ * carriage return included) into a space. With `keepNewlines`, "\n" stays, for text printed as
+ * several lines; otherwise the result is one line.
+ */
+export function stripControlChars(text: string, options: { keepNewlines?: boolean } = {}): string {
+  return text
+    .replace(ESCAPE_SEQUENCES, '')
+    .replace(BIDI_CONTROLS, '')
+    .replace(options.keepNewlines ? CONTROLS_BUT_NEWLINE : CONTROLS, ' ');
+}
