@@ -14,6 +14,7 @@ import type { AlertEpisodeRow, Database, RunMode, SyncRunRow } from '../../db/sc
 import type { OutgoingEmail } from './email.js';
 import { escapeHtml, htmlDocument, htmlTable } from './html.js';
 import { enqueueEmail } from './outbox.js';
+import type { ErrorCode } from '../errors.js';
 import type { SecretScrubber } from '../secrets.js';
 import { stripControlChars } from '../terminal-text.js';
 
@@ -38,9 +39,9 @@ export interface AlertDecision {
 }
 
 /** Error codes that mean "replace the credentials": retrying will not help. */
-const CREDENTIAL_CODES = new Set(['AUTH', 'BLOCKED']);
+const CREDENTIAL_CODES: ReadonlySet<string> = new Set<ErrorCode>(['AUTH', 'BLOCKED']);
 /** A pull stopped by a shutdown says nothing about the source. */
-const IGNORED_CODES = new Set(['ABORTED']);
+const IGNORED_CODES: ReadonlySet<string> = new Set<ErrorCode>(['ABORTED']);
 const MODES: readonly RunMode[] = ['full', 'incremental'];
 
 const CREDENTIAL_VARIABLES: Record<string, string> = {

@@ -4,7 +4,7 @@
  * the first page gave the total, handed on page by page, each sweep checked (paging.ts) and read
  * again, a bounded number of times, when the list changed under it.
  */
-import { PayloadError, UpstreamError } from '../../errors.js';
+import { PayloadError, RETRY_POLICY, UpstreamError, codeForHttpStatus } from '../../errors.js';
 import { mapConcurrent } from '../concurrency.js';
 import { SecretScrubber } from '../../secrets.js';
 import { HttpClient } from '../http.js';
@@ -131,8 +131,8 @@ export class Dialog360Client {
       signal: hooks.signal,
       onAttempt: hooks.onAttempt,
       onRetry: hooks.onRetry,
-      // 4xx other than throttling: read here, to say which setting to check.
-      acceptStatus: (status) => status >= 400 && status < 500 && status !== 408 && status !== 429,
+      // A 4xx that no retry can help (not throttling, not a timeout): read here, to say which setting to check.
+      acceptStatus: (status) => status >= 400 && status < 500 && RETRY_POLICY[codeForHttpStatus(status)] === 'never',
     });
     if (response.status >= 400) throw this.statusError(list.call, response.status, upstreamDetail(response.body, this.scrubber));
 
