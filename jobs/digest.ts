@@ -7,7 +7,7 @@ import type { JobContext, JobSummary } from './types.js';
 export async function digestJob({ app }: JobContext): Promise<JobSummary> {
   const outcome: DigestOutcome = await queueDigest(app.db, app.clock(), digestSettings(app.config), { commit: true });
   if (outcome.kind === 'digest') app.log.info({ digestId: outcome.plan.digestId, events: outcome.plan.eventIds.length }, 'digest queued');
-  const drain = await drainConfigured({ db: app.db, clock: app.clock, log: app.log, config: app.config });
+  const drain = await drainConfigured({ db: app.db, clock: app.clock, log: app.log, config: app.config, scrubber: app.scrubber });
   return { digest: outcome.kind === 'digest' ? `${outcome.plan.eventIds.length} events` : 'nothing new', emailsSent: drain?.sent ?? 0 };
 }
 

@@ -49,6 +49,6 @@ export function scheduleTable(config: Config): JobDefinition[] {
 async function sendReport(ctx: JobContext, why: 'scheduled' | 'catch-up'): Promise<JobSummary | null> {
   const result = await (why === 'catch-up' ? reportCatchUp : reportJob)(ctx.app, ctx.signal);
   if (result.outcome === 'skipped') return why === 'catch-up' ? null : { month: result.month, skipped: result.reason };
-  const drain = await drainConfigured({ db: ctx.app.db, clock: ctx.app.clock, log: ctx.app.log, config: ctx.app.config });
+  const drain = await drainConfigured({ db: ctx.app.db, clock: ctx.app.clock, log: ctx.app.log, config: ctx.app.config, scrubber: ctx.app.scrubber });
   return { month: result.month, queued: result.deliveries.filter((d) => d.queued).length, emailsSent: drain?.sent ?? 0 };
 }

@@ -18,13 +18,13 @@ export async function pullSources(ctx: JobContext, mode: RunMode, only?: readonl
   const results = await Promise.all(
     sources.map(async (source): Promise<[string, RunResult | null]> => {
       const result = await ctx.locks.run(source.name, mode, () =>
-        runSourcePull({ db: app.db, clock: app.clock, log: app.log, signal: ctx.signal, onUsage: ctx.metrics.recordUsage }, source, mode),
+        runSourcePull({ db: app.db, clock: app.clock, log: app.log, scrubber: app.scrubber, signal: ctx.signal, onUsage: ctx.metrics.recordUsage }, source, mode),
       );
       if (result) ctx.metrics.recordRun(result);
       return [source.name, result];
     }),
   );
-  const notified = await notifyAfterSync({ db: app.db, clock: app.clock, log: app.log, config: app.config });
+  const notified = await notifyAfterSync({ db: app.db, clock: app.clock, log: app.log, config: app.config, scrubber: app.scrubber });
   return {
     ...Object.fromEntries(results.map(([name, result]) => [name, result ? result.outcome : 'skipped: a pull of this source is already running'])),
     alertsQueued: notified.alerts.filter((alert) => alert.queued).length,

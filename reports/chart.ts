@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { Spec as VegaSpec } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import type { MonthlyReport } from './model.js';
-import { CONTROL_CHARACTERS } from '../src/render/plain-text.js';
+import { stripControlChars } from '../src/render/plain-text.js';
 import { nameOf } from './render-text.js';
 import { CATEGORIES } from './types.js';
 
@@ -124,6 +124,6 @@ function fontFiles(): string[] {
 }
 
 function label(text: string): string {
-  const clean = text.replace(CONTROL_CHARACTERS, ' ');
+  const clean = stripControlChars(text);
   return clean.length > 48 ? `${clean.slice(0, 47)}…` : clean;
 }

@@ -3,6 +3,8 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../src/clock.js';
 import type { Config } from '../src/config.js';
 import { sharedDigital99Client } from '../src/sources/digital99/client.js';
+import { WabaSyncError } from '../src/errors.js';
+import { SecretScrubber, configuredSecrets } from '../src/secrets.js';
 import { buildReport } from './model.js';
 import { type Month, compareMonths, mmyyyy } from './month.js';
 import { type StatisticsReader, loadReportData } from './query.js';
@@ -28,13 +30,19 @@ const FIRST_STATISTICS_MONTH: Month = { year: 2024, month: 12 };
 /** getConversationsStatistics through the 99digital client, or null when 99digital is not configured. */
 export function statisticsReader(config: Config, clock: Clock): StatisticsReader | null {
   if (!config.digital99) return null;
-  const client = sharedDigital99Client({ ...config.digital99, ...config.http, clock }, config.digital99);
+  // The report quotes a failure's message (and may be mailed): no credential may be in it.
+  const scrubber = new SecretScrubber(configuredSecrets(config));
+  const client = sharedDigital99Client({ ...config.digital99, ...config.http, clock, scrubber }, config.digital99);
   return async (range, signal) => {
     // 99digital's statistics start in December 2024.
     if (compareMonths(range.to, FIRST_STATISTICS_MONTH) < 0) return new Map();
     const from = compareMonths(range.from, FIRST_STATISTICS_MONTH) < 0 ? FIRST_STATISTICS_MONTH : range.from;
     client.beginPull();
-    const list = await client.conversationsStatistics({ start: mmyyyy(from), end: mmyyyy(range.to) }, { signal });
-    return new Map<string, Counters>(list.map(({ month, ...counters }) => [month, counters]));
+    try {
+      const list = await client.conversationsStatistics({ start: mmyyyy(from), end: mmyyyy(range.to) }, { signal });
+      return new Map<string, Counters>(list.map(({ month, ...counters }) => [month, counters]));
+    } catch (error) {
+      throw error instanceof WabaSyncError ? new WabaSyncError(error.code, scrubber.describe(error), { cause: error }) : error;
+    }
   };
 }

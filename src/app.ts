@@ -3,7 +3,7 @@ import { type Db, openDatabase } from '../db/database.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config, SourceName } from './config.js';
 import { type Logger, createLogger } from './log.js';
-import { loadFingerprint } from './secrets.js';
+import { SecretScrubber, configuredSecrets, loadFingerprint } from './secrets.js';
 import { createSources } from './sources/index.js';
 import type { Source } from './sync/types.js';
 
@@ -13,6 +13,8 @@ export interface App {
   readonly clock: Clock;
   readonly log: Logger;
   readonly sources: ReadonlyMap<SourceName, Source>;
+  /** Cuts every known secret out of messages; the sources add what they learn (tokens, apiKeys). */
+  readonly scrubber: SecretScrubber;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
   const log = options.log ?? createLogger({ level: config.logLevel });
   const db = await openDatabase(config.databasePath);
   const fingerprint = await loadFingerprint(db, config.fingerprintSecret);
-  const sources = createSources(config, { clock, fingerprint });
-  return { config, db, clock, log, sources, close: () => db.destroy() };
+  const scrubber = new SecretScrubber(configuredSecrets(config));
+  const sources = createSources(config, { clock, fingerprint, scrubber });
+  return { config, db, clock, log, sources, scrubber, close: () => db.destroy() };
 }

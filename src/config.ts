@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { ConfigError } from './errors.js';
 import { SOURCE_NAMES, type SourceName, UPSTREAMS, type UpstreamConfigs, disabledReason } from './sources/registry.js';
 import type { SettingsReader } from './sources/upstream.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './sources/http.js';
 
 // Each upstream's settings section lives in its folder (src/sources/<upstream>/config.ts);
 // this file keeps what is shared and composes the sections from the registry.
@@ -22,6 +23,8 @@ export interface HttpConfig {
   readonly retries: number;
   /** First retry delay, doubling each retry. */
   readonly retryBaseMs: number;
+  /** The largest upstream response body read (bytes, after decompression); a larger one fails the pull. */
+  readonly maxResponseBytes: number;
 }
 
 /** Where email goes out. `pass` is a secret: never logged, printed or stored. */
@@ -233,6 +236,7 @@ export function parseConfig(env: Env): Config {
       timeoutMs: read.int('HTTP_TIMEOUT_MS', 30_000, 100, 600_000),
       retries: read.int('HTTP_RETRIES', 3, 0, 10),
       retryBaseMs: read.int('HTTP_RETRY_BASE_MS', 1000, 1, 60_000),
+      maxResponseBytes: read.int('HTTP_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, 2 ** 31 - 1),
     },
     syncCron: read.cron('SYNC_CRON', '*/15 * * * *'),
     fullSyncCron: read.cron('FULL_SYNC_CRON', '0 */6 * * *'),

@@ -23,14 +23,14 @@ async function main(): Promise<number> {
   }
   const app = await openApp(config);
   const { log } = app;
-  process.on('uncaughtException', (error) => log.error({ error: describeError(error) }, 'uncaught exception (the daemon keeps running)'));
-  process.on('unhandledRejection', (error) => log.error({ error: describeError(error) }, 'unhandled rejection (the daemon keeps running)'));
+  process.on('uncaughtException', (error) => log.error({ error: app.scrubber.describe(error) }, 'uncaught exception (the daemon keeps running)'));
+  process.on('unhandledRejection', (error) => log.error({ error: app.scrubber.describe(error) }, 'unhandled rejection (the daemon keeps running)'));
 
   let daemon;
   try {
     daemon = await startDaemon(app);
   } catch (error) {
-    log.fatal({ error: describeError(error) }, 'the daemon could not start');
+    log.fatal({ error: app.scrubber.describe(error) }, 'the daemon could not start');
     await app.close();
     return 2;
   }

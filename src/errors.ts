@@ -1,6 +1,6 @@
 /**
  * One error family with stable codes. Whether a failure is worth retrying is decided by data
- * (`retryable`), not by scattered checks. Messages name the source, the call and the field; they
+ * (`RETRY_POLICY`, one table), not by scattered checks. Messages name the source, the call and the field; they
  * never contain a credential (URLs are stripped of query strings that could carry one).
  */
 
@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'LIMIT' // a listing went past a cap on pages or rows (runaway paging, an implausible total)
   | 'ABORTED' // stopped on purpose (shutdown): says nothing about the source
   | 'INTERRUPTED' // left running by a process that died: counts as a failure (a crash loop must alert)
-  | 'LEASE';
+  | 'LEASE' // another process holds the source's lease, or took over our run
+  | 'INTERNAL'; // anything else thrown (a bug, the database failing): recorded in the ledger as such
 
 export class WabaSyncError extends Error {
   override readonly name: string = 'WabaSyncError';
@@ -74,11 +75,41 @@ export class PayloadError extends UpstreamError {
   }
 }
 
-/** Codes for which another attempt can help. */
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['THROTTLED', 'UNAVAILABLE']);
+/**
+ * What another attempt of the same request can do, per code — the one table every retry decision
+ * reads (the HTTP edge's retried statuses, the Graph client's loop):
+ * - `wait`: the upstream asks us to slow down; retry after the wait it names (or a backoff);
+ * - `backoff`: a transient failure; retry after an exponential backoff, a bounded number of times;
+ * - `never`: another attempt gives the same answer (or makes it worse: wrong credentials tried
+ *   again get an IP blocked).
+ */
+export type RetryPolicy = 'wait' | 'backoff' | 'never';
 
-export function isRetryable(error: unknown): boolean {
-  return error instanceof WabaSyncError && RETRYABLE_CODES.has(error.code);
+export const RETRY_POLICY: Readonly<Record<ErrorCode, RetryPolicy>> = Object.freeze({
+  CONFIG: 'never',
+  USAGE: 'never',
+  AUTH: 'never',
+  BLOCKED: 'never',
+  PERMISSION: 'never',
+  THROTTLED: 'wait',
+  UPSTREAM: 'never',
+  UNAVAILABLE: 'backoff',
+  PAYLOAD: 'never',
+  INCONSISTENT: 'never',
+  // A runaway listing (cursor cycle, empty pages, past its page or row cap): the same pull repeats it.
+  LIMIT: 'never',
+  ABORTED: 'never',
+  INTERRUPTED: 'never',
+  LEASE: 'never',
+  INTERNAL: 'never',
+});
+
+/** The code an HTTP error status means when the upstream's body says nothing more specific. */
+export function codeForHttpStatus(status: number): ErrorCode {
+  if (status === 429) return 'THROTTLED';
+  if (status === 408 || status >= 500) return 'UNAVAILABLE';
+  if (status === 401 || status === 403) return 'AUTH';
+  return 'UPSTREAM';
 }
 
 /** A message fit for logs and the ledger, whatever was thrown. */

@@ -2,6 +2,7 @@
 import type { Clock } from '../clock.js';
 import type { Env } from '../config.js';
 import type { Logger } from '../log.js';
+import { stripControlChars } from '../render/plain-text.js';
 
 export interface CliIo {
   readonly env: Env;
@@ -16,6 +17,10 @@ export interface CliIo {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Every line a command prints goes through here, so upstream text (names, error messages) never
+ * reaches the terminal with escape sequences or other control characters; newlines stay.
+ */
 export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
-  stream.write(`${text}\n`);
+  stream.write(`${stripControlChars(text, { keepNewlines: true })}\n`);
 }

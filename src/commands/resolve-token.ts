@@ -5,7 +5,8 @@
  */
 import { openDatabase } from '../../db/database.js';
 import { loadEnv, parseConfig } from '../config.js';
-import { UsageError } from '../errors.js';
+import { UsageError, WabaSyncError } from '../errors.js';
+import { SecretScrubber, configuredSecrets } from '../secrets.js';
 import { SOURCE } from '../sources/meta/client.js';
 import { textTable } from '../render/text-table.js';
 import { OWNED_WABA, WABA } from '../sources/meta/kinds.js';
@@ -23,12 +24,19 @@ export async function resolveTokenCommand(io: CliIo, argument: string): Promise<
   if (!config.meta) throw new UsageError(`resolve-token: the meta source is not enabled: ${config.disabledReasons.meta}`);
   if (token.trim() === '') throw new UsageError('resolve-token: expected the token returned by Embedded Signup');
 
-  const info = await createMetaClient({ config: config.meta, http: config.http }).debugToken(token.trim(), { signal: io.signal });
+  // Meta's answers may quote the token asked about (or ours): cut both out of anything printed.
+  const scrubber = new SecretScrubber([...configuredSecrets(config), token.trim()]);
+  let info: Awaited<ReturnType<ReturnType<typeof createMetaClient>['debugToken']>>;
+  try {
+    info = await createMetaClient({ config: config.meta, http: config.http }).debugToken(token.trim(), { signal: io.signal });
+  } catch (error) {
+    throw error instanceof WabaSyncError ? new WabaSyncError(error.code, scrubber.describe(error), { cause: error }) : error;
+  }
   const ids = info.granular_scopes.find((scope) => scope.scope === SCOPE)?.target_ids ?? [];
 
   const expires = info.expires_at === undefined ? 'unknown' : info.expires_at === 0 ? 'never' : new Date(info.expires_at * 1000).toISOString();
   if (!info.is_valid) {
-    const why = info.error?.message ? ` (Meta: ${info.error.message.replace(/\s+/g, ' ').slice(0, 200)})` : '';
+    const why = info.error?.message ? ` (Meta: ${scrubber.scrub(info.error.message).replace(/\s+/g, ' ').slice(0, 200)})` : '';
     writeLine(io.stdout, `Token: NOT valid${why}`);
   } else {
     writeLine(io.stdout, `Token: valid, expires ${expires}`);

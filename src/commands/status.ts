@@ -4,12 +4,15 @@ import { SOURCE_NAMES, loadEnv, parseConfig } from '../config.js';
 import { textTable } from '../render/text-table.js';
 import { scheduleTable } from '../../jobs/schedule.js';
 import { nextRuns } from '../schedule.js';
+import { SecretScrubber, configuredSecrets } from '../secrets.js';
 import { sourceStatus } from '../status.js';
 import { type CliIo, writeLine } from './io.js';
 
 export async function statusCommand(io: CliIo): Promise<number> {
   const config = parseConfig(loadEnv(io.env, io.cwd));
   const db = await openDatabase(config.databasePath);
+  // Errors are stored scrubbed; this also covers rows written before that (or with other credentials).
+  const scrubber = new SecretScrubber(configuredSecrets(config));
   try {
     const rows: string[][] = [];
     const details: string[] = [];
@@ -31,7 +34,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
           .map(([kind, n]) => `${kind} ${n}`)
           .join(', ') || '-',
       ]);
-      if (last?.outcome === 'failed' && last.error) details.push(`${source}: last error: ${last.error}`);
+      if (last?.outcome === 'failed' && last.error) details.push(`${source}: last error: ${scrubber.scrub(last.error)}`);
     }
     writeLine(io.stdout, `Database: ${config.databasePath}`);
     writeLine(io.stdout, textTable(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'LAST COMPLETE FULL', 'FAILURES SINCE', 'ENTITIES'], rows));

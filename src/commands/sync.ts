@@ -7,6 +7,7 @@ import { notifyAfterSync } from '../notify/mailer.js';
 import type { RunResult } from '../sync/run-source.js';
 import { syncSources } from '../sync/sync-sources.js';
 import type { Source } from '../sync/types.js';
+import { stripControlChars } from '../render/plain-text.js';
 import { type CliIo, writeLine } from './io.js';
 
 export interface SyncOptions {
@@ -32,7 +33,7 @@ export async function syncCommand(io: CliIo, options: SyncOptions): Promise<numb
     const selected = (options.source ? [options.source] : enabled).map((name) => app.sources.get(name)).filter((s): s is Source => !!s);
     const progress = io.stderr.isTTY ? terminalProgress(io.stderr) : undefined;
     const results = await syncSources(
-      { db: app.db, clock: app.clock, log: app.log, signal: io.signal, onProgress: progress?.update },
+      { db: app.db, clock: app.clock, log: app.log, scrubber: app.scrubber, signal: io.signal, onProgress: progress?.update },
       selected,
       options.incremental ? 'incremental' : 'full',
     );
@@ -41,7 +42,7 @@ export async function syncCommand(io: CliIo, options: SyncOptions): Promise<numb
     for (const result of results.filter((r) => r.outcome === 'failed')) {
       writeLine(io.stdout, `${result.source} failed: ${result.error}`);
     }
-    const notified = await notifyAfterSync({ db: app.db, clock: app.clock, log: app.log, config });
+    const notified = await notifyAfterSync({ db: app.db, clock: app.clock, log: app.log, config, scrubber: app.scrubber });
     for (const alert of notified.alerts.filter((a) => a.queued)) writeLine(io.stdout, `alert queued for ${config.mail.alertTo.join(', ')}: ${alert.email.subject}`);
     if (notified.drain?.lastError) writeLine(io.stdout, `outbox: ${notified.drain.pending} email(s) not sent yet (${notified.drain.lastError}); retried later, see \`outbox\``);
     if (notified.error) writeLine(io.stdout, `alerts/outbox: ${notified.error}`);
@@ -69,7 +70,8 @@ export function summaryTable(results: readonly RunResult[]): string {
 /** One self-overwriting line per update on a terminal. */
 function terminalProgress(stream: NodeJS.WritableStream): { update: (source: string, message: string) => void; done: () => void } {
   return {
-    update: (source, message) => stream.write(`\r\u001b[K${source}: ${message}`),
+    // Our own escape (erase the line) only: the message may quote upstream text.
+    update: (source, message) => stream.write(`\r\u001b[K${source}: ${stripControlChars(message)}`),
     done: () => stream.write('\r\u001b[K'),
   };
 }

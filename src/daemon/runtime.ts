@@ -7,7 +7,6 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { scheduleTable } from '../../jobs/schedule.js';
 import type { JobContext, JobDefinition, JobSummary } from '../../jobs/types.js';
 import type { App } from '../app.js';
-import { describeError } from '../errors.js';
 import { healthMaxFullAgeSeconds, readHealth } from '../observability/health.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
@@ -58,7 +57,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
         // A failing job never takes the daemon down.
         metrics.recordJob(job.name, 'failed', (Date.now() - started) / 1000);
         metrics.recordUnexpectedError(job.name);
-        log.error({ job: job.name, reason, error: describeError(error) }, `${job.name} failed`);
+        log.error({ job: job.name, reason, error: app.scrubber.describe(error) }, `${job.name} failed`);
       } finally {
         running.delete(job.name);
       }
@@ -95,7 +94,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
         }),
       onError: (error) => {
         metrics.recordUnexpectedError('http');
-        log.error({ error: describeError(error) }, 'health/metrics request failed');
+        log.error({ error: app.scrubber.describe(error) }, 'health/metrics request failed');
       },
     });
   } catch (error) {

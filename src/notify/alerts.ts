@@ -15,12 +15,17 @@ import { secretVariablesOf } from '../sources/registry.js';
 import type { OutgoingEmail } from './email.js';
 import { escapeHtml, htmlDocument, htmlTable } from '../render/html.js';
 import { enqueueEmail } from './outbox.js';
+import type { ErrorCode } from '../errors.js';
+import type { SecretScrubber } from '../secrets.js';
+import { stripControlChars } from '../render/plain-text.js';
 
 export interface AlertPolicy {
   /** Consecutive failed pulls that make an episode. */
   readonly afterFailures: number;
   readonly to: readonly string[];
   readonly sources: readonly string[];
+  /** Cuts known secrets out of the ledger's error text (stored scrubbed already; this covers older rows). */
+  readonly scrubber?: SecretScrubber;
 }
 
 export type AlertKind = 'failing' | 'credential' | 'recovered';
@@ -35,9 +40,9 @@ export interface AlertDecision {
 }
 
 /** Error codes that mean "replace the credentials": retrying will not help. */
-const CREDENTIAL_CODES = new Set(['AUTH', 'BLOCKED']);
+const CREDENTIAL_CODES: ReadonlySet<string> = new Set<ErrorCode>(['AUTH', 'BLOCKED']);
 /** A pull stopped by a shutdown says nothing about the source. */
-const IGNORED_CODES = new Set(['ABORTED']);
+const IGNORED_CODES: ReadonlySet<string> = new Set<ErrorCode>(['ABORTED']);
 const MODES: readonly RunMode[] = ['full', 'incremental'];
 
 export async function evaluateAlerts(db: Db, now: Date, policy: AlertPolicy): Promise<AlertDecision[]> {
@@ -94,7 +99,9 @@ async function evaluateSourceMode(trx: Transaction<Database>, pulls: Pulls, now:
     episode = null;
   }
 
-  const failures = (await runs().selectAll().where('outcome', '=', 'failed').where('id', '>', lastComplete?.id ?? 0).orderBy('id').execute()).filter(counts);
+  const failures = (await runs().selectAll().where('outcome', '=', 'failed').where('id', '>', lastComplete?.id ?? 0).orderBy('id').execute())
+    .filter(counts)
+    .map((run) => mailableRun(run, policy.scrubber));
   if (failures.length === 0) return decisions;
   const credentialFailure = failures.find((run) => CREDENTIAL_CODES.has(run.error_code ?? ''));
 
@@ -115,6 +122,12 @@ async function evaluateSourceMode(trx: Transaction<Database>, pulls: Pulls, now:
     await queue('credential', credentialEmail(pulls, episode, credentialFailure, failures, lastComplete));
   }
   return decisions;
+}
+
+/** The run with its error fit for an email: no known secret, no control character (the text part is read in terminals). */
+function mailableRun(run: SyncRunRow, scrubber: SecretScrubber | undefined): SyncRunRow {
+  if (run.error === null) return run;
+  return { ...run, error: stripControlChars(scrubber ? scrubber.scrub(run.error) : run.error, { keepNewlines: true }) };
 }
 
 function counts(run: SyncRunRow): boolean {

@@ -6,8 +6,8 @@
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../clock.js';
 import { type Config, SOURCE_NAMES } from '../config.js';
-import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { SecretScrubber, configuredSecrets } from '../secrets.js';
 import { type AlertDecision, evaluateAlerts } from './alerts.js';
 import { type DrainResult, drainOutbox } from './outbox.js';
 import { type MailTransport, smtpTransport } from './transport.js';
@@ -19,6 +19,12 @@ export interface NotifyDeps {
   readonly config: Config;
   /** Overrides the transport built from SMTP_URL. */
   readonly transport?: MailTransport;
+  /** The process's scrubber (App.scrubber); default: one knowing the configured credentials. */
+  readonly scrubber?: SecretScrubber;
+}
+
+function scrubberOf(deps: NotifyDeps): SecretScrubber {
+  return deps.scrubber ?? new SecretScrubber(configuredSecrets(deps.config));
 }
 
 /**
@@ -38,7 +44,7 @@ export async function drainConfigured(deps: NotifyDeps, options: { readonly igno
       from: mail.from,
       maxAttempts: notify.outboxMaxAttempts,
       retryBaseMs: notify.outboxRetryBaseMs,
-      secrets: [mail.smtp.pass ?? ''].filter(Boolean),
+      scrubber: scrubberOf(deps),
       ignoreBackoff: options.ignoreBackoff === true,
     });
   } finally {
@@ -58,12 +64,13 @@ export async function notifyAfterSync(deps: NotifyDeps): Promise<AfterSyncResult
       afterFailures: deps.config.notify.alertAfterFailures,
       to: deps.config.mail.alertTo,
       sources: SOURCE_NAMES,
+      scrubber: scrubberOf(deps),
     });
     for (const alert of alerts.filter((a) => a.queued)) deps.log.warn({ source: alert.source, mode: alert.mode, alert: alert.kind }, `alert queued: ${alert.email.subject}`);
     const drain = await drainConfigured(deps);
     return { alerts, drain, error: null };
   } catch (error) {
-    const message = describeError(error);
+    const message = scrubberOf(deps).describe(error);
     deps.log.error({ err: { message } }, 'alerts or outbox failed');
     return { alerts: [], drain: null, error: message };
   }

@@ -14,6 +14,7 @@ import type { Db } from '../../db/database.js';
 import type { Database, OutboxRow, OutboxStatus } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { SecretScrubber } from '../secrets.js';
 import { acquireLease, releaseLease, renewLease } from '../sync/lease.js';
 import { processHolder } from '../sync/run-source.js';
 import type { EmailAttachment, OutgoingEmail } from './email.js';
@@ -77,8 +78,8 @@ export interface DrainDeps {
   readonly maxAttempts: number;
   /** Delay after the first failed attempt; doubles with each further one (capped at 6 hours). */
   readonly retryBaseMs: number;
-  /** Strings that must never appear in a stored error (the SMTP password). */
-  readonly secrets?: readonly string[];
+  /** Cuts secrets (the SMTP password among them) out of a stored or logged error; default: URL queries only. */
+  readonly scrubber?: SecretScrubber;
   /** The drain lease's time-to-live (tests shorten it); renewed before each email. */
   readonly leaseTtlMs?: number;
   /**
@@ -148,7 +149,7 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainResult> {
         try {
           await deps.transport.sendMail(mailMessage(row, deps.from));
         } catch (error) {
-          lastError = describeSendError(error, deps.secrets ?? []);
+          lastError = describeSendError(error, deps.scrubber ?? new SecretScrubber());
           const exhausted = attempts >= deps.maxAttempts;
           const delay = Math.min(deps.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
           await db

@@ -6,7 +6,8 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { SmtpSettings } from '../config.js';
-import { stripUrlSecrets } from '../errors.js';
+import type { SecretScrubber } from '../secrets.js';
+import { stripControlChars } from '../render/plain-text.js';
 
 export interface MailMessage {
   readonly from: string;
@@ -70,16 +71,15 @@ function toNodemailer(message: MailMessage): SendMailOptions {
   };
 }
 
-/** One line for the outbox's last_error and logs: the SMTP code and reply, never a credential. */
-export function describeSendError(error: unknown, secrets: readonly string[]): string {
+/** One line for the outbox's last_error and logs: the SMTP code and reply, never a credential nor a control character. */
+export function describeSendError(error: unknown, scrubber: SecretScrubber): string {
   const e = error as { code?: unknown; responseCode?: unknown; message?: unknown };
   const parts: string[] = [];
   if (typeof e?.code === 'string') parts.push(e.code);
   if (typeof e?.responseCode === 'number') parts.push(String(e.responseCode));
   const message = typeof e?.message === 'string' ? e.message : String(error);
-  let text = stripUrlSecrets(`${parts.length > 0 ? `${parts.join(' ')}: ` : ''}${message}`).replace(/\s+/g, ' ').trim();
-  for (const secret of secrets) {
-    if (secret) text = text.split(secret).join('[redacted]');
-  }
+  const text = stripControlChars(scrubber.scrub(`${parts.length > 0 ? `${parts.join(' ')}: ` : ''}${message}`))
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }

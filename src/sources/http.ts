@@ -3,9 +3,19 @@
  * a count of every attempt, abort support, and failures turned into UpstreamError naming the
  * source and the call. Responses are read as text and parsed here, so a body that is not JSON is
  * a PayloadError, never a crash. No request option (headers, body) ever reaches an error message.
+ *
+ * Two limits hold for every upstream call:
+ * - redirects are never followed: a 3xx would carry our credential header (or a token request's
+ *   client_secret, which a 307 re-sends) to whatever host it names, and its answer would be taken
+ *   as the upstream's data. A 3xx fails the call naming only the Location's host.
+ * - a response body larger than `maxResponseBytes` is cut off while it streams in (counted after
+ *   decompression), so a hostile or broken upstream can't fill the memory.
  */
-import got, { type Got, type OptionsOfTextResponseBody, RequestError, type Response } from 'got';
-import { PayloadError, UpstreamError } from '../errors.js';
+import got, { CancelError, type CancelableRequest, type Got, type OptionsOfTextResponseBody, type Progress, RequestError, type Response } from 'got';
+import { PayloadError, RETRY_POLICY, UpstreamError, codeForHttpStatus } from '../errors.js';
+
+/** Default of HTTP_MAX_RESPONSE_BYTES: far above a real page (99digital sends its lists whole). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 
 export interface HttpClientOptions {
   readonly source: string;
@@ -17,6 +27,8 @@ export interface HttpClientOptions {
   /** Longest single wait, also for Retry-After (default 60 s). */
   readonly maxRetryDelayMs?: number;
   readonly headers?: Record<string, string>;
+  /** The largest response body read, in bytes (default DEFAULT_MAX_RESPONSE_BYTES). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface CallOptions {
@@ -51,7 +63,8 @@ export interface RawResponse {
   readonly text: string;
 }
 
-const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 520, 521, 522, 524];
+/** Statuses got retries by itself: those whose code's policy (errors.ts) allows another attempt. */
+const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 520, 521, 522, 524].filter((status) => RETRY_POLICY[codeForHttpStatus(status)] !== 'never');
 
 export class HttpClient {
   private readonly got: Got;
@@ -61,6 +74,7 @@ export class HttpClient {
     const max = options.maxRetryDelayMs ?? 60_000;
     this.got = got.extend({
       prefixUrl: options.baseUrl,
+      followRedirect: false,
       timeout: { request: options.timeoutMs },
       throwHttpErrors: false,
       headers: { 'user-agent': 'waba-sync', accept: 'application/json', ...options.headers },
@@ -90,16 +104,11 @@ export class HttpClient {
     };
     const retried = (options.retry as { limit?: number } | undefined)?.limit !== 0 && this.options.retries > 0 && options.method === 'GET';
     const after = retried ? ' (after retries)' : '';
-    let response: Response<string>;
-    try {
-      response = await this.got(call.path.replace(/^\//, ''), options);
-    } catch (error) {
-      throw this.transportError(call.call, error, after);
-    }
+    const response = await this.send(call.call, call.path, options, after);
     const status = response.statusCode;
     if (status >= 400 && !call.acceptStatus?.(status)) {
-      const code = status === 429 ? 'THROTTLED' : status >= 500 ? 'UNAVAILABLE' : status === 401 || status === 403 ? 'AUTH' : 'UPSTREAM';
-      throw new UpstreamError(code, this.options.source, call.call, `HTTP ${status}${status >= 500 || status === 429 ? after : ''}`, {
+      const code = codeForHttpStatus(status);
+      throw new UpstreamError(code, this.options.source, call.call, `HTTP ${status}${RETRY_POLICY[code] !== 'never' ? after : ''}`, {
         retryAfterMs: retryAfterMs(response.headers['retry-after']),
       });
     }
@@ -121,8 +130,10 @@ export class HttpClient {
    * throttling and usage headers). Transport failures still become UpstreamError.
    */
   async requestRaw(call: Omit<CallOptions, 'acceptStatus' | 'retry'>): Promise<RawResponse> {
-    try {
-      const response = await this.got(call.path.replace(/^\//, ''), {
+    const response = await this.send(
+      call.call,
+      call.path,
+      {
         method: call.method ?? 'GET',
         searchParams: call.searchParams,
         headers: call.headers,
@@ -131,11 +142,62 @@ export class HttpClient {
         retry: { limit: 0 },
         hooks: { beforeRequest: [() => call.onAttempt?.(call.call)] },
         ...(call.json !== undefined ? { json: call.json } : {}),
+      },
+      '',
+    );
+    return { status: response.statusCode, headers: response.headers, text: response.body };
+  }
+
+  /**
+   * The one place a request goes out: the body read under the size cap, a redirect refused,
+   * transport failures turned into UpstreamError.
+   */
+  private async send(call: string, path: string, options: OptionsOfTextResponseBody, after: string): Promise<Response<string>> {
+    const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    let tooLarge = false;
+    let response: Response<string>;
+    try {
+      const pending = this.got(path.replace(/^\//, ''), options) as CancelableRequest<Response<string>>;
+      // Progress is reported as chunks arrive (and first with the announced Content-Length), so
+      // the body is dropped before it grows past the cap.
+      pending.on('downloadProgress', (progress: Progress) => {
+        if (tooLarge || (progress.transferred <= limit && (progress.total === undefined || progress.total <= limit))) return;
+        tooLarge = true;
+        pending.cancel();
       });
-      return { status: response.statusCode, headers: response.headers, text: response.body };
+      response = await pending;
     } catch (error) {
-      throw this.transportError(call.call, error, '');
+      if (tooLarge && error instanceof CancelError) {
+        throw new PayloadError(
+          this.options.source,
+          call,
+          `the response is larger than ${limit} bytes (HTTP_MAX_RESPONSE_BYTES); stopped reading it`,
+          { cause: error },
+        );
+      }
+      throw this.transportError(call, error, after);
     }
+    if (response.statusCode >= 300 && response.statusCode < 400) throw this.redirectError(call, response);
+    return response;
+  }
+
+  /** Names where the redirect pointed by host only: its path and query may carry anything. */
+  private redirectError(call: string, response: Response<string>): UpstreamError {
+    const status = response.statusCode;
+    const location = response.headers.location;
+    let target = 'no Location';
+    let downgrade = false;
+    if (location) {
+      try {
+        const url = new URL(location, response.url);
+        downgrade = new URL(this.options.baseUrl).protocol === 'https:' && url.protocol === 'http:';
+        target = downgrade ? `http://${url.host}` : url.host;
+      } catch {
+        target = 'an unreadable Location';
+      }
+    }
+    const why = downgrade ? 'a downgrade from https to http, refused' : 'redirects are never followed, so no credential reaches another host';
+    return new UpstreamError('UPSTREAM', this.options.source, call, `HTTP ${status} redirect to ${target} (${why}): check the API URL setting`);
   }
 
   private transportError(call: string, error: unknown, after: string): UpstreamError {

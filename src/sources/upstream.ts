@@ -14,7 +14,7 @@ import type { Database } from '../../db/schema.js';
 import type { HttpConfig } from '../config.js';
 import type { Clock } from '../clock.js';
 import type { Entity, KindSpec } from '../diff/types.js';
-import type { Fingerprint } from '../secrets.js';
+import type { Fingerprint, SecretScrubber } from '../secrets.js';
 import type { Source } from '../sync/types.js';
 
 // ---- configuration ----
@@ -130,6 +130,8 @@ export interface ReconcileCheck {
 export interface SourceDeps {
   readonly clock: Clock;
   readonly fingerprint: Fingerprint;
+  /** Told the secrets a source learns while pulling (99digital's access token, the numbers' apiKeys). */
+  readonly scrubber?: SecretScrubber;
 }
 
 export interface Upstream<N extends string = string, C = unknown> {

@@ -8,8 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../clock.js';
-import { WabaSyncError, describeError } from '../errors.js';
+import { type ErrorCode, WabaSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { SecretScrubber } from '../secrets.js';
+import { stripControlChars } from '../render/plain-text.js';
 import { commitPull, type KindCounts } from './commit.js';
 import { acquireLease, describeLease, releaseLease, renewLease } from './lease.js';
 import { clearStaging, createStager } from './stage.js';
@@ -21,6 +23,8 @@ export interface RunDeps {
   readonly db: Db;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Cuts known secrets out of a failure's message before it is stored, logged or returned (default: URL queries only). */
+  readonly scrubber?: SecretScrubber;
   /** Identifies this process in leases. */
   readonly holder?: string;
   readonly signal?: AbortSignal;
@@ -47,7 +51,7 @@ export interface RunResult {
   readonly stageMs: number;
   readonly commitMs: number;
   readonly error?: string;
-  readonly errorCode?: string;
+  readonly errorCode?: ErrorCode;
 }
 
 const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
@@ -64,6 +68,10 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
   const started = clock();
   const base = { source: source.name, baseline: false, entities: 0, events: 0, apiCalls: 0, retries: 0, counts: {}, eventTypes: {}, stageMs: 0, commitMs: 0 };
   const elapsed = () => clock().getTime() - started.getTime();
+  // The one text a failure becomes, for the ledger, the log and the result the CLI prints: upstream
+  // text in it may echo a credential or carry terminal escapes.
+  const scrubber = deps.scrubber ?? new SecretScrubber();
+  const describe = (error: unknown) => stripControlChars(scrubber.describe(error), { keepNewlines: true });
 
   if (!(await acquireLease(db, leaseName, holder, started, ttl))) {
     const lease = await describeLease(db, leaseName);
@@ -73,7 +81,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
   }
 
   const renewal = setInterval(() => {
-    renewLease(db, leaseName, holder, clock(), ttl).catch((error) => log.warn({ error: describeError(error) }, 'lease renewal failed'));
+    renewLease(db, leaseName, holder, clock(), ttl).catch((error) => log.warn({ error: describe(error) }, 'lease renewal failed'));
   }, ttl / 3);
   renewal.unref();
 
@@ -235,7 +243,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
       );
       return result;
     } catch (error) {
-      const message = describeError(error);
+      const message = describe(error);
       const code = error instanceof WabaSyncError ? error.code : 'INTERNAL';
       await stager.close();
       await clearStaging(db, runId);
@@ -249,7 +257,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
     }
   } catch (error) {
     // The database itself failed (disk full, locked): nothing was applied.
-    const message = describeError(error);
+    const message = describe(error);
     log.error({ source: source.name, error: message }, `${source.name} pull could not be recorded`);
     return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error: message, errorCode: 'INTERNAL' };
   } finally {

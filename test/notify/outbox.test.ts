@@ -9,6 +9,7 @@ import { manualClock } from '../helpers/clock.js';
 import { captureLog } from '../helpers/log.js';
 import { type SmtpPeer, startSmtp } from '../helpers/smtp.js';
 import { tempDbPath } from '../helpers/temp.js';
+import { SecretScrubber } from '../../src/secrets.js';
 
 const email = (key: string, extra: Partial<OutgoingEmail> = {}): OutgoingEmail => ({
   idempotencyKey: key,
@@ -47,7 +48,7 @@ async function setup(options: { maxAttempts?: number } = {}) {
           from: config.mail.from!,
           maxAttempts: options.maxAttempts ?? 5,
           retryBaseMs: 60_000,
-          secrets: [smtp.pass],
+          scrubber: new SecretScrubber([smtp.pass]),
         });
       } finally {
         transport.close();
@@ -152,7 +153,7 @@ describe('outbox', () => {
     const drainWrong = async () => {
       const transport = smtpTransport(config.mail.smtp!);
       try {
-        return await drainOutbox({ db: t.db, clock: t.clock, log: t.logs.log, transport, from: 'a@example.com', maxAttempts: 2, retryBaseMs: 1000, secrets: [wrongPassword] });
+        return await drainOutbox({ db: t.db, clock: t.clock, log: t.logs.log, transport, from: 'a@example.com', maxAttempts: 2, retryBaseMs: 1000, scrubber: new SecretScrubber([wrongPassword]) });
       } finally {
         transport.close();
       }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/database.js';
 import { parseConfig } from '../../src/config.js';
 import { drainOutbox, enqueueEmail } from '../../src/notify/outbox.js';
+import { SecretScrubber } from '../../src/secrets.js';
 import { smtpTransport } from '../../src/notify/transport.js';
 import { manualClock } from '../helpers/clock.js';
 import { captureLog } from '../helpers/log.js';
@@ -23,7 +24,7 @@ async function queueAndDrain(env: Record<string, string>) {
     await db.transaction().execute((trx) =>
       enqueueEmail(trx, { idempotencyKey: 'tls-test', to: ['ops@example.com'], subject: 'hello', text: 'hello', html: '<p>hello</p>' }, clock()),
     );
-    const result = await drainOutbox({ db, clock, log: logs.log, transport, from: config.mail.from!, maxAttempts: 5, retryBaseMs: 60_000, secrets: [config.mail.smtp!.pass!] });
+    const result = await drainOutbox({ db, clock, log: logs.log, transport, from: config.mail.from!, maxAttempts: 5, retryBaseMs: 60_000, scrubber: new SecretScrubber([config.mail.smtp!.pass!]) });
     return { result, logs };
   } finally {
     transport.close();

@@ -12,7 +12,9 @@
  * a sweep stops at the first page that shows it can't add up (an empty or short page mid-list, a
  * changed total) instead of reading the rest of a list that will be read again anyway.
  */
-import { PayloadError, UpstreamError } from '../../errors.js';
+import { PayloadError, RETRY_POLICY, UpstreamError, codeForHttpStatus } from '../../errors.js';
+import { stripControlChars } from '../../render/plain-text.js';
+import { SecretScrubber } from '../../secrets.js';
 import { forEachConcurrent } from '../concurrency.js';
 import { HttpClient } from '../http.js';
 import { formatIssue, parseItem } from '../validation.js';
@@ -34,6 +36,8 @@ export interface Dialog360ClientOptions {
   readonly timeoutMs: number;
   readonly retries: number;
   readonly retryBaseMs?: number;
+  /** The largest response body read (HTTP_MAX_RESPONSE_BYTES; default in http.ts). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface CallHooks {
@@ -64,14 +68,17 @@ export interface ListSpec<T extends { id: string }> {
 
 export class Dialog360Client {
   private readonly http: HttpClient;
+  private readonly scrubber: SecretScrubber;
 
   constructor(private readonly options: Dialog360ClientOptions) {
+    this.scrubber = new SecretScrubber([options.apiKey]);
     this.http = new HttpClient({
       source: SOURCE,
       baseUrl: options.apiUrl,
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       retryBaseMs: options.retryBaseMs,
+      maxResponseBytes: options.maxResponseBytes,
       headers: { 'x-api-key': options.apiKey },
     });
   }
@@ -176,10 +183,10 @@ export class Dialog360Client {
       signal: hooks.signal,
       onAttempt: hooks.onAttempt,
       onRetry: hooks.onRetry,
-      // 4xx other than throttling: read here, to say which setting to check.
-      acceptStatus: (status) => status >= 400 && status < 500 && status !== 408 && status !== 429,
+      // A 4xx that no retry can help (not throttling, not a timeout): read here, to say which setting to check.
+      acceptStatus: (status) => status >= 400 && status < 500 && RETRY_POLICY[codeForHttpStatus(status)] === 'never',
     });
-    if (response.status >= 400) throw this.statusError(list.call, response.status, response.body);
+    if (response.status >= 400) throw this.statusError(list.call, response.status, upstreamDetail(response.body, this.scrubber));
 
     const body = response.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new PayloadError(SOURCE, list.call, `response is not a JSON object (offset ${offset})`);
@@ -204,7 +211,8 @@ export class Dialog360Client {
     return { offset, total, items, limit: envelope.data.limit };
   }
 
-  private statusError(call: string, status: number, body: unknown): UpstreamError {
+  /** `detail`: the upstream's own words (see upstreamDetail), or ''. */
+  private statusError(call: string, status: number, detail: string): UpstreamError {
     const partner = JSON.stringify(this.options.partnerId);
     switch (status) {
       case 401:
@@ -214,9 +222,9 @@ export class Dialog360Client {
       case 404:
         return new UpstreamError('UPSTREAM', SOURCE, call, `partner ${partner} not found (HTTP 404): check DIALOG360_PARTNER_ID and DIALOG360_API_URL`);
       case 400:
-        return new UpstreamError('UPSTREAM', SOURCE, call, `request refused as wrong payload (HTTP 400${upstreamDetail(body)}): check DIALOG360_SORT and DIALOG360_PAGE_SIZE`);
+        return new UpstreamError('UPSTREAM', SOURCE, call, `request refused as wrong payload (HTTP 400${detail}): check DIALOG360_SORT and DIALOG360_PAGE_SIZE`);
       default:
-        return new UpstreamError('UPSTREAM', SOURCE, call, `HTTP ${status}${upstreamDetail(body)}`);
+        return new UpstreamError('UPSTREAM', SOURCE, call, `HTTP ${status}${detail}`);
     }
   }
 }
@@ -228,12 +236,15 @@ class SweepStopped extends Error {
   }
 }
 
-/** The upstream's own words about a refused request, short and on one line. */
-function upstreamDetail(body: unknown): string {
+/**
+ * The upstream's own words about a refused request, short and on one line; the partner key cut
+ * out before shortening (a key cut in two would no longer be recognised downstream).
+ */
+function upstreamDetail(body: unknown, scrubber: SecretScrubber): string {
   if (!body || typeof body !== 'object') return '';
   const record = body as Record<string, unknown>;
   const detail = [record.detail, record.message, record.error].find((value) => typeof value === 'string');
   if (typeof detail !== 'string') return '';
-  const line = detail.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const line = stripControlChars(scrubber.scrub(detail)).replace(/ +/g, ' ').trim();
   return line ? `: ${line.length > 160 ? `${line.slice(0, 157)}...` : line}` : '';
 }

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { PayloadError, UpstreamError } from '../../errors.js';
+import type { SecretScrubber } from '../../secrets.js';
 import { HttpClient } from '../http.js';
 import { type Digital99Call, TOKEN_EXPIRED_REASON, reasonMeaning } from './reasons.js';
 import { envelope, tokenResponse } from './schemas.js';
@@ -20,7 +21,11 @@ export interface Digital99ClientOptions {
   readonly timeoutMs: number;
   readonly retries: number;
   readonly retryBaseMs?: number;
+  /** The largest response body read (HTTP_MAX_RESPONSE_BYTES; default in http.ts). */
+  readonly maxResponseBytes?: number;
   readonly clock: Clock;
+  /** Told each access token received, so no message can quote it. */
+  readonly scrubber?: SecretScrubber;
 }
 
 export interface CallHooks {
@@ -55,6 +60,7 @@ export class Digital99Client {
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       retryBaseMs: options.retryBaseMs,
+      maxResponseBytes: options.maxResponseBytes,
     });
   }
 
@@ -138,6 +144,7 @@ export class Digital99Client {
       // expiration_time is unix seconds; a value in the past or absurd means "one hour" per the docs.
       const stated = parsed.data.expiration_time * 1000;
       const expiresAt = stated > now && stated < now + 24 * 3_600_000 ? stated : now + 3_600_000;
+      this.options.scrubber?.add(parsed.data.access_token);
       this.token = { value: parsed.data.access_token, expiresAt };
       return this.token.value;
     } catch (error) {

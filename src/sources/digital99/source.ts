@@ -7,7 +7,7 @@ import type { HttpConfig } from '../../config.js';
 import type { Digital99Config } from './config.js';
 import type { Clock } from '../../clock.js';
 import { PayloadError, WabaSyncError } from '../../errors.js';
-import type { Fingerprint } from '../../secrets.js';
+import type { Fingerprint, SecretScrubber } from '../../secrets.js';
 import type { CheckFinding, PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
 import { parseItem } from '../validation.js';
 import { type Digital99Client, SOURCE, sharedDigital99Client } from './client.js';
@@ -19,15 +19,17 @@ export interface Digital99SourceDeps {
   readonly http: HttpConfig & { retryBaseMs?: number };
   readonly clock: Clock;
   readonly fingerprint: Fingerprint;
+  /** Learns the access token and the numbers' apiKeys, so no message can quote them. */
+  readonly scrubber?: SecretScrubber;
 }
 
 export function createDigital99Source(deps: Digital99SourceDeps): Source {
-  const client = sharedDigital99Client({ ...deps.config, ...deps.http, clock: deps.clock }, deps.config);
+  const client = sharedDigital99Client({ ...deps.config, ...deps.http, clock: deps.clock, scrubber: deps.scrubber }, deps.config);
   return {
     name: SOURCE,
     kinds: digital99Kinds(deps.config.tempNumberPrefix),
     supportsIncremental: false,
-    pull: (ctx) => pullDigital99(client, deps.fingerprint, deps.config.shortList, ctx),
+    pull: (ctx) => pullDigital99(client, deps.fingerprint, deps.config.shortList, ctx, deps.scrubber),
   };
 }
 
@@ -38,7 +40,13 @@ export function createDigital99Source(deps: Digital99SourceDeps): Source {
  */
 const CHUNK = 1000;
 
-async function pullDigital99(client: Digital99Client, fingerprint: Fingerprint, shortList: 'fail' | 'record', ctx: PullContext): Promise<PullResult> {
+async function pullDigital99(
+  client: Digital99Client,
+  fingerprint: Fingerprint,
+  shortList: 'fail' | 'record',
+  ctx: PullContext,
+  scrubber: SecretScrubber | undefined,
+): Promise<PullResult> {
   client.beginPull();
   const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry };
 
@@ -63,6 +71,7 @@ async function pullDigital99(client: Digital99Client, fingerprint: Fingerprint, 
   const checks = new CounterChecks();
   await stageInChunks('getWhatsApp', list, number, 'whatsapp', async (items) => {
     checks.add(items);
+    scrubber?.add(...items.map((item) => item.apiKey));
     await ctx.stage(NUMBER, items.map((item) => numberRecord(item, fingerprint)));
     await ctx.stage(NUMBER_COUNTERS, items.map(counterRecord));
   });

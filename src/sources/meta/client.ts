@@ -7,12 +7,13 @@
  * call and the page. The token travels only in the Authorization header; it never appears in a
  * URL or a message.
  */
-import { PayloadError, UpstreamError } from '../../errors.js';
+import { PayloadError, RETRY_POLICY, UpstreamError } from '../../errors.js';
 import { HttpClient, type RawResponse } from '../http.js';
 import type { PageGuard } from '../page-budget.js';
 import { formatIssue } from '../validation.js';
 import { classifyFailure, readGraphError } from './graph-errors.js';
-import { type DebugTokenPayload, debugToken, listPage } from './schemas.js';
+import { SecretScrubber } from '../../secrets.js';
+import { type DebugTokenPayload, type GraphErrorBody, debugToken, listPage } from './schemas.js';
 import { Pacer, type Sleep, readUsage, realSleep } from './usage.js';
 
 export const SOURCE = 'meta';
@@ -25,6 +26,8 @@ export interface MetaClientOptions {
   /** Retries after the first attempt, for 5xx/timeouts and for throttling. */
   readonly retries: number;
   readonly retryBaseMs?: number;
+  /** The largest response body read (HTTP_MAX_RESPONSE_BYTES; default in http.ts). */
+  readonly maxResponseBytes?: number;
   readonly throttleMaxWaitSeconds: number;
   readonly slowdownPercent: number;
   /** Empty pages in a row, each with `paging.next`, before a chain fails (META_MAX_EMPTY_PAGES). */
@@ -75,11 +78,19 @@ export class MetaClient {
   private readonly pacer: Pacer;
   private readonly sleep: Sleep;
   private readonly root: URL;
+  private readonly scrubber: SecretScrubber;
 
   constructor(private readonly options: MetaClientOptions) {
     this.sleep = options.sleep ?? realSleep;
+    this.scrubber = new SecretScrubber([options.accessToken]);
     this.root = new URL(`${options.graphUrl.replace(/\/+$/, '')}/`);
-    this.http = new HttpClient({ source: SOURCE, baseUrl: options.graphUrl, timeoutMs: options.timeoutMs, retries: 0 });
+    this.http = new HttpClient({
+      source: SOURCE,
+      baseUrl: options.graphUrl,
+      timeoutMs: options.timeoutMs,
+      retries: 0,
+      maxResponseBytes: options.maxResponseBytes,
+    });
     this.pacer = new Pacer({ thresholdPercent: options.slowdownPercent, sleep: this.sleep });
   }
 
@@ -179,7 +190,7 @@ export class MetaClient {
           onAttempt: () => hooks.onAttempt?.(call),
         });
       } catch (error) {
-        if (error instanceof UpstreamError && error.code === 'UNAVAILABLE' && attempt < retries) {
+        if (error instanceof UpstreamError && RETRY_POLICY[error.code] === 'backoff' && attempt < retries) {
           await this.wait(() => this.sleep(this.backoff(attempt), hooks.signal), where, hooks.signal);
           continue;
         }
@@ -196,7 +207,7 @@ export class MetaClient {
         return body;
       }
 
-      const failure = classifyFailure(response.status, readGraphError(body));
+      const failure = classifyFailure(response.status, this.withoutToken(readGraphError(body)));
       if (failure.retry === 'never') throw new UpstreamError(failure.code, SOURCE, where, failure.detail);
       if (attempt >= retries) {
         throw new UpstreamError(failure.code, SOURCE, where, `${failure.detail}; gave up after ${retries} ${retries === 1 ? 'retry' : 'retries'}`);
@@ -217,6 +228,15 @@ export class MetaClient {
         await this.wait(() => this.sleep(this.backoff(attempt), hooks.signal), where, hooks.signal);
       }
     }
+  }
+
+  /**
+   * Meta's message with our token cut out before it is shortened for the error: shortened first,
+   * a token cut in two would no longer be recognised downstream.
+   */
+  private withoutToken(error: GraphErrorBody | null): GraphErrorBody | null {
+    if (!error?.message) return error;
+    return { ...error, message: this.scrubber.scrub(error.message) };
   }
 
   private backoff(attempt: number): number {

@@ -1,9 +1,9 @@
 /**
  * Pure: a Graph answer that is not a success → what it means for us. The decision (give up, wait
- * and retry, back off and retry) is data, so the client's loop has no scattered checks.
+ * and retry, back off and retry) follows from the code through errors.ts's RETRY_POLICY, so the
+ * client's loop has no scattered checks.
  */
-import type { ErrorCode } from '../../errors.js';
-import { stripUrlSecrets } from '../../errors.js';
+import { type ErrorCode, RETRY_POLICY, type RetryPolicy, stripUrlSecrets } from '../../errors.js';
 import { type GraphErrorBody, errorEnvelope } from './schemas.js';
 
 export const TOKEN_DEAD_MESSAGE = 'the Meta token is invalid or expired and must be replaced';
@@ -17,8 +17,8 @@ const TRANSIENT_CODES = new Set([1, 2]);
 export interface GraphFailure {
   readonly code: ErrorCode;
   readonly detail: string;
-  /** THROTTLED and UNAVAILABLE are retried; everything else ends the pull at once. */
-  readonly retry: 'wait' | 'backoff' | 'never';
+  /** RETRY_POLICY of the code: THROTTLED waits, UNAVAILABLE backs off, everything else ends the pull at once. */
+  readonly retry: RetryPolicy;
 }
 
 /** Reads `{error:{…}}` from a body, or null when there is none. */
@@ -28,26 +28,31 @@ export function readGraphError(body: unknown): GraphErrorBody | null {
 }
 
 export function classifyFailure(status: number, error: GraphErrorBody | null): GraphFailure {
+  const { code, detail } = graphFailure(status, error);
+  return { code, detail, retry: RETRY_POLICY[code] };
+}
+
+function graphFailure(status: number, error: GraphErrorBody | null): { code: ErrorCode; detail: string } {
   const code = error?.code;
   const label = graphLabel(status, error);
   if (code === 190 || code === 102) {
-    return { code: 'AUTH', detail: `${TOKEN_DEAD_MESSAGE} (${label})`, retry: 'never' };
+    return { code: 'AUTH', detail: `${TOKEN_DEAD_MESSAGE} (${label})` };
   }
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) {
     const permission = namedPermission(error?.message);
     const what = permission
       ? `missing permission ${permission}`
       : "permission denied: check the system user's assets and permissions and the app's access level";
-    return { code: 'PERMISSION', detail: `${what} (${label})`, retry: 'never' };
+    return { code: 'PERMISSION', detail: `${what} (${label})` };
   }
   if ((code !== undefined && isThrottleCode(code)) || status === 429) {
-    return { code: 'THROTTLED', detail: `throttled by Meta (${label})`, retry: 'wait' };
+    return { code: 'THROTTLED', detail: `throttled by Meta (${label})` };
   }
-  if (code === 368) return { code: 'BLOCKED', detail: `blocked by Meta (${label})`, retry: 'never' };
+  if (code === 368) return { code: 'BLOCKED', detail: `blocked by Meta (${label})` };
   if (status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code)) || error?.is_transient === true) {
-    return { code: 'UNAVAILABLE', detail: `Meta is unavailable (${label})`, retry: 'backoff' };
+    return { code: 'UNAVAILABLE', detail: `Meta is unavailable (${label})` };
   }
-  return { code: 'UPSTREAM', detail: `request refused (${label})`, retry: 'never' };
+  return { code: 'UPSTREAM', detail: `request refused (${label})` };
 }
 
 /** "HTTP 400, Graph error 190/463: <Meta's message>" — Meta's message shortened and stripped of URLs' queries. */

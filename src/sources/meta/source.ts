@@ -57,6 +57,7 @@ export function createMetaClient(deps: MetaSourceDeps): MetaClient {
     timeoutMs: deps.http.timeoutMs,
     retries: deps.http.retries,
     retryBaseMs: deps.http.retryBaseMs,
+    maxResponseBytes: deps.http.maxResponseBytes,
     throttleMaxWaitSeconds: deps.config.throttleMaxWaitSeconds,
     slowdownPercent: deps.config.slowdownPercent,
     maxEmptyPages: deps.config.maxEmptyPages,
