@@ -17,7 +17,7 @@ import { stripControlChars } from '../../render/plain-text.js';
 import { SecretScrubber } from '../../secrets.js';
 import { forEachConcurrent } from '../concurrency.js';
 import { HttpClient } from '../http.js';
-import { formatIssue, parseItem } from '../validation.js';
+import { formatIssue } from '../validation.js';
 import { type SweepPage, SweepChecker, pageContradiction, pageCount, pageOffset } from './paging.js';
 import { pageEnvelope } from './schemas.js';
 
