@@ -122,6 +122,8 @@ export interface Config {
   readonly fullSyncCron: string;
   /** Port of /healthz and /metrics (0 = any free port). */
   readonly httpPort: number;
+  /** HTTP_HOST: the interface /healthz and /metrics listen on (default 127.0.0.1, this machine only). */
+  readonly httpHost: string;
   /** A source is healthy when its last complete pull is at most this old. */
   readonly healthMaxAgeSeconds: number;
   /**
@@ -319,6 +321,7 @@ export function parseConfig(env: Env): Config {
     syncCron: read.cron('SYNC_CRON', '*/15 * * * *'),
     fullSyncCron: read.cron('FULL_SYNC_CRON', '0 */6 * * *'),
     httpPort: read.int('HTTP_PORT', 9464, 0, 65_535),
+    httpHost: read.string('HTTP_HOST', '127.0.0.1'),
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
     healthMaxFullAgeSeconds: read.raw('HEALTH_MAX_FULL_AGE_SECONDS') === undefined ? null : read.int('HEALTH_MAX_FULL_AGE_SECONDS', 0, 1, 366 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,

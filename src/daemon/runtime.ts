@@ -86,7 +86,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
 
   let server: ObservabilityServer;
   try {
-    server = await startObservabilityServer(app.config.httpPort, {
+    server = await startObservabilityServer({ host: app.config.httpHost, port: app.config.httpPort }, {
       metrics,
       health: () =>
         readHealth(app.db, [...app.sources.values()].map((source) => ({ name: source.name, supportsIncremental: source.supportsIncremental })), app.clock(), {
@@ -107,7 +107,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   for (const job of jobs) {
     log.info({ job: job.name, cron: job.cron, timezone: app.config.timezone, next: job.nextRun?.toISOString() ?? null }, `scheduled ${job.name}`);
   }
-  log.info({ port: server.port }, `health and metrics on http://localhost:${server.port}/healthz and /metrics`);
+  log.info({ host: app.config.httpHost, port: server.port }, `health and metrics on http://${hostForUrl(app.config.httpHost)}:${server.port}/healthz and /metrics`);
 
   // Catch up once, in table order (a full pull before the digest that reports it).
   const caughtUp = (async () => {
@@ -129,4 +129,9 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
       await server.close();
     },
   };
+}
+
+/** An IPv6 literal needs brackets in a URL. */
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
