@@ -115,6 +115,8 @@ export interface ReportConfig {
 
 export interface Config {
   readonly databasePath: string;
+  /** DATABASE_BUSY_TIMEOUT_SECONDS: how long a statement waits for another process's write lock. */
+  readonly databaseBusyTimeoutMs: number;
   readonly timezone: string;
   readonly logLevel: string;
   readonly http: HttpConfig;
@@ -311,6 +313,7 @@ export function parseConfig(env: Env): Config {
 
   const config: Config = {
     databasePath: read.string('DATABASE_URL', './data/waba-sync.sqlite'),
+    databaseBusyTimeoutMs: read.int('DATABASE_BUSY_TIMEOUT_SECONDS', 30, 0, 3_600) * 1000,
     timezone: read.timezone('TIMEZONE', 'UTC'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     http: {

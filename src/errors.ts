@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'INCONSISTENT' // a pull that could not be made consistent
   | 'ABORTED' // stopped on purpose (shutdown): says nothing about the source
   | 'INTERRUPTED' // left running by a process that died: counts as a failure (a crash loop must alert)
-  | 'LEASE';
+  | 'LEASE'
+  | 'DATABASE'; // the database file can't be used (read-only, corrupt, locked too long)
 
 export class WabaSyncError extends Error {
   override readonly name: string = 'WabaSyncError';

@@ -7,7 +7,7 @@ import { type CliIo, writeLine } from './io.js';
 
 export async function outboxCommand(io: CliIo): Promise<number> {
   const config = parseConfig(loadEnv(io.env, io.cwd));
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     const rows = await listOutbox(db);
     const waiting = rows.filter((r) => r.status !== 'sent');

@@ -9,7 +9,7 @@ import { type CliIo, writeLine } from './io.js';
 
 export async function statusCommand(io: CliIo): Promise<number> {
   const config = parseConfig(loadEnv(io.env, io.cwd));
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     const rows: string[][] = [];
     const details: string[] = [];
