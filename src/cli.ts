@@ -118,7 +118,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
+/**
+ * A reader that stops early (`status | head -1`) closes our standard output: the rest of the
+ * output has nowhere to go, which is what the reader asked for. Further writes are dropped and the
+ * command ends as it would have (its own exit code, 0 for a listing) instead of dying with an
+ * EPIPE stack trace — and a sync still records its alerts after its summary went unread.
+ */
+export function dropOutputOnClosedPipe(stream: NodeJS.WritableStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  dropOutputOnClosedPipe(process.stdout);
+  dropOutputOnClosedPipe(process.stderr);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
