@@ -11,7 +11,7 @@ import { describeError } from '../errors.js';
 import { healthMaxFullAgeSeconds, readHealth } from '../observability/health.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
-import { SourceLocks } from './source-locks.js';
+import { SourceLocks } from '../sync/source-locks.js';
 
 export interface Daemon {
   readonly port: number;
