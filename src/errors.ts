@@ -92,3 +92,26 @@ export function describeError(error: unknown): string {
 export function stripUrlSecrets(text: string): string {
   return text.replace(/(https?:\/\/)([^/\s@]+@)?([^\s?#]+)(\?[^\s#]*)?/g, (_m, scheme, _user, rest) => `${scheme}${rest}`);
 }
+
+/**
+ * An error and each of its causes, for the one log line a fatal error gets: "message ← cause ←
+ * cause's cause". Each part as `describeError` writes it (no URL secrets, no cause objects).
+ */
+export function describeErrorChain(error: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current: unknown = error; current !== undefined && current !== null && !seen.has(current) && parts.length < 10; current = (current as { cause?: unknown }).cause) {
+    seen.add(current);
+    parts.push(describeError(current));
+  }
+  return parts.join(' ← ');
+}
+
+/** Where an error was thrown: the stack's frames only (its first line repeats the message, which may carry upstream text). */
+export function stackFrames(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !error.stack) return undefined;
+  return error.stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n');
+}

@@ -37,6 +37,17 @@ describe('opening the database', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 
+  it('the daemon too: exit 2 with the message, no stack trace', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/daemon.ts'], {
+      env: { PATH: process.env.PATH, DATABASE_URL: '/proc/nope/x.sqlite', DIGITAL99_CLIENT_ID: 'id', DIGITAL99_CLIENT_SECRET: 'secret', HTTP_PORT: '0' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('DATABASE_URL: the SQLite database /proc/nope/x.sqlite');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('a file that is not a database fails with exit 1, naming the variable and the path', () => {
     const path = join(tempDir(), 'garbage.sqlite');
     writeFileSync(path, Buffer.from('not a database, only garbage bytes\n'.repeat(200)));
