@@ -81,10 +81,17 @@ function createPrivately(path: string): void {
   }
 }
 
+/** Whether `error` comes from SQLite (a better-sqlite3 SqliteError: codes SQLITE_…). */
+export function isSqliteError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
 /** SQLite's and the file system's codes that mean "this file can't be our database" rather than a bug. */
 const PATH_PROBLEMS = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENAMETOOLONG', 'ELOOP', 'SQLITE_CANTOPEN']);
 
-function databaseError(path: string, what: string, error: unknown): WabaSyncError {
+/** A failure of the database file itself, naming DATABASE_URL and the path (also used for failures after opening). */
+export function databaseError(path: string, what: string, error: unknown): WabaSyncError {
   const code = (error as { code?: unknown }).code;
   const detail = error instanceof Error ? error.message : String(error);
   const reason = typeof code === 'string' && !detail.includes(code) ? `${code}: ${detail}` : detail;

@@ -72,6 +72,20 @@ describe('opening the database', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('an existing database made read-only: status still reads it; sync fails with exit 1 naming the variable and the path', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o777); // the folder stays writable (SQLite's -shm): only the file is read-only
+    const path = join(dir, 'db.sqlite');
+    await (await openDatabase(path)).destroy();
+    chmodSync(path, 0o444);
+    const env = { DATABASE_URL: path, DIGITAL99_CLIENT_ID: 'id', DIGITAL99_CLIENT_SECRET: 'secret', DIGITAL99_API_URL: 'http://127.0.0.1:9/api' };
+    expect(cliChild(['status'], env, { asNobody: true }).code).toBe(0);
+    const sync = cliChild(['sync'], env, { asNobody: true });
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toContain(`DATABASE_URL: the SQLite database ${path}`);
+    expect(sync.stderr).toContain('readonly');
+  });
+
   it('creates the folder 0700 and the file, its -wal and -shm 0600; an existing folder keeps its mode', async () => {
     const base = tempDir();
     const path = join(base, 'new', 'deeper', 'waba.sqlite');
