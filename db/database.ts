@@ -37,9 +37,9 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
     throw databaseError(path, 'cannot create or open it', error);
   }
   try {
-    // busy_timeout first, so even switching to WAL waits out another process's lock.
-    // WAL lets readers (cli status/events) run during a pull; busy_timeout waits out a concurrent
-    // writer (daemon and one-shot) instead of failing at once.
+    // busy_timeout waits out a concurrent writer (daemon and one-shot) instead of failing at once;
+    // set first, so that even switching to WAL waits. WAL lets readers (status, events) run
+    // during a pull.
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
