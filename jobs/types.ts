@@ -1,6 +1,6 @@
 /** What a scheduled job gets and returns. Jobs are thin: they call into src/. */
 import type { App } from '../src/app.js';
-import type { SourceLocks } from '../src/daemon/source-locks.js';
+import type { SourceLocks } from '../src/sync/source-locks.js';
 import type { Metrics } from '../src/observability/metrics.js';
 
 export interface JobContext {

@@ -26,7 +26,7 @@ export interface AppOptions {
 export async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel });
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   const fingerprint = await loadFingerprint(db, config.fingerprintSecret);
   const scrubber = new SecretScrubber(configuredSecrets(config));
   const sources = createSources(config, { clock, fingerprint, scrubber });

@@ -4,7 +4,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { SOURCE_NAMES } from './config.js';
+import { databaseError, isSqliteError } from '../db/database.js';
+import { SOURCE_NAMES, loadEnv, parseConfig } from './config.js';
 import { WabaSyncError } from './errors.js';
 import { digestCommand } from './commands/digest.js';
 import { eventsCommand } from './commands/events.js';
@@ -114,12 +115,41 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       writeLine(io.stderr, error.message);
       return EXIT_USAGE;
     }
+    if (isSqliteError(error)) {
+      // The database failed after it opened (made read-only, disk full, damaged): say which one.
+      writeLine(io.stderr, `waba-sync: ${databaseError(configuredDatabasePath(io), 'failed', error).message}`);
+      return EXIT_FAILED;
+    }
     writeLine(io.stderr, `waba-sync: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_FAILED;
   }
 }
 
+/**
+ * A reader that stops early (`status | head -1`) closes our standard output: the rest of the
+ * output has nowhere to go, which is what the reader asked for. Further writes are dropped and the
+ * command ends as it would have (its own exit code, 0 for a listing) instead of dying with an
+ * EPIPE stack trace — and a sync still records its alerts after its summary went unread.
+ */
+function dropOutputOnClosedPipe(stream: NodeJS.WritableStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+
+/** DATABASE_URL as the command read it, for an error message. */
+function configuredDatabasePath(io: CliIo): string {
+  try {
+    return parseConfig(loadEnv(io.env, io.cwd)).databasePath;
+  } catch {
+    return io.env.DATABASE_URL ?? '(DATABASE_URL)';
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  dropOutputOnClosedPipe(process.stdout);
+  dropOutputOnClosedPipe(process.stderr);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);

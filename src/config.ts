@@ -80,6 +80,8 @@ export interface ReportConfig {
 
 export interface Config extends UpstreamConfigs {
   readonly databasePath: string;
+  /** DATABASE_BUSY_TIMEOUT_SECONDS: how long a statement waits for another process's write lock. */
+  readonly databaseBusyTimeoutMs: number;
   readonly timezone: string;
   readonly logLevel: string;
   readonly http: HttpConfig;
@@ -87,6 +89,8 @@ export interface Config extends UpstreamConfigs {
   readonly fullSyncCron: string;
   /** Port of /healthz and /metrics (0 = any free port). */
   readonly httpPort: number;
+  /** HTTP_HOST: the interface /healthz and /metrics listen on (default 127.0.0.1, this machine only). */
+  readonly httpHost: string;
   /** A source is healthy when its last complete pull is at most this old. */
   readonly healthMaxAgeSeconds: number;
   /**
@@ -230,6 +234,7 @@ export function parseConfig(env: Env): Config {
 
   const config: Config = {
     databasePath: read.string('DATABASE_URL', './data/waba-sync.sqlite'),
+    databaseBusyTimeoutMs: read.int('DATABASE_BUSY_TIMEOUT_SECONDS', 30, 0, 3_600) * 1000,
     timezone: read.timezone('TIMEZONE', 'UTC'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     http: {
@@ -241,6 +246,7 @@ export function parseConfig(env: Env): Config {
     syncCron: read.cron('SYNC_CRON', '*/15 * * * *'),
     fullSyncCron: read.cron('FULL_SYNC_CRON', '0 */6 * * *'),
     httpPort: read.int('HTTP_PORT', 9464, 0, 65_535),
+    httpHost: read.string('HTTP_HOST', '127.0.0.1'),
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
     healthMaxFullAgeSeconds: read.raw('HEALTH_MAX_FULL_AGE_SECONDS') === undefined ? null : read.int('HEALTH_MAX_FULL_AGE_SECONDS', 0, 1, 366 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,

@@ -2,11 +2,15 @@
  * `npm start`: the long-running daemon. SIGTERM/SIGINT stop scheduling, abort in-flight pulls
  * (nothing half-done is applied: a pull only changes state in its final transaction), let the
  * current transaction finish, flush logs and exit 0 within 10 s; a second signal exits at once.
+ * An uncaught exception or unhandled rejection is logged with its causes and exits 70.
  */
 import { openApp } from './app.js';
 import { enabledSources, loadEnv, parseConfig } from './config.js';
 import { startDaemon } from './daemon/runtime.js';
-import { describeError } from './errors.js';
+import { WabaSyncError, describeError, describeErrorChain, stackFrames } from './errors.js';
+
+/** The exit code after an uncaught exception or unhandled rejection (EX_SOFTWARE, sysexits.h). */
+const EXIT_FATAL = 70;
 
 async function main(): Promise<number> {
   let config;
@@ -21,10 +25,24 @@ async function main(): Promise<number> {
     process.stderr.write(`No source is enabled. Set the credentials of at least one:\n${hints.join('\n')}\n`);
     return 2;
   }
-  const app = await openApp(config);
+  let app;
+  try {
+    app = await openApp(config);
+  } catch (error) {
+    // The database can't be opened (path, permissions, a damaged file): the message names it.
+    process.stderr.write(`${describeError(error)}\n`);
+    return error instanceof WabaSyncError && error.code === 'CONFIG' ? 2 : 1;
+  }
   const { log } = app;
-  process.on('uncaughtException', (error) => log.error({ error: app.scrubber.describe(error) }, 'uncaught exception (the daemon keeps running)'));
-  process.on('unhandledRejection', (error) => log.error({ error: app.scrubber.describe(error) }, 'unhandled rejection (the daemon keeps running)'));
+  // After an error nothing caught, the daemon's state is unknown (a job half-done, a timer gone):
+  // log it with its causes and exit non-zero so the supervisor starts a fresh process. The
+  // database needs no cleanup: a pull changes state only in its final transaction.
+  const exitOnFatal = (what: string) => (error: unknown) => {
+    log.fatal({ error: app.scrubber.scrub(describeErrorChain(error)), stack: stackFrames(error) }, `${what}: the daemon exits so that its supervisor restarts it`);
+    process.exit(EXIT_FATAL);
+  };
+  process.on('uncaughtException', exitOnFatal('uncaught exception'));
+  process.on('unhandledRejection', exitOnFatal('unhandled rejection'));
 
   let daemon;
   try {

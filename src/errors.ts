@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'ABORTED' // stopped on purpose (shutdown): says nothing about the source
   | 'INTERRUPTED' // left running by a process that died: counts as a failure (a crash loop must alert)
   | 'LEASE' // another process holds the source's lease, or took over our run
+  | 'DATABASE' // the database file can't be used (read-only, corrupt, locked too long)
   | 'INTERNAL'; // anything else thrown (a bug, the database failing): recorded in the ledger as such
 
 export class WabaSyncError extends Error {
@@ -101,6 +102,7 @@ export const RETRY_POLICY: Readonly<Record<ErrorCode, RetryPolicy>> = Object.fre
   ABORTED: 'never',
   INTERRUPTED: 'never',
   LEASE: 'never',
+  DATABASE: 'never',
   INTERNAL: 'never',
 });
 
@@ -122,4 +124,27 @@ export function describeError(error: unknown): string {
 /** Removes query strings and userinfo from any URL inside a text. */
 export function stripUrlSecrets(text: string): string {
   return text.replace(/(https?:\/\/)([^/\s@]+@)?([^\s?#]+)(\?[^\s#]*)?/g, (_m, scheme, _user, rest) => `${scheme}${rest}`);
+}
+
+/**
+ * An error and each of its causes, for the one log line a fatal error gets: "message ← cause ←
+ * cause's cause". Each part as `describeError` writes it (no URL secrets, no cause objects).
+ */
+export function describeErrorChain(error: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current: unknown = error; current !== undefined && current !== null && !seen.has(current) && parts.length < 10; current = (current as { cause?: unknown }).cause) {
+    seen.add(current);
+    parts.push(describeError(current));
+  }
+  return parts.join(' ← ');
+}
+
+/** Where an error was thrown: the stack's frames only (its first line repeats the message, which may carry upstream text). */
+export function stackFrames(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !error.stack) return undefined;
+  return error.stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n');
 }

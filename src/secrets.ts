@@ -19,14 +19,21 @@ export async function loadFingerprint(db: Db, configuredSecret: string | null): 
   return (secret) => `hmac:${createHmac('sha256', key).update(secret).digest('base64url').slice(0, 22)}`;
 }
 
+/**
+ * Reads the key, and writes one only when there is none yet: every start reads, so a start never
+ * needs the write lock another process may be holding (a one-shot sync next to a daemon's pull).
+ * Two first starts racing both insert-or-ignore, and both read back the one that won.
+ */
 async function storedKey(db: Db): Promise<string> {
+  const read = () => db.selectFrom('app_setting').select('value').where('name', '=', SETTING).executeTakeFirst();
+  const existing = await read();
+  if (existing) return existing.value;
   await db
     .insertInto('app_setting')
     .values({ name: SETTING, value: randomBytes(32).toString('base64url') })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
-  const row = await db.selectFrom('app_setting').select('value').where('name', '=', SETTING).executeTakeFirstOrThrow();
-  return row.value;
+  return (await read())!.value;
 }
 
 /** What a known secret becomes in any text that leaves the process. */

@@ -31,7 +31,7 @@ export async function digestCommand(io: CliIo, options: DigestOptions): Promise<
   }
   const clock = io.clock ?? systemClock;
   const log = io.log ?? createLogger({ level: config.logLevel });
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     const outcome = await queueDigest(db, clock(), digestSettings(config), { commit: options.send === true });
     if (outcome.kind === 'nothing') {

@@ -22,7 +22,7 @@ export async function eventsCommand(io: CliIo, options: EventsOptions): Promise<
     }
     since = new Date(parsed).toISOString();
   }
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     const events = await listEvents(db, { since, type: options.type });
     if (options.json) {

@@ -19,7 +19,7 @@ export interface OutboxOptions {
 export async function outboxCommand(io: CliIo, options: OutboxOptions = {}): Promise<number> {
   const config = parseConfig(loadEnv(io.env, io.cwd));
   if (options.send && (!config.mail.smtp || !config.mail.from)) throw new UsageError('outbox --send: set SMTP_URL and MAIL_FROM to send email');
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     if (options.send) {
       const clock = io.clock ?? systemClock;

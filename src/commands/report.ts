@@ -45,7 +45,7 @@ export async function reportCommand(io: CliIo, options: ReportOptions, deps: Rep
     enqueue = deps.enqueue ?? outboxEnqueue;
   }
 
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     const rendered = await makeReport(
       { db, timezone: config.timezone, staleHours: config.report.staleHours, statistics: statisticsReader(config, clock), now, signal: io.signal },

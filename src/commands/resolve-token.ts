@@ -46,7 +46,7 @@ export async function resolveTokenCommand(io: CliIo, argument: string): Promise<
     return info.is_valid ? 0 : 1;
   }
 
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   try {
     const rows = await db
       .selectFrom('entity_version')

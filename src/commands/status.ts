@@ -10,7 +10,7 @@ import { type CliIo, writeLine } from './io.js';
 
 export async function statusCommand(io: CliIo): Promise<number> {
   const config = parseConfig(loadEnv(io.env, io.cwd));
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   // Errors are stored scrubbed; this also covers rows written before that (or with other credentials).
   const scrubber = new SecretScrubber(configuredSecrets(config));
   try {

@@ -10,7 +10,7 @@ import type { App } from '../app.js';
 import { healthMaxFullAgeSeconds, readHealth } from '../observability/health.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
-import { SourceLocks } from './source-locks.js';
+import { SourceLocks } from '../sync/source-locks.js';
 
 export interface Daemon {
   readonly port: number;
@@ -85,7 +85,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
 
   let server: ObservabilityServer;
   try {
-    server = await startObservabilityServer(app.config.httpPort, {
+    server = await startObservabilityServer({ host: app.config.httpHost, port: app.config.httpPort }, {
       metrics,
       health: () =>
         readHealth(app.db, [...app.sources.values()].map((source) => ({ name: source.name, supportsIncremental: source.supportsIncremental })), app.clock(), {
@@ -106,7 +106,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   for (const job of jobs) {
     log.info({ job: job.name, cron: job.cron, timezone: app.config.timezone, next: job.nextRun?.toISOString() ?? null }, `scheduled ${job.name}`);
   }
-  log.info({ port: server.port }, `health and metrics on http://localhost:${server.port}/healthz and /metrics`);
+  log.info({ host: app.config.httpHost, port: server.port }, `health and metrics on http://${hostForUrl(app.config.httpHost)}:${server.port}/healthz and /metrics`);
 
   // Catch up once, in table order (a full pull before the digest that reports it).
   const caughtUp = (async () => {
@@ -128,4 +128,9 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
       await server.close();
     },
   };
+}
+
+/** An IPv6 literal needs brackets in a URL. */
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

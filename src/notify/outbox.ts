@@ -15,8 +15,7 @@ import type { Database, OutboxRow, OutboxStatus } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { SecretScrubber } from '../secrets.js';
-import { acquireLease, releaseLease, renewLease } from '../sync/lease.js';
-import { processHolder } from '../sync/run-source.js';
+import { type HeldLease, withLease } from '../sync/lease.js';
 import type { EmailAttachment, OutgoingEmail } from './email.js';
 import type { MailMessage, MailTransport } from './transport.js';
 import { describeSendError } from './transport.js';
@@ -80,7 +79,7 @@ export interface DrainDeps {
   readonly retryBaseMs: number;
   /** Cuts secrets (the SMTP password among them) out of a stored or logged error; default: URL queries only. */
   readonly scrubber?: SecretScrubber;
-  /** The drain lease's time-to-live (tests shorten it); renewed before each email. */
+  /** The drain lease's time-to-live (default LEASE_TTL_MS); also renewed before each email. */
   readonly leaseTtlMs?: number;
   /**
    * Try every pending email now, whatever its backoff: for a command an operator types (the mail
@@ -103,7 +102,6 @@ export interface DrainResult {
 }
 
 const LEASE = 'outbox';
-const LEASE_TTL_MS = 10 * 60_000;
 const MAX_BACKOFF_MS = 6 * 3_600_000;
 const BATCH = 50;
 
@@ -113,76 +111,73 @@ const BATCH = 50;
  * spend attempts on an outage.
  */
 export async function drainOutbox(deps: DrainDeps): Promise<DrainResult> {
+  const { db } = deps;
+  const leased = await withLease(deps, LEASE, (lease) => drainHoldingLease(deps, lease), { ttlMs: deps.leaseTtlMs });
+  if (!leased.acquired) return { sent: 0, deferred: 0, failed: 0, pending: await countPending(db), busy: true, lastError: null };
+  return { ...leased.value, pending: await countPending(db), busy: false };
+}
+
+async function drainHoldingLease(deps: DrainDeps, lease: HeldLease): Promise<Pick<DrainResult, 'sent' | 'deferred' | 'failed' | 'lastError'>> {
   const { db, clock, log } = deps;
-  const holder = processHolder();
   let sent = 0;
   let deferred = 0;
   let failed = 0;
   let lastError: string | null = null;
-  const ttl = deps.leaseTtlMs ?? LEASE_TTL_MS;
-  if (!(await acquireLease(db, LEASE, holder, clock(), ttl))) {
-    return { sent, deferred, failed, pending: await countPending(db), busy: true, lastError };
-  }
-  try {
-    drain: for (;;) {
-      // Ignoring the backoff still ends: a sent email leaves `pending`, and a failure stops the drain.
-      const due = await db
-        .selectFrom('outbox')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .$if(!deps.ignoreBackoff, (qb) => qb.where('next_attempt_at', '<=', clock().toISOString()))
-        .orderBy('next_attempt_at')
-        .orderBy('id')
-        .limit(BATCH)
-        .execute();
-      if (due.length === 0) break;
-      for (const row of due) {
-        // The lease must outlive the whole drain, which behind a slow server can take longer than
-        // one TTL: renewed before each email (one send is bounded by the transport's timeouts, well
-        // under the TTL). Lost — we lapsed and another process took over — means stop: it sends
-        // the rest, and carrying on would send them twice.
-        if (!(await renewLease(db, LEASE, holder, clock(), ttl))) {
-          log.warn({ outboxId: row.id }, 'outbox lease lost to another process; leaving the rest to it');
-          break drain;
-        }
-        const attempts = row.attempts + 1;
-        try {
-          await deps.transport.sendMail(mailMessage(row, deps.from));
-        } catch (error) {
-          lastError = describeSendError(error, deps.scrubber ?? new SecretScrubber());
-          const exhausted = attempts >= deps.maxAttempts;
-          const delay = Math.min(deps.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
-          await db
-            .updateTable('outbox')
-            .set({
-              status: exhausted ? 'failed' : 'pending',
-              attempts,
-              last_error: lastError,
-              next_attempt_at: new Date(clock().getTime() + delay).toISOString(),
-            })
-            .where('id', '=', row.id)
-            .execute();
-          if (exhausted) failed += 1;
-          else deferred += 1;
-          log.warn(
-            { outboxId: row.id, key: row.idempotency_key, attempts, status: exhausted ? 'failed' : 'pending', err: { message: lastError } },
-            exhausted ? 'email failed for good' : 'email not sent; will retry',
-          );
-          break drain;
-        }
+  drain: for (;;) {
+    // Ignoring the backoff still ends: a sent email leaves `pending`, and a failure stops the drain.
+    const due = await db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .$if(!deps.ignoreBackoff, (qb) => qb.where('next_attempt_at', '<=', clock().toISOString()))
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(BATCH)
+      .execute();
+    if (due.length === 0) break;
+    for (const row of due) {
+      // The drain behind a slow server can outlast one TTL: the lease is renewed as it runs, and
+      // here before each email. Lost — we lapsed and another process took over — means stop: it
+      // sends the rest, and carrying on would send them twice.
+      if (!(await lease.renew())) {
+        log.warn({ outboxId: row.id }, 'outbox lease lost to another process; leaving the rest to it');
+        break drain;
+      }
+      const attempts = row.attempts + 1;
+      try {
+        await deps.transport.sendMail(mailMessage(row, deps.from));
+      } catch (error) {
+        lastError = describeSendError(error, deps.scrubber ?? new SecretScrubber());
+        const exhausted = attempts >= deps.maxAttempts;
+        const delay = Math.min(deps.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
         await db
           .updateTable('outbox')
-          .set({ status: 'sent', attempts, sent_at: clock().toISOString(), last_error: null })
+          .set({
+            status: exhausted ? 'failed' : 'pending',
+            attempts,
+            last_error: lastError,
+            next_attempt_at: new Date(clock().getTime() + delay).toISOString(),
+          })
           .where('id', '=', row.id)
           .execute();
-        sent += 1;
-        log.info({ outboxId: row.id, key: row.idempotency_key, messageId: row.message_id }, 'email sent');
+        if (exhausted) failed += 1;
+        else deferred += 1;
+        log.warn(
+          { outboxId: row.id, key: row.idempotency_key, attempts, status: exhausted ? 'failed' : 'pending', err: { message: lastError } },
+          exhausted ? 'email failed for good' : 'email not sent; will retry',
+        );
+        break drain;
       }
+      await db
+        .updateTable('outbox')
+        .set({ status: 'sent', attempts, sent_at: clock().toISOString(), last_error: null })
+        .where('id', '=', row.id)
+        .execute();
+      sent += 1;
+      log.info({ outboxId: row.id, key: row.idempotency_key, messageId: row.message_id }, 'email sent');
     }
-  } finally {
-    await releaseLease(db, LEASE, holder).catch(() => undefined);
   }
-  return { sent, deferred, failed, pending: await countPending(db), busy: false, lastError };
+  return { sent, deferred, failed, lastError };
 }
 
 async function countPending(db: Db): Promise<number> {

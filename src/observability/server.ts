@@ -1,5 +1,5 @@
 /** The daemon's HTTP side: GET /healthz (JSON, 200 or 503) and GET /metrics (Prometheus text). */
-import { createServer, type Server } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Health } from './health.js';
 import type { Metrics } from './metrics.js';
@@ -9,34 +9,42 @@ export interface ObservabilityServer {
   close(): Promise<void>;
 }
 
-export async function startObservabilityServer(
-  port: number,
-  deps: { metrics: Metrics; health: () => Promise<Health>; onError: (error: unknown) => void },
-): Promise<ObservabilityServer> {
+export interface ListenOn {
+  /** HTTP_HOST: the interface to listen on (default 127.0.0.1: not reachable from the network). */
+  readonly host: string;
+  /** HTTP_PORT; 0 = any free port. */
+  readonly port: number;
+}
+
+export interface ObservabilityDeps {
+  readonly metrics: Metrics;
+  readonly health: () => Promise<Health>;
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * A slow or silent client must not hold a socket for long: the whole request (headers and body)
+ * within 10 s, and the same bound on an idle keep-alive connection.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export async function startObservabilityServer(listen: ListenOn, deps: ObservabilityDeps): Promise<ObservabilityServer> {
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const answer = async () => {
-      if (req.method !== 'GET') {
-        res.writeHead(405, { allow: 'GET' }).end();
-      } else if (path === '/healthz') {
-        const health = await deps.health();
-        res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(health)}\n`);
-      } else if (path === '/metrics') {
-        const text = await deps.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text);
-      } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
-      }
-    };
-    answer().catch((error) => {
+    // One error boundary for everything a request can do, synchronous parsing included: every
+    // request gets an answer and its socket back, whatever its path.
+    answer(req, res, deps).catch((error) => {
       deps.onError(error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error\n');
     });
   });
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = 5_000;
+  server.setTimeout(REQUEST_TIMEOUT_MS, (socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, resolve);
+    server.listen(listen.port, listen.host, resolve);
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -46,4 +54,34 @@ export async function startObservabilityServer(
         server.close(() => resolve());
       }),
   };
+}
+
+async function answer(req: IncomingMessage, res: ServerResponse, deps: ObservabilityDeps): Promise<void> {
+  const path = requestPath(req.url);
+  if (path === null) {
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request\n');
+  } else if (req.method !== 'GET') {
+    res.writeHead(405, { allow: 'GET' }).end();
+  } else if (path === '/healthz') {
+    const health = await deps.health();
+    res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(health)}\n`);
+  } else if (path === '/metrics') {
+    const text = await deps.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text);
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
+  }
+}
+
+/**
+ * The path of an origin-form request target, or null when it is not one. Parsed against a fixed
+ * base, so `//host/x` (which `new URL` would read as a host) stays a path and never throws.
+ */
+function requestPath(target: string | undefined): string | null {
+  if (!target?.startsWith('/')) return null;
+  try {
+    return new URL(`http://localhost${target}`).pathname;
+  } catch {
+    return null;
+  }
 }

@@ -1,9 +1,79 @@
 /**
- * Leases: at most one process pulls a source at a time (daemon, one-shot, a second daemon on the
- * same database). A lease expires, so one left by a crashed process is taken over.
+ * Leases: at most one process pulls a source, or drains the outbox, at a time (daemon, one-shot,
+ * a second daemon on the same database). A lease expires, so one left by a crashed process is
+ * taken over; on this machine a dead holder is recognised at once and need not be waited out.
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Db } from '../../db/database.js';
+import type { Clock } from '../clock.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/**
+ * Short, so a holder on another machine that died is waited out for a minute at most; the holder
+ * renews it every third of that while it works.
+ */
+export const LEASE_TTL_MS = 60_000;
+
+/**
+ * Holders this process holds right now. Two holders in one process (the daemon's digest drains
+ * the outbox while a sync does) must exclude each other like two processes; a holder with our PID
+ * that is not in here was left by an earlier process that had our PID (a restarted container).
+ */
+const heldHere = new Set<string>();
+
+/** "host:pid:start:nonce": `start` is the process's start time (/proc/<pid>/stat), so a reused PID is told apart. */
+export function processHolder(): string {
+  return `${hostname()}:${process.pid}:${processStartTicks(process.pid) ?? '-'}:${randomBytes(3).toString('hex')}`;
+}
+
+export interface HeldLease {
+  readonly holder: string;
+  /** Extends the lease now; false when it was lost (we lapsed and another holder took it): stop. */
+  renew(): Promise<boolean>;
+}
+
+export type LeaseOutcome<T> = { readonly acquired: true; readonly value: T } | { readonly acquired: false; readonly holder: string | null; readonly expiresAt: string | null };
+
+export interface LeaseDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/**
+ * Runs `work` holding the lease `name`, or returns who holds it. The lease is renewed every third
+ * of its TTL while `work` runs and released afterwards, whatever `work` does.
+ */
+export async function withLease<T>(
+  deps: LeaseDeps,
+  name: string,
+  work: (lease: HeldLease) => Promise<T>,
+  options: { ttlMs?: number; holder?: string } = {},
+): Promise<LeaseOutcome<T>> {
+  const { db, clock, log } = deps;
+  const ttl = options.ttlMs ?? LEASE_TTL_MS;
+  const holder = options.holder ?? processHolder();
+  if (!(await acquireLease(db, name, holder, clock(), ttl))) {
+    const current = await describeLease(db, name);
+    return { acquired: false, holder: current?.holder ?? null, expiresAt: current?.expires_at ?? null };
+  }
+  heldHere.add(holder);
+  const renew = () => renewLease(db, name, holder, clock(), ttl);
+  const renewal = setInterval(() => {
+    renew().catch((error) => log.warn({ lease: name, error: describeError(error) }, 'lease renewal failed'));
+  }, ttl / 3);
+  renewal.unref();
+  try {
+    return { acquired: true, value: await work({ holder, renew }) };
+  } finally {
+    clearInterval(renewal);
+    heldHere.delete(holder);
+    await releaseLease(db, name, holder).catch(() => undefined);
+  }
+}
 
 export async function acquireLease(db: Db, name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
   const nowIso = now.toISOString();
@@ -20,24 +90,32 @@ export async function acquireLease(db: Db, name: string, holder: string, now: Da
     .execute();
   const row = await db.selectFrom('lease').select('holder').where('name', '=', name).executeTakeFirst();
   if (row?.holder === holder) return true;
-  // A holder on this machine whose process is gone (killed, crashed) need not be waited out.
-  if (row && holderIsDeadLocalProcess(row.holder)) {
+  if (row && holderIsGone(row.holder)) {
     await db.deleteFrom('lease').where('name', '=', name).where('holder', '=', row.holder).execute();
     return acquireLease(db, name, holder, now, ttlMs);
   }
   return false;
 }
 
-/** Holders are "host:pid:nonce"; only a holder on this host can be checked. */
-function holderIsDeadLocalProcess(holder: string): boolean {
-  const [host, pid] = holder.split(':');
-  if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+/**
+ * Whether a holder on this machine has certainly ended: no such process, a zombie (killed but not
+ * yet reaped: it still answers `kill(pid, 0)`), a different process under the same PID (its start
+ * time differs from the one recorded), or our own PID when this process does not hold it. A
+ * holder on another host can't be checked: its lease runs out instead.
+ */
+export function holderIsGone(holder: string): boolean {
+  const parts = holder.split(':');
+  const [host, pidText] = parts;
+  if (host !== hostname() || !pidText || !/^\d+$/.test(pidText)) return false;
+  const pid = Number(pidText);
+  if (pid === process.pid) return !heldHere.has(holder);
+  if (!hasProc()) return !processExists(pid);
+  const stat = readProcStat(pid);
+  if (stat === null) return true;
+  if (stat.state === 'Z' || stat.state === 'X') return true;
+  // Holders written before the start time was recorded ("host:pid:nonce") have none to compare.
+  const recorded = parts.length >= 4 && parts[2] !== '-' ? parts[2] : undefined;
+  return recorded !== undefined && recorded !== stat.startTicks;
 }
 
 export async function renewLease(db: Db, name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
@@ -56,4 +134,42 @@ export async function releaseLease(db: Db, name: string, holder: string): Promis
 
 export async function describeLease(db: Db, name: string): Promise<{ holder: string; expires_at: string } | undefined> {
   return db.selectFrom('lease').select(['holder', 'expires_at']).where('name', '=', name).executeTakeFirst();
+}
+
+interface ProcStat {
+  /** R, S, D, Z (zombie), X (dead), … */
+  readonly state: string;
+  /** Start time in clock ticks since boot (field 22): with the PID, identifies one process. */
+  readonly startTicks: string;
+}
+
+/** Linux tells a process's state and start time in /proc; elsewhere only whether the PID exists. */
+function hasProc(): boolean {
+  return existsSync('/proc/self/stat');
+}
+
+/** null: no such process. */
+function readProcStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // "pid (command) state ppid …": the command may hold spaces and parentheses; fields follow the last ")".
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', startTicks: fields[19] ?? '' };
+}
+
+function processStartTicks(pid: number): string | null {
+  return readProcStat(pid)?.startTicks ?? null;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }

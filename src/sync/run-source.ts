@@ -3,8 +3,6 @@
  * only when the source read everything — compare and apply in one transaction with its events.
  * Never throws: it ends in a recorded outcome (like kysely's Migrator returns results).
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../clock.js';
@@ -13,7 +11,7 @@ import type { Logger } from '../log.js';
 import { SecretScrubber } from '../secrets.js';
 import { stripControlChars } from '../render/plain-text.js';
 import { commitPull, type KindCounts } from './commit.js';
-import { acquireLease, describeLease, releaseLease, renewLease } from './lease.js';
+import { withLease } from './lease.js';
 import { clearStaging, createStager } from './stage.js';
 import type { CheckFinding, PullContext, RunMode, Source } from './types.js';
 import { lastCompleteRun } from './ledger.js';
@@ -30,7 +28,7 @@ export interface RunDeps {
   readonly signal?: AbortSignal;
   readonly onProgress?: (source: string, message: string) => void;
   readonly onUsage?: (source: string, metric: string, percent: number) => void;
-  /** Lease time-to-live; renewed at a third of it while the pull runs. */
+  /** Lease time-to-live (default LEASE_TTL_MS); renewed at a third of it while the pull runs. */
   readonly leaseTtlMs?: number;
 }
 
@@ -54,37 +52,35 @@ export interface RunResult {
   readonly errorCode?: ErrorCode;
 }
 
-const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+export { processHolder } from './lease.js';
 
-export function processHolder(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+/** The counters of a result before anything was read. */
+function emptyResult(source: string) {
+  return { source, baseline: false, entities: 0, events: 0, apiCalls: 0, retries: 0, counts: {}, eventTypes: {}, stageMs: 0, commitMs: 0 };
 }
 
 export async function runSourcePull(deps: RunDeps, source: Source, requestedMode: RunMode): Promise<RunResult> {
   const { db, clock, log } = deps;
-  const holder = deps.holder ?? processHolder();
   const leaseName = `sync:${source.name}`;
-  const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const started = clock();
-  const base = { source: source.name, baseline: false, entities: 0, events: 0, apiCalls: 0, retries: 0, counts: {}, eventTypes: {}, stageMs: 0, commitMs: 0 };
+  const base = emptyResult(source.name);
+  const elapsed = () => clock().getTime() - started.getTime();
+  const leased = await withLease(deps, leaseName, () => pullHoldingLease(deps, source, requestedMode, started), { ttlMs: deps.leaseTtlMs, holder: deps.holder });
+  if (leased.acquired) return leased.value;
+  const error = `${source.name}: another process is pulling this source (${leased.holder ?? 'unknown'}, lease until ${leased.expiresAt ?? '?'})`;
+  log.warn({ source: source.name, outcome: 'failed' }, error);
+  return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error, errorCode: 'LEASE' };
+}
+
+/** The pull proper, while this process holds the source's lease. */
+async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: RunMode, started: Date): Promise<RunResult> {
+  const { db, clock, log } = deps;
+  const base = emptyResult(source.name);
   const elapsed = () => clock().getTime() - started.getTime();
   // The one text a failure becomes, for the ledger, the log and the result the CLI prints: upstream
   // text in it may echo a credential or carry terminal escapes.
   const scrubber = deps.scrubber ?? new SecretScrubber();
   const describe = (error: unknown) => stripControlChars(scrubber.describe(error), { keepNewlines: true });
-
-  if (!(await acquireLease(db, leaseName, holder, started, ttl))) {
-    const lease = await describeLease(db, leaseName);
-    const error = `${source.name}: another process is pulling this source (${lease?.holder ?? 'unknown'}, lease until ${lease?.expires_at ?? '?'})`;
-    log.warn({ source: source.name, outcome: 'failed' }, error);
-    return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error, errorCode: 'LEASE' };
-  }
-
-  const renewal = setInterval(() => {
-    renewLease(db, leaseName, holder, clock(), ttl).catch((error) => log.warn({ error: describe(error) }, 'lease renewal failed'));
-  }, ttl / 3);
-  renewal.unref();
-
   try {
     await recoverInterrupted(db, source.name, clock());
     const hasBaseline = (await lastCompleteRun(db, source.name)) !== undefined;
@@ -260,9 +256,6 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
     const message = describe(error);
     log.error({ source: source.name, error: message }, `${source.name} pull could not be recorded`);
     return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error: message, errorCode: 'INTERNAL' };
-  } finally {
-    clearInterval(renewal);
-    await releaseLease(db, leaseName, holder).catch(() => undefined);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SourceLocks } from '../../src/daemon/source-locks.js';
+import { SourceLocks } from '../../src/sync/source-locks.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { scheduleTable } from '../../jobs/schedule.js';
 import { openApp } from '../../src/app.js';

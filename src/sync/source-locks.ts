@@ -3,7 +3,7 @@
  * waiting in the same mode makes a new request redundant (skipped); an incremental pull is also
  * redundant while a full one is running or waiting. Across processes the database lease decides.
  */
-import type { RunMode } from '../sync/types.js';
+import type { RunMode } from './types.js';
 
 export class SourceLocks {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -1,0 +1,140 @@
+/**
+ * Opening the database: what we create is private, a path that can't be a database fails at once
+ * naming DATABASE_URL and the path, and start-up waits for (rather than needs) another writer's lock.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../db/database.js';
+import { openApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { digital99Harness } from '../helpers/digital99.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** `status` through the real entry point in a child; `asNobody` drops root (which may write anything). */
+function cliChild(args: string[], env: Record<string, string>, options: { asNobody?: boolean } = {}) {
+  const dropRoot = options.asNobody && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+    ...dropRoot,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe('opening the database', () => {
+  it('an impossible DATABASE_URL fails at once with exit 2, naming the variable and the path', () => {
+    const run = cliChild(['status'], { DATABASE_URL: '/proc/nope/x.sqlite' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('DATABASE_URL');
+    expect(run.stderr).toContain('/proc/nope/x.sqlite');
+    expect(run.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it('the daemon too: exit 2 with the message, no stack trace', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/daemon.ts'], {
+      env: { PATH: process.env.PATH, DATABASE_URL: '/proc/nope/x.sqlite', DIGITAL99_CLIENT_ID: 'id', DIGITAL99_CLIENT_SECRET: 'secret', HTTP_PORT: '0' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('DATABASE_URL: the SQLite database /proc/nope/x.sqlite');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a file that is not a database fails with exit 1, naming the variable and the path', () => {
+    const path = join(tempDir(), 'garbage.sqlite');
+    writeFileSync(path, Buffer.from('not a database, only garbage bytes\n'.repeat(200)));
+    const run = cliChild(['status'], { DATABASE_URL: path });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`DATABASE_URL: the SQLite database ${path}`);
+    expect(run.stderr).toContain('not a database');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a read-only database file fails clearly, naming the variable and the path', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const path = join(dir, 'readonly.sqlite');
+    writeFileSync(path, ''); // an empty file is an empty database: starting needs to write its schema
+    chmodSync(path, 0o444);
+    if (process.getuid?.() === 0) chownSync(path, 0, 0);
+    const run = cliChild(['status'], { DATABASE_URL: path }, { asNobody: true });
+    expect([1, 2]).toContain(run.code);
+    expect(run.stderr).toContain(`DATABASE_URL: the SQLite database ${path}`);
+    expect(run.stderr).toMatch(/readonly|read-only|permission/i);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an existing database made read-only: status still reads it; sync fails with exit 1 naming the variable and the path', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o777); // the folder stays writable (SQLite's -shm): only the file is read-only
+    const path = join(dir, 'db.sqlite');
+    await (await openDatabase(path)).destroy();
+    chmodSync(path, 0o444);
+    const env = { DATABASE_URL: path, DIGITAL99_CLIENT_ID: 'id', DIGITAL99_CLIENT_SECRET: 'secret', DIGITAL99_API_URL: 'http://127.0.0.1:9/api' };
+    expect(cliChild(['status'], env, { asNobody: true }).code).toBe(0);
+    const sync = cliChild(['sync'], env, { asNobody: true });
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toContain(`DATABASE_URL: the SQLite database ${path}`);
+    expect(sync.stderr).toContain('readonly');
+  });
+
+  it('creates the folder 0700 and the file, its -wal and -shm 0600; an existing folder keeps its mode', async () => {
+    const base = tempDir();
+    const path = join(base, 'new', 'deeper', 'waba.sqlite');
+    const db = await openDatabase(path);
+    await db.insertInto('app_setting').values({ name: 'probe', value: 'x' }).execute();
+    expect(mode(join(base, 'new'))).toBe(0o700);
+    expect(mode(join(base, 'new', 'deeper'))).toBe(0o700);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file)).toBe(0o600);
+    await db.destroy();
+
+    const shared = join(base, 'shared');
+    mkdirSync(shared, { mode: 0o755 });
+    chmodSync(shared, 0o755);
+    await (await openDatabase(join(shared, 'db.sqlite'))).destroy();
+    expect(mode(shared)).toBe(0o755);
+    expect(mode(join(shared, 'db.sqlite'))).toBe(0o600);
+  });
+
+  it('start-up writes nothing once the database exists: it opens while another process holds the write lock', async () => {
+    const h = await digital99Harness();
+    const env = { ...h.env, DATABASE_BUSY_TIMEOUT_SECONDS: '0' };
+    const writer = new SQLite(h.dbPath);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      const app = await openApp(parseConfig(env), { log: silentLogger });
+      await app.close();
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+  });
+
+  it('a one-shot sync waits for another process that holds the write lock for a few seconds', async () => {
+    const h = await digital99Harness();
+    h.world.addOnboarding();
+    // Another process (not this one: its event loop must stay free to serve the simulator).
+    const holder = spawn(
+      process.execPath,
+      ['-e', `const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN IMMEDIATE'); console.log('locked'); setTimeout(() => db.exec('COMMIT'), 3000);`, h.dbPath],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const sync = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sync'], { env: { ...process.env, ...h.env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    sync.stdout.on('data', (chunk) => (output += String(chunk)));
+    sync.stderr.on('data', (chunk) => (output += String(chunk)));
+    const code = await new Promise((resolve) => sync.once('exit', resolve));
+    expect(output).not.toContain('database is locked');
+    expect(code).toBe(0);
+    expect(output).toMatch(/digital99\s+full\s+complete/);
+  });
+});
