@@ -1,18 +1,28 @@
-/** Database wiring: open a SQLite file through Kysely and bring its schema up to date. */
+/**
+ * Database wiring: open DATABASE_URL — a SQLite file, or a PostgreSQL server (db/postgres.ts) —
+ * through Kysely and bring its schema up to date with the one set of migrations.
+ */
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type MigrationProvider, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, type MigrationProvider, Migrator, PostgresAdapter, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { WabaSyncError } from '../src/errors.js';
 import { migrations } from './migrations/index.js';
+import { isPostgresError, openPostgres, postgresError } from './postgres.js';
 import type { Database } from './schema.js';
+import { backendOf } from './url.js';
 
 export type Db = Kysely<Database>;
+
+/** Whether `db` (or a transaction of it) talks to PostgreSQL: for the few statements that differ. */
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
 
 export interface OpenOptions {
   /** Apply pending migrations (default true). */
   migrate?: boolean;
-  /** How long a statement waits for another process's write lock (default DEFAULT_BUSY_TIMEOUT_MS). */
+  /** SQLite: how long a statement waits for another process's write lock (default DEFAULT_BUSY_TIMEOUT_MS). */
   busyTimeoutMs?: number;
 }
 
@@ -23,12 +33,32 @@ export interface OpenOptions {
 export const DEFAULT_BUSY_TIMEOUT_MS = 30_000;
 
 /**
- * Opens (creating when missing) the database at `path`. What we create is private: the folders
+ * Opens the database DATABASE_URL names: a `postgres://` or `postgresql://` URL is a PostgreSQL
+ * server (which must be reachable, with the database created), anything else a SQLite file path.
+ * Either way the failure to open it throws a WabaSyncError naming DATABASE_URL, CONFIG when the
+ * setting is what needs fixing; a PostgreSQL URL is only ever shown with its password masked.
+ */
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Db> {
+  if (backendOf(url) === 'sqlite') return openSqlite(url, options);
+  const db = await openPostgres(url);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(db);
+    } catch (error) {
+      await db.destroy();
+      throw postgresError(url, 'cannot bring its schema up to date', error);
+    }
+  }
+  return db;
+}
+
+/**
+ * Opens (creating when missing) the SQLite database at `path`. What we create is private: the folders
  * 0700, the file 0600 — SQLite gives its -wal and -shm files the file's mode. Any failure to
  * create, open or read it throws a WabaSyncError naming DATABASE_URL and the path: CONFIG when the
  * path cannot be a database file here, DATABASE when the file is unusable (read-only, corrupt).
  */
-export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Db> {
+async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
   let sqlite: SQLite.Database;
   try {
     if (path !== ':memory:') createPrivately(path);
@@ -90,8 +120,18 @@ export function isSqliteError(error: unknown): boolean {
 /** SQLite's and the file system's codes that mean "this file can't be our database" rather than a bug. */
 const PATH_PROBLEMS = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENAMETOOLONG', 'ELOOP', 'SQLITE_CANTOPEN']);
 
-/** A failure of the database file itself, naming DATABASE_URL and the path (also used for failures after opening). */
-export function databaseError(path: string, what: string, error: unknown): WabaSyncError {
+/** Whether `error` comes from the database (SQLite, or PostgreSQL and the connection to it) rather than our code. */
+export function isDatabaseError(error: unknown): boolean {
+  return isSqliteError(error) || isPostgresError(error);
+}
+
+/**
+ * A failure of the database itself, naming DATABASE_URL and the file path or the masked URL (also
+ * used for failures after opening).
+ */
+export function databaseError(url: string, what: string, error: unknown): WabaSyncError {
+  if (backendOf(url) === 'postgres') return postgresError(url, what, error);
+  const path = url;
   const code = (error as { code?: unknown }).code;
   const detail = error instanceof Error ? error.message : String(error);
   const reason = typeof code === 'string' && !detail.includes(code) ? `${code}: ${detail}` : detail;

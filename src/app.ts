@@ -1,5 +1,6 @@
 /** Composition: from a validated configuration to an open database and the enabled sources. */
 import { type Db, openDatabase } from '../db/database.js';
+import { backendOf, maskDatabaseUrl } from '../db/url.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config, SourceName } from './config.js';
 import { type Logger, createLogger } from './log.js';
@@ -27,6 +28,7 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel });
   const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
+  log.info({ backend: backendOf(config.databasePath), database: maskDatabaseUrl(config.databasePath) }, 'database opened');
   const fingerprint = await loadFingerprint(db, config.fingerprintSecret);
   const scrubber = new SecretScrubber(configuredSecrets(config));
   const sources = createSources(config, { clock, fingerprint, scrubber });

@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { databaseError, isSqliteError } from '../db/database.js';
+import { databaseError, isDatabaseError } from '../db/database.js';
 import { SOURCE_NAMES, loadEnv, parseConfig } from './config.js';
 import { WabaSyncError } from './errors.js';
 import { digestCommand } from './commands/digest.js';
@@ -115,7 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       writeLine(io.stderr, error.message);
       return EXIT_USAGE;
     }
-    if (isSqliteError(error)) {
+    if (isDatabaseError(error)) {
       // The database failed after it opened (made read-only, disk full, damaged): say which one.
       writeLine(io.stderr, `waba-sync: ${databaseError(configuredDatabasePath(io), 'failed', error).message}`);
       return EXIT_FAILED;

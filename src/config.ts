@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import cron from 'node-cron';
+import { backendOf, maskDatabaseUrl } from '../db/url.js';
 import { ConfigError } from './errors.js';
 import { SOURCE_NAMES, type SourceName, UPSTREAMS, type UpstreamConfigs, disabledReason } from './sources/registry.js';
 import type { SettingsReader } from './sources/upstream.js';
@@ -79,6 +80,7 @@ export interface ReportConfig {
 }
 
 export interface Config extends UpstreamConfigs {
+  /** DATABASE_URL: a SQLite file path or a PostgreSQL URL; shown only through `maskDatabaseUrl`. */
   readonly databasePath: string;
   /** DATABASE_BUSY_TIMEOUT_SECONDS: how long a statement waits for another process's write lock. */
   readonly databaseBusyTimeoutMs: number;
@@ -270,11 +272,24 @@ export function parseConfig(env: Env): Config {
     disabledReasons: Object.fromEntries(UPSTREAMS.filter((upstream) => upstreams[upstream.name] === null).map((upstream) => [upstream.name, disabledReason(upstream)])),
   };
 
-  if (config.databasePath.includes('://')) {
-    read.problems.push(`DATABASE_URL: expected a SQLite file path, got ${JSON.stringify(config.databasePath)}`);
-  }
+  const databaseProblem = databaseUrlProblem(config.databasePath);
+  if (databaseProblem !== null) read.problems.push(databaseProblem);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return deepFreeze(config);
+}
+
+/** DATABASE_URL: a SQLite file path, or a PostgreSQL URL that names a host (shown with its password masked). */
+function databaseUrlProblem(value: string): string | null {
+  const shown = JSON.stringify(maskDatabaseUrl(value));
+  if (backendOf(value) === 'sqlite') {
+    return value.includes('://') ? `DATABASE_URL: expected a SQLite file path or a postgres:// URL, got ${shown}` : null;
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {}
+  if (url === null || url.hostname === '') return `DATABASE_URL: expected postgres://user:password@host:port/database, got ${shown}`;
+  return null;
 }
 
 export function enabledSources(config: Config): SourceName[] {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { maskDatabaseUrl } from '../db/url.js';
 import type { Env } from '../src/config.js';
 import { digital99Harness } from './helpers/digital99.js';
 
@@ -36,7 +37,7 @@ describe('the command line on a closed pipe', () => {
     const h = await digital99Harness();
     await h.sync();
     const run = await firstLineThenClose(['status'], h.env);
-    expect(run.firstLine).toBe(`Database: ${h.dbPath}`);
+    expect(run.firstLine).toBe(`Database: ${maskDatabaseUrl(h.dbPath)}`);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
   });

@@ -26,7 +26,7 @@ describe('configuration', () => {
         HTTP_TIMEOUT_MS: 'soon',
         SYNC_CRON: 'every minute',
         DIGITAL99_TEMP_NUMBER_PREFIX: '97-257',
-        DATABASE_URL: 'postgres://db/waba',
+        DATABASE_URL: 'mysql://db/waba',
       });
     } catch (caught) {
       error = caught;

@@ -4,10 +4,14 @@ import * as initial from './2026_11_22_0001_initial.js';
 import * as notify from './2026_11_22_0030_notify.js';
 import * as reportDelivery from './2026_11_22_0040_report_delivery.js';
 import * as currentHashIndex from './2026_11_22_0050_current_hash_index.js';
+import * as postgresByteOrder from './2026_11_30_0060_postgres_byte_order.js';
+import * as currentEntityView from './2026_11_30_0070_current_entity_view.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
   '2026_11_22_0030_notify': notify,
   '2026_11_22_0040_report_delivery': reportDelivery,
   '2026_11_22_0050_current_hash_index': currentHashIndex,
+  '2026_11_30_0060_postgres_byte_order': postgresByteOrder,
+  '2026_11_30_0070_current_entity_view': currentEntityView,
 };

@@ -1,5 +1,6 @@
 /** `status`: per source, the last run and its outcome, the last complete (and complete full) pull, failures since, entity counts. */
 import { openDatabase } from '../../db/database.js';
+import { maskDatabaseUrl } from '../../db/url.js';
 import { SOURCE_NAMES, loadEnv, parseConfig } from '../config.js';
 import { textTable } from '../render/text-table.js';
 import { scheduleTable } from '../../jobs/schedule.js';
@@ -36,7 +37,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
       ]);
       if (last?.outcome === 'failed' && last.error) details.push(`${source}: last error: ${scrubber.scrub(last.error)}`);
     }
-    writeLine(io.stdout, `Database: ${config.databasePath}`);
+    writeLine(io.stdout, `Database: ${maskDatabaseUrl(config.databasePath)}`);
     writeLine(io.stdout, textTable(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'LAST COMPLETE FULL', 'FAILURES SINCE', 'ENTITIES'], rows));
     for (const line of details) writeLine(io.stdout, line);
     const outbox = await db

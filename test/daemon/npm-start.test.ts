@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../../db/database.js';
 import { listEvents } from '../../src/events/query.js';
 import { digital99Harness } from '../helpers/digital99.js';
+import { testBackend } from '../helpers/postgres.js';
 import { until } from '../helpers/wait.js';
 
 /** The command lines of every process in a process group (Linux /proc). */
@@ -53,8 +54,10 @@ describe('npm start', () => {
 
     const db = await openDatabase(h.dbPath);
     try {
-      const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db);
-      expect(integrity.rows).toEqual([{ integrity_check: 'ok' }]);
+      if (testBackend === 'sqlite') {
+        const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db);
+        expect(integrity.rows).toEqual([{ integrity_check: 'ok' }]);
+      }
       const last = await db.selectFrom('sync_run').select(['outcome', 'error_code']).orderBy('id', 'desc').executeTakeFirstOrThrow();
       expect(last).toEqual({ outcome: 'failed', error_code: 'ABORTED' });
     } finally {

@@ -4,8 +4,8 @@
  * the findings' new state and the outbox email commit together or not at all, so an event is in
  * exactly one digest email and a crash anywhere leaves it for the next one.
  */
-import type { Transaction } from 'kysely';
-import type { Db } from '../../../db/database.js';
+import { type Transaction, sql } from 'kysely';
+import { type Db, isPostgres } from '../../../db/database.js';
 import type { Database } from '../../../db/schema.js';
 import { type Config, SOURCE_NAMES, type SourceName, enabledSources } from '../../config.js';
 import { toEventRecord } from '../../events/query.js';
@@ -79,10 +79,15 @@ export async function queueDigest(db: Db, now: Date, settings: DigestSettings, o
 async function prepareDigest(trx: Transaction<Database>, now: Date, settings: DigestSettings): Promise<DigestOutcome> {
   const at = now.toISOString();
   // Writing first takes the database's write lock, so what we read next cannot change under us
-  // (a concurrent digest waits, then finds these events covered).
+  // (a concurrent digest waits, then finds these events covered). PostgreSQL locks per row: there
+  // the digest table is locked explicitly, to the same effect.
+  if (isPostgres(trx)) await sql`lock table digest in share row exclusive mode`.execute(trx);
+  // Numbered here, not by the database: a PostgreSQL sequence keeps a number a preview (rolled
+  // back) used, and the numbers are shown ("digest #3"); SQLite's AUTOINCREMENT would not.
+  // One statement, so that on SQLite the write still comes first.
   const { id: digestId } = await trx
     .insertInto('digest')
-    .values({ created_at: at, period_from: at, period_to: at, events: 0, findings_opened: 0, findings_cleared: 0, idempotency_key: '' })
+    .values({ id: sql<number>`(select coalesce(max(id), 0) + 1 from digest)`, created_at: at, period_from: at, period_to: at, events: 0, findings_opened: 0, findings_cleared: 0, idempotency_key: '' })
     .returning('id')
     .executeTakeFirstOrThrow();
   const previous = await trx.selectFrom('digest').select('period_to').where('id', '<', digestId).orderBy('id', 'desc').limit(1).executeTakeFirst();

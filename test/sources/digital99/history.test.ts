@@ -1,9 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../../src/events/query.js';
 import { entityAt, entityHistory } from '../../../src/history.js';
 import { digital99Harness } from '../../helpers/digital99.js';
+import { storedText } from '../../helpers/stored-bytes.js';
 
 describe('99digital: counters are history, not events', () => {
   it('counter movements emit nothing, yet every reading can be read back as of its time', async () => {
@@ -81,7 +80,7 @@ describe('secrets', () => {
 
     const secrets = [h.world.clientSecret, ...h.world.issuedTokens, ...[...h.world.numbers.values()].map((n) => n.apiKey)];
     await h.app.close();
-    const files = readdirSync(dirname(h.dbPath)).map((name) => readFileSync(join(dirname(h.dbPath), name)).toString('latin1'));
+    const files = await storedText(h.dbPath);
     await h.restart();
     const events = JSON.stringify(await listEvents(h.app.db));
     expect(events).toContain('api_key_rotated');

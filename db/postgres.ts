@@ -1,0 +1,80 @@
+/**
+ * PostgreSQL wiring: a pg pool behind Kysely's PostgresDialect, opened only once the server has
+ * answered, so a wrong DATABASE_URL fails at start naming the setting (password masked).
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { WabaSyncError } from '../src/errors.js';
+import type { Database } from './schema.js';
+import { maskDatabaseUrl, passwordOf } from './url.js';
+
+/** Connections per process: a pull's stager writes while its reader reads; the rest is headroom. */
+const POOL_SIZE = 10;
+/** How long a connection attempt may take before the server counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * int8 (COUNT, SUM, bigint) arrives from pg as a string, since it may exceed 2^53; ours are row
+ * counts and ids, far below that, and SQLite returns them as numbers: return numbers here too.
+ * numeric (1700) likewise. Everything else keeps pg's own parsing; our own columns are text and
+ * integer only (see docs/architecture.md, "Databases").
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (value: string) => Number(value);
+    return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+export async function openPostgres(url: string): Promise<Kysely<Database>> {
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'waba-sync', types });
+  // An idle connection the server dropped (restart, network): the next query gets a fresh one.
+  // Without a listener, pg's 'error' event would end the process.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('select 1');
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw postgresError(url, 'cannot connect', error);
+  }
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * Server answers and network failures that mean "DATABASE_URL does not lead to a database we can
+ * use" — a setting to fix (exit 2), not a failure of the data: wrong password or user (28P01,
+ * 28000), no such database (3D000), no server there, a host that does not resolve or answer.
+ */
+const SETTING_PROBLEMS = new Set(['28P01', '28000', '3D000', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+
+/** Whether `error` comes from PostgreSQL or the connection to it. */
+export function isPostgresError(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && SETTING_PROBLEMS.has(code);
+}
+
+/** A failure of the PostgreSQL database, naming DATABASE_URL with its password masked (never the password itself). */
+export function postgresError(url: string, what: string, error: unknown): WabaSyncError {
+  const code = (error as { code?: unknown } | null)?.code;
+  let detail = describe(error);
+  const password = passwordOf(url);
+  if (password !== null) detail = detail.split(password).join('***');
+  const settingProblem = (typeof code === 'string' && SETTING_PROBLEMS.has(code)) || /timeout expired|Connection terminated due to connection timeout/i.test(detail);
+  return new WabaSyncError(settingProblem ? 'CONFIG' : 'DATABASE', `DATABASE_URL: the PostgreSQL database ${maskDatabaseUrl(url)}: ${what} (${detail})`, {
+    cause: error,
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const text = message === '' && typeof code === 'string' ? code : message;
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
+}
