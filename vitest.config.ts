@@ -17,6 +17,7 @@ const SQLITE_ONLY = [
   'test/daemon/schedule-dst.test.ts',
   'test/db/open.test.ts',
   'test/db/postgres-migrations.test.ts',
+  'test/db/url.test.ts',
   'test/diff/**',
   'test/docs.test.ts',
   'test/node-flags.test.ts',

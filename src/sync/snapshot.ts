@@ -92,8 +92,9 @@ export interface SourceSnapshot {
 }
 
 export async function readSnapshot(db: Kysely<Database>, source: string, kinds: readonly string[]): Promise<SourceSnapshot> {
-  // One read transaction: the fingerprint and the keys come from the same state.
-  return db.transaction().execute(async (trx) => {
+  // One read transaction: the fingerprint and the keys come from the same state (on PostgreSQL
+  // that takes REPEATABLE READ; SQLite's transactions always read one state).
+  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const before = await fingerprint(trx, source);
     const snapshots = new Map<string, KindSnapshot>();
     for (const kind of kinds) snapshots.set(kind, await readKind(trx, source, kind));
