@@ -43,12 +43,16 @@ export function withDatabase(url: string, database: string): string {
 
 let counter = 0;
 
-/** A fresh database copied from the migrated template (`{ empty: true }`: without any table), as a URL. */
-export function freshPostgresUrl(options: { empty?: boolean } = {}): string {
+/**
+ * A fresh database copied from the migrated template, as a URL. `icuLocale`: an empty database
+ * (no tables) whose default collation is that ICU locale's, not byte order.
+ */
+export function freshPostgresUrl(options: { icuLocale?: string } = {}): string {
   const { adminUrl, template, prefix } = providedPostgres();
   counter += 1;
   const name = `${prefix}${process.pid}_${counter}`;
-  runSync(adminUrl, `create database "${name}" template "${options.empty ? 'template0' : template}"`);
+  const from = options.icuLocale ? `template template0 locale_provider icu icu_locale '${options.icuLocale}'` : `template "${template}"`;
+  runSync(adminUrl, `create database "${name}" ${from}`);
   return withDatabase(adminUrl, name);
 }
 
