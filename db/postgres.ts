@@ -65,7 +65,7 @@ export function postgresError(url: string, what: string, error: unknown): WabaSy
   let detail = describe(error);
   const password = passwordOf(url);
   if (password !== null) detail = detail.split(password).join('***');
-  const settingProblem = (typeof code === 'string' && SETTING_PROBLEMS.has(code)) || /timeout expired|Connection terminated due to connection timeout/i.test(detail);
+  const settingProblem = (typeof code === 'string' && SETTING_PROBLEMS.has(code)) || /timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(detail);
   return new WabaSyncError(settingProblem ? 'CONFIG' : 'DATABASE', `DATABASE_URL: the PostgreSQL database ${maskDatabaseUrl(url)}: ${what} (${detail})`, {
     cause: error,
   });
