@@ -31,10 +31,11 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
   // An idle connection the server dropped (restart, network): the next query gets a fresh one.
   // Without a listener, pg's 'error' event would end the process.
   pool.on('error', () => undefined);
+  let encoding: string;
   try {
     const client = await pool.connect();
     try {
-      await client.query('select 1');
+      encoding = (await client.query<{ server_encoding: string }>('show server_encoding')).rows[0]?.server_encoding ?? '';
     } finally {
       client.release();
     }
@@ -42,15 +43,21 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
     await pool.end().catch(() => undefined);
     throw postgresError(url, 'cannot connect', error);
   }
+  // Upstream text holds any Unicode (names with emoji); another encoding would fail mid-pull.
+  if (encoding !== 'UTF8') {
+    await pool.end().catch(() => undefined);
+    throw new WabaSyncError('CONFIG', `DATABASE_URL: the PostgreSQL database ${maskDatabaseUrl(url)} has the encoding ${encoding}; waba-sync needs UTF8 (CREATE DATABASE … ENCODING 'UTF8')`);
+  }
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /**
  * Server answers and network failures that mean "DATABASE_URL does not lead to a database we can
  * use" — a setting to fix (exit 2), not a failure of the data: wrong password or user (28P01,
- * 28000), no such database (3D000), no server there, a host that does not resolve or answer.
+ * 28000), no such database (3D000), a role without the rights to create our tables (42501), no
+ * server there, a host that does not resolve or answer.
  */
-const SETTING_PROBLEMS = new Set(['28P01', '28000', '3D000', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+const SETTING_PROBLEMS = new Set(['28P01', '28000', '3D000', '42501', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
 
 /** Whether `error` comes from PostgreSQL or the connection to it. */
 export function isPostgresError(error: unknown): boolean {

@@ -11,7 +11,7 @@ import { openApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { cli } from '../helpers/cli.js';
 import { captureLog } from '../helpers/log.js';
-import { freshPostgresUrl, providedPostgres, withDatabase } from '../helpers/postgres.js';
+import { freshPostgresUrl, providedPostgres, runSync, withDatabase } from '../helpers/postgres.js';
 
 const PASSWORD = 'Pw-that-must-not-leak-7361';
 
@@ -53,6 +53,13 @@ describe('a PostgreSQL DATABASE_URL that does not work', () => {
   it('a database that does not exist: exit 2, naming DATABASE_URL, password masked', async () => {
     // The server's own password, so that it gets as far as looking for the database.
     await expectConfigurationError(withDatabase(providedPostgres().adminUrl, 'waba_no_such_database'), /does not exist/);
+  });
+
+  it('a database that is not UTF8: exit 2, naming DATABASE_URL and the encoding', async () => {
+    const { adminUrl, prefix } = providedPostgres();
+    const name = `${prefix}ascii_${process.pid}`;
+    runSync(adminUrl, `create database "${name}" template template0 encoding 'SQL_ASCII' locale 'C'`);
+    await expectConfigurationError(withDatabase(adminUrl, name), /encoding SQL_ASCII; waba-sync needs UTF8/);
   });
 
   it('npm run sync, the real command: exit 2 with the message, no stack trace, no password', () => {

