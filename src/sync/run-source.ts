@@ -60,7 +60,7 @@ function emptyResult(source: string) {
 }
 
 export async function runSourcePull(deps: RunDeps, source: Source, requestedMode: RunMode): Promise<RunResult> {
-  const { db, clock, log } = deps;
+  const { clock, log } = deps;
   const leaseName = `sync:${source.name}`;
   const started = clock();
   const base = emptyResult(source.name);
