@@ -47,7 +47,7 @@ async function sendLastMonth(app: App, signal: AbortSignal, deps: ReportJobDeps,
   const enqueue = deps.enqueue ?? outboxEnqueue;
 
   const rendered = await makeReport(
-    { db: app.db, timezone, staleHours: app.config.report.staleHours, statistics: statisticsReader(app.config, app.clock), now, signal },
+    { db: app.db, timezone, staleHours: app.config.report.staleHours, statistics: statisticsReader(app), now, signal },
     month,
   );
   const deliveries = await queueReport({ db: app.db, enqueue, now }, rendered, recipients);

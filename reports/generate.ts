@@ -1,10 +1,8 @@
 /** From the database (and 99digital's statistics, where they answer) to a rendered report. */
 import type { Db } from '../db/database.js';
-import type { Clock } from '../src/clock.js';
-import type { Config } from '../src/config.js';
-import { sharedDigital99Client } from '../src/sources/digital99/client.js';
+import type { App } from '../src/app.js';
+import { digital99Client } from '../src/sources/digital99/client.js';
 import { WabaSyncError } from '../src/errors.js';
-import { SecretScrubber, configuredSecrets } from '../src/secrets.js';
 import { buildReport } from './model.js';
 import { type Month, compareMonths, mmyyyy } from './month.js';
 import { type StatisticsReader, loadReportData } from './query.js';
@@ -27,12 +25,12 @@ export async function makeReport(deps: ReportDeps, month: Month): Promise<Render
 
 const FIRST_STATISTICS_MONTH: Month = { year: 2024, month: 12 };
 
-/** getConversationsStatistics through the 99digital client, or null when 99digital is not configured. */
-export function statisticsReader(config: Config, clock: Clock): StatisticsReader | null {
+/** getConversationsStatistics through the App's 99digital client, or null when 99digital is not configured. */
+export function statisticsReader(app: Pick<App, 'config' | 'clock' | 'clients' | 'scrubber'>): StatisticsReader | null {
+  const { config, clock, scrubber } = app;
   if (!config.digital99) return null;
   // The report quotes a failure's message (and may be mailed): no credential may be in it.
-  const scrubber = new SecretScrubber(configuredSecrets(config));
-  const client = sharedDigital99Client({ ...config.digital99, ...config.http, clock, scrubber }, config.digital99);
+  const client = digital99Client(app.clients, { ...config.digital99, ...config.http, clock, scrubber });
   return async (range, signal) => {
     // 99digital's statistics start in December 2024.
     if (compareMonths(range.to, FIRST_STATISTICS_MONTH) < 0) return new Map();

@@ -10,6 +10,7 @@ import { describeError } from '../src/errors.js';
 import { NOT_CONFIGURED, NUMBER, NUMBER_COUNTERS, SOURCE, readCounters, readNumber, unknownNumber } from '../src/sources/digital99/stored.js';
 import { type Month, type MonthBounds, addMonths, monthBounds, monthKey, monthsEndingWith } from './month.js';
 import type { CounterReading, Counters, Membership, NumberInfo, PullRef, ReportData, Snapshot, StoredCheck, TrendPoint, UpstreamStatistics } from './types.js';
+import { type CompletePullRef, completePullStartedIn, lastCompletePullStartedBefore } from '../src/sync/ledger.js';
 
 export const TREND_MONTHS = 12;
 
@@ -75,30 +76,15 @@ async function readUpstream(options: LoadOptions): Promise<UpstreamStatistics> {
 
 /** The last complete pull that started inside the month. */
 export async function lastPullIn(db: Db, bounds: MonthBounds): Promise<PullRef | null> {
-  const row = await completePulls(db)
-    .where('started_at', '>=', bounds.start.toISOString())
-    .where('started_at', '<', bounds.end.toISOString())
-    .orderBy('started_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? pullRef(row) : null;
+  return pullRef(await completePullStartedIn(db, SOURCE, monthRange(bounds), 'last'));
 }
 
 async function firstPullIn(db: Db, bounds: MonthBounds): Promise<PullRef | null> {
-  const row = await completePulls(db)
-    .where('started_at', '>=', bounds.start.toISOString())
-    .where('started_at', '<', bounds.end.toISOString())
-    .orderBy('started_at', 'asc')
-    .orderBy('id', 'asc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? pullRef(row) : null;
+  return pullRef(await completePullStartedIn(db, SOURCE, monthRange(bounds), 'first'));
 }
 
 async function lastPullBefore(db: Db, instant: string): Promise<PullRef | null> {
-  const row = await completePulls(db).where('started_at', '<', instant).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return row ? pullRef(row) : null;
+  return pullRef(await lastCompletePullStartedBefore(db, SOURCE, instant));
 }
 
 /** True when some complete 99digital pull started before `instant` (the report has something to say). */
@@ -106,12 +92,12 @@ export async function hasPullBefore(db: Db, instant: Date): Promise<boolean> {
   return (await lastPullBefore(db, instant.toISOString())) !== null;
 }
 
-function completePulls(db: Db) {
-  return db.selectFrom('sync_run').select(['id', 'started_at', 'finished_at']).where('source', '=', SOURCE).where('outcome', '=', 'complete');
+function monthRange(bounds: MonthBounds): { from: string; to: string } {
+  return { from: bounds.start.toISOString(), to: bounds.end.toISOString() };
 }
 
-function pullRef(row: { id: number; started_at: string; finished_at: string | null }): PullRef {
-  return { runId: row.id, startedAt: row.started_at, finishedAt: row.finished_at };
+function pullRef(row: CompletePullRef | null): PullRef | null {
+  return row && { runId: row.id, startedAt: row.started_at, finishedAt: row.finished_at };
 }
 
 async function snapshotAt(db: Db, pull: PullRef): Promise<Snapshot> {

@@ -4,8 +4,9 @@ import { backendOf, maskDatabaseUrl } from '../db/url.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config, SourceName } from './config.js';
 import { type Logger, createLogger } from './log.js';
-import { SecretScrubber, configuredSecrets, loadFingerprint } from './secrets.js';
+import { SecretScrubber, configuredSecrets, lazyFingerprint } from './secrets.js';
 import { createSources } from './sources/index.js';
+import { SharedClients } from './sources/upstream.js';
 import type { Source } from './sync/types.js';
 
 export interface App {
@@ -16,6 +17,8 @@ export interface App {
   readonly sources: ReadonlyMap<SourceName, Source>;
   /** Cuts every known secret out of messages; the sources add what they learn (tokens, apiKeys). */
   readonly scrubber: SecretScrubber;
+  /** Clients shared by the sources and the rest of the App (the report reads 99digital's statistics). */
+  readonly clients: SharedClients;
   close(): Promise<void>;
 }
 
@@ -29,8 +32,9 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
   const log = options.log ?? createLogger({ level: config.logLevel });
   const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   log.info({ backend: backendOf(config.databasePath), database: maskDatabaseUrl(config.databasePath) }, 'database opened');
-  const fingerprint = await loadFingerprint(db, config.fingerprintSecret);
+  const fingerprint = lazyFingerprint(db, config.fingerprintSecret);
   const scrubber = new SecretScrubber(configuredSecrets(config));
-  const sources = createSources(config, { clock, fingerprint, scrubber });
-  return { config, db, clock, log, sources, scrubber, close: () => db.destroy() };
+  const clients = new SharedClients();
+  const sources = createSources(config, { clock, fingerprint, scrubber, clients });
+  return { config, db, clock, log, sources, scrubber, clients, close: () => db.destroy() };
 }

@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { databaseError, isDatabaseError } from '../db/database.js';
-import { SOURCE_NAMES, loadEnv, parseConfig } from './config.js';
+import { SOURCE_NAMES } from './config.js';
 import { WabaSyncError } from './errors.js';
 import { digestCommand } from './commands/digest.js';
 import { eventsCommand } from './commands/events.js';
@@ -15,6 +15,7 @@ import { outboxCommand } from './commands/outbox.js';
 import { resolveTokenCommand } from './commands/resolve-token.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
+import { commandConfig } from './commands/context.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -141,7 +142,7 @@ function dropOutputOnClosedPipe(stream: NodeJS.WritableStream): void {
 /** DATABASE_URL as the command read it, for an error message. */
 function configuredDatabasePath(io: CliIo): string {
   try {
-    return parseConfig(loadEnv(io.env, io.cwd)).databasePath;
+    return commandConfig(io).databasePath;
   } catch {
     return io.env.DATABASE_URL ?? '(DATABASE_URL)';
   }

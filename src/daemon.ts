@@ -4,18 +4,19 @@
  * current transaction finish, flush logs and exit 0 within 10 s; a second signal exits at once.
  * An uncaught exception or unhandled rejection is logged with its causes and exits 70.
  */
-import { openApp } from './app.js';
-import { enabledSources, loadEnv, parseConfig } from './config.js';
-import { startDaemon } from './daemon/runtime.js';
+import { type App, openApp } from './app.js';
+import { commandConfig } from './commands/context.js';
+import { type Config, enabledSources } from './config.js';
+import { type Daemon, startDaemon } from './daemon/runtime.js';
 import { WabaSyncError, describeError, describeErrorChain, stackFrames } from './errors.js';
 
 /** The exit code after an uncaught exception or unhandled rejection (EX_SOFTWARE, sysexits.h). */
 const EXIT_FATAL = 70;
 
 async function main(): Promise<number> {
-  let config;
+  let config: Config;
   try {
-    config = parseConfig(loadEnv(process.env, process.cwd()));
+    config = commandConfig({ env: process.env, cwd: process.cwd() });
   } catch (error) {
     process.stderr.write(`${describeError(error)}\n`);
     return 2;
@@ -25,7 +26,7 @@ async function main(): Promise<number> {
     process.stderr.write(`No source is enabled. Set the credentials of at least one:\n${hints.join('\n')}\n`);
     return 2;
   }
-  let app;
+  let app: App;
   try {
     app = await openApp(config);
   } catch (error) {
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
   process.on('uncaughtException', exitOnFatal('uncaught exception'));
   process.on('unhandledRejection', exitOnFatal('unhandled rejection'));
 
-  let daemon;
+  let daemon: Daemon;
   try {
     daemon = await startDaemon(app);
   } catch (error) {

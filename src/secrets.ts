@@ -12,6 +12,9 @@ import { describeError, stripUrlSecrets } from './errors.js';
 
 export type Fingerprint = (secret: string) => string;
 
+/** The fingerprint, its key read (or made once) when first asked for: only a pull needs it. */
+export type FingerprintSource = () => Promise<Fingerprint>;
+
 const SETTING = 'fingerprint_key';
 
 export async function loadFingerprint(db: Db, configuredSecret: string | null): Promise<Fingerprint> {
@@ -24,6 +27,18 @@ export async function loadFingerprint(db: Db, configuredSecret: string | null): 
  * needs the write lock another process may be holding (a one-shot sync next to a daemon's pull).
  * Two first starts racing both insert-or-ignore, and both read back the one that won.
  */
+/**
+ * The App's fingerprint, loaded on first use and then kept: commands that only read (status,
+ * events) never touch the key, so they also work on a database they may not write.
+ */
+export function lazyFingerprint(db: Db, configuredSecret: string | null): FingerprintSource {
+  let loading: Promise<Fingerprint> | null = null;
+  return () => {
+    loading ??= loadFingerprint(db, configuredSecret);
+    return loading;
+  };
+}
+
 async function storedKey(db: Db): Promise<string> {
   const read = () => db.selectFrom('app_setting').select('value').where('name', '=', SETTING).executeTakeFirst();
   const existing = await read();

@@ -2,7 +2,7 @@
 import type { Db } from '../db/database.js';
 import type { SyncRunRow } from '../db/schema.js';
 import type { SourceName } from './config.js';
-import { lastCompleteRun } from './sync/ledger.js';
+import { failuresSinceLastComplete, lastCompleteRun, lastRun } from './sync/ledger.js';
 
 export interface SourceStatus {
   source: SourceName;
@@ -17,16 +17,10 @@ export interface SourceStatus {
 }
 
 export async function sourceStatus(db: Db, source: SourceName, disabledReason: string | null): Promise<SourceStatus> {
-  const lastRun = (await db.selectFrom('sync_run').selectAll().where('source', '=', source).orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
-  const lastComplete = (await lastCompleteRun(db, source)) ?? null;
+  const last = (await lastRun(db, source)) ?? null;
+  const failures = await failuresSinceLastComplete(db, source);
+  const lastComplete = failures.lastComplete ?? null;
   const lastCompleteFull = lastComplete?.mode === 'full' ? lastComplete : ((await lastCompleteRun(db, source, 'full')) ?? null);
-  const failures = await db
-    .selectFrom('sync_run')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('source', '=', source)
-    .where('outcome', '=', 'failed')
-    .where('id', '>', lastComplete?.id ?? 0)
-    .executeTakeFirstOrThrow();
   const kinds = await db
     .selectFrom('entity_version')
     .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
@@ -38,10 +32,10 @@ export async function sourceStatus(db: Db, source: SourceName, disabledReason: s
     source,
     enabled: disabledReason === null,
     disabledReason,
-    lastRun,
+    lastRun: last,
     lastComplete,
     lastCompleteFull,
-    failuresSinceComplete: Number(failures.n),
+    failuresSinceComplete: failures.failures.length,
     entities: Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)])),
   };
 }

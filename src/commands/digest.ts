@@ -7,14 +7,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openDatabase } from '../../db/database.js';
-import { systemClock } from '../clock.js';
-import { type Config, loadEnv, parseConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../log.js';
 import { type DigestOutcome, digestSettings, queueDigest } from '../notify/digest/digest.js';
 import { previewMessage } from '../notify/outbox.js';
 import { renderRawMessage } from '../notify/transport.js';
+import { commandConfig, withApp } from './context.js';
 import { type CliIo, writeLine } from './io.js';
 import { sendPendingNow } from './send-now.js';
 
@@ -24,15 +22,13 @@ export interface DigestOptions {
 }
 
 export async function digestCommand(io: CliIo, options: DigestOptions): Promise<number> {
-  const config = parseConfig(loadEnv(io.env, io.cwd));
+  const config = commandConfig(io);
   if (options.send && options.preview !== undefined) throw new UsageError('digest: use either --send or --preview DIR, not both');
   if (options.send && (!config.mail.smtp || config.mail.digestTo.length === 0)) {
     throw new UsageError('digest --send: set SMTP_URL, MAIL_FROM and DIGEST_TO (see .env.example)');
   }
-  const clock = io.clock ?? systemClock;
-  const log = io.log ?? createLogger({ level: config.logLevel });
-  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  try {
+  return withApp(io, config, async (app) => {
+    const { db, clock } = app;
     const outcome = await queueDigest(db, clock(), digestSettings(config), { commit: options.send === true });
     if (outcome.kind === 'nothing') {
       writeLine(io.stdout, `Nothing new since ${outcome.since ? `the last digest (${outcome.since})` : 'the start'}: no digest ${options.send ? 'queued' : 'to write'}.`);
@@ -44,14 +40,12 @@ export async function digestCommand(io: CliIo, options: DigestOptions): Promise<
       writeLine(io.stdout, `Preview written (nothing sent or marked): ${files.join(', ')}`);
     }
     if (options.send) {
-      await sendPendingNow(io, { db, clock, log, config }, 'the digest');
+      await sendPendingNow(io, app, 'the digest');
     } else if (options.preview === undefined && outcome.kind === 'digest') {
       writeLine(io.stdout, 'Not sent: run with --send to send it, or --preview DIR to write it to files.');
     }
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 function describe(io: CliIo, outcome: Extract<DigestOutcome, { kind: 'digest' }>, options: DigestOptions): void {

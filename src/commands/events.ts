@@ -1,9 +1,8 @@
 /** `events`: what changed, oldest first, as a table or one JSON object a line. */
-import { openDatabase } from '../../db/database.js';
-import { loadEnv, parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { eventJsonLine, eventTable } from '../events/format.js';
 import { listEvents } from '../events/query.js';
+import { commandConfig, withApp } from './context.js';
 import { type CliIo, writeLine } from './io.js';
 
 export interface EventsOptions {
@@ -13,7 +12,7 @@ export interface EventsOptions {
 }
 
 export async function eventsCommand(io: CliIo, options: EventsOptions): Promise<number> {
-  const config = parseConfig(loadEnv(io.env, io.cwd));
+  const config = commandConfig(io);
   let since: string | undefined;
   if (options.since !== undefined) {
     const parsed = Date.parse(options.since);
@@ -22,8 +21,7 @@ export async function eventsCommand(io: CliIo, options: EventsOptions): Promise<
     }
     since = new Date(parsed).toISOString();
   }
-  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  try {
+  return withApp(io, config, async ({ db }) => {
     const events = await listEvents(db, { since, type: options.type });
     if (options.json) {
       for (const event of events) writeLine(io.stdout, eventJsonLine(event));
@@ -31,7 +29,5 @@ export async function eventsCommand(io: CliIo, options: EventsOptions): Promise<
       writeLine(io.stdout, eventTable(events));
     }
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }

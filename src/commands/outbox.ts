@@ -2,13 +2,10 @@
  * `outbox [--send]`: emails waiting or failed, with their last error, then the most recent sent
  * ones. `--send` first sends every pending email now, whatever its backoff (after an outage).
  */
-import { openDatabase } from '../../db/database.js';
-import { systemClock } from '../clock.js';
-import { loadEnv, parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../log.js';
 import { textTable } from '../render/text-table.js';
 import { listOutbox } from '../notify/outbox.js';
+import { commandConfig, withApp } from './context.js';
 import { type CliIo, writeLine } from './io.js';
 import { sendPendingNow } from './send-now.js';
 
@@ -17,14 +14,11 @@ export interface OutboxOptions {
 }
 
 export async function outboxCommand(io: CliIo, options: OutboxOptions = {}): Promise<number> {
-  const config = parseConfig(loadEnv(io.env, io.cwd));
+  const config = commandConfig(io);
   if (options.send && (!config.mail.smtp || !config.mail.from)) throw new UsageError('outbox --send: set SMTP_URL and MAIL_FROM to send email');
-  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  try {
-    if (options.send) {
-      const clock = io.clock ?? systemClock;
-      await sendPendingNow(io, { db, clock, log: io.log ?? createLogger({ level: config.logLevel }), config }, 'every pending email');
-    }
+  return withApp(io, config, async (app) => {
+    const { db } = app;
+    if (options.send) await sendPendingNow(io, app, 'every pending email');
     const rows = await listOutbox(db);
     const waiting = rows.filter((r) => r.status !== 'sent');
     writeLine(io.stdout, `${waiting.filter((r) => r.status === 'pending').length} pending, ${waiting.filter((r) => r.status === 'failed').length} failed${config.mail.smtp ? '' : ' (SMTP_URL is not set: nothing can be sent)'}`);
@@ -46,7 +40,5 @@ export async function outboxCommand(io: CliIo, options: OutboxOptions = {}): Pro
       ),
     );
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }

@@ -4,16 +4,14 @@
  * REPORT_TO recipient through the outbox, once per month and recipient (--force sends again),
  * and sends every pending email now (a backoff from an outage included).
  */
-import { openDatabase } from '../../db/database.js';
 import { queueReport } from '../../reports/deliver.js';
 import { makeReport, statisticsReader } from '../../reports/generate.js';
 import { compareMonths, monthKey, monthOf, parseMonth } from '../../reports/month.js';
 import { type Enqueue, outboxEnqueue } from '../../reports/outbox.js';
 import { writeReportFiles } from '../../reports/render.js';
 import { systemClock } from '../clock.js';
-import { loadEnv, parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { commandConfig, withApp } from './context.js';
 import { type CliIo, writeLine } from './io.js';
 import { sendPendingNow } from './send-now.js';
 
@@ -30,7 +28,7 @@ export interface ReportCommandDeps {
 }
 
 export async function reportCommand(io: CliIo, options: ReportOptions, deps: ReportCommandDeps = {}): Promise<number> {
-  const config = parseConfig(loadEnv(io.env, io.cwd));
+  const config = commandConfig(io);
   const month = parseMonth(options.month);
   const clock = io.clock ?? systemClock;
   const now = clock();
@@ -45,10 +43,10 @@ export async function reportCommand(io: CliIo, options: ReportOptions, deps: Rep
     enqueue = deps.enqueue ?? outboxEnqueue;
   }
 
-  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  try {
+  return withApp(io, config, async (app) => {
+    const { db } = app;
     const rendered = await makeReport(
-      { db, timezone: config.timezone, staleHours: config.report.staleHours, statistics: statisticsReader(config, clock), now, signal: io.signal },
+      { db, timezone: config.timezone, staleHours: config.report.staleHours, statistics: statisticsReader(app), now, signal: io.signal },
       month,
     );
     if (!options.out && !options.send) io.stdout.write(rendered.text);
@@ -62,11 +60,8 @@ export async function reportCommand(io: CliIo, options: ReportOptions, deps: Rep
       for (const d of deliveries) {
         writeLine(io.stdout, d.queued ? `${d.recipient}: queued (${d.idempotencyKey})` : `${d.recipient}: already sent for ${rendered.report.month}; use --force to send it again`);
       }
-      const log = io.log ?? createLogger({ level: config.logLevel });
-      await sendPendingNow(io, { db, clock, log, config }, 'the report');
+      await sendPendingNow(io, app, 'the report');
     }
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }

@@ -3,8 +3,6 @@
  * system user token), newest first, and whether each is already known as a client or owned WABA.
  * The token is a secret: it is sent to Meta once and never printed or logged.
  */
-import { openDatabase } from '../../db/database.js';
-import { loadEnv, parseConfig } from '../config.js';
 import { UsageError, WabaSyncError } from '../errors.js';
 import { SecretScrubber, configuredSecrets } from '../secrets.js';
 import { SOURCE } from '../sources/meta/client.js';
@@ -12,13 +10,14 @@ import { textTable } from '../render/text-table.js';
 import { OWNED_WABA, WABA } from '../sources/meta/kinds.js';
 import { META_PRESENTERS } from '../sources/meta/presentation.js';
 import { createMetaClient } from '../sources/meta/source.js';
+import { commandConfig, withApp } from './context.js';
 import { type CliIo, writeLine } from './io.js';
 
 const SCOPE = 'whatsapp_business_management';
 
 /** Exit code: 0 a valid token, 1 an invalid one. */
 export async function resolveTokenCommand(io: CliIo, argument: string): Promise<number> {
-  const config = parseConfig(loadEnv(io.env, io.cwd));
+  const config = commandConfig(io);
   // "-": read the token from standard input, so it stays out of `ps` and the shell history.
   const token = argument === '-' ? await readAll(io.stdin) : argument;
   if (!config.meta) throw new UsageError(`resolve-token: the meta source is not enabled: ${config.disabledReasons.meta}`);
@@ -46,8 +45,7 @@ export async function resolveTokenCommand(io: CliIo, argument: string): Promise<
     return info.is_valid ? 0 : 1;
   }
 
-  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  try {
+  return withApp(io, config, async ({ db }) => {
     const rows = await db
       .selectFrom('entity_version')
       .select(['kind', 'key', 'data'])
@@ -72,9 +70,7 @@ export async function resolveTokenCommand(io: CliIo, argument: string): Promise<
       ),
     );
     return info.is_valid ? 0 : 1;
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<string> {

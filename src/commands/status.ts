@@ -1,20 +1,16 @@
 /** `status`: per source, the last run and its outcome, the last complete (and complete full) pull, failures since, entity counts. */
-import { openDatabase } from '../../db/database.js';
 import { maskDatabaseUrl } from '../../db/url.js';
-import { SOURCE_NAMES, loadEnv, parseConfig } from '../config.js';
+import { SOURCE_NAMES } from '../config.js';
 import { textTable } from '../render/text-table.js';
 import { scheduleTable } from '../../jobs/schedule.js';
 import { nextRuns } from '../schedule.js';
-import { SecretScrubber, configuredSecrets } from '../secrets.js';
 import { sourceStatus } from '../status.js';
+import { commandConfig, withApp } from './context.js';
 import { type CliIo, writeLine } from './io.js';
 
 export async function statusCommand(io: CliIo): Promise<number> {
-  const config = parseConfig(loadEnv(io.env, io.cwd));
-  const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  // Errors are stored scrubbed; this also covers rows written before that (or with other credentials).
-  const scrubber = new SecretScrubber(configuredSecrets(config));
-  try {
+  return withApp(io, commandConfig(io), async ({ config, db, scrubber }) => {
+    // Errors are stored scrubbed; the scrubber also covers rows written before that (or with other credentials).
     const rows: string[][] = [];
     const details: string[] = [];
     for (const source of SOURCE_NAMES) {
@@ -62,7 +58,5 @@ export async function statusCommand(io: CliIo): Promise<number> {
       ),
     );
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }

@@ -1,6 +1,5 @@
 /** `sync`: one pull of each enabled source (or the one named), with a summary per source. */
-import { openApp } from '../app.js';
-import { type SourceName, enabledSources, parseConfig, loadEnv } from '../config.js';
+import { type SourceName, enabledSources } from '../config.js';
 import { UsageError } from '../errors.js';
 import { textTable } from '../render/text-table.js';
 import { notifyAfterSync } from '../notify/mailer.js';
@@ -9,6 +8,7 @@ import { syncSources } from '../sync/sync-sources.js';
 import type { Source } from '../sync/types.js';
 import { stripControlChars } from '../render/plain-text.js';
 import { type CliIo, writeLine } from './io.js';
+import { commandConfig, withApp } from './context.js';
 
 export interface SyncOptions {
   source?: SourceName;
@@ -17,7 +17,7 @@ export interface SyncOptions {
 
 /** Exit code: 0 every selected source completed, 1 any failed. Usage/config errors throw. */
 export async function syncCommand(io: CliIo, options: SyncOptions): Promise<number> {
-  const config = parseConfig(loadEnv(io.env, io.cwd));
+  const config = commandConfig(io);
   const enabled = enabledSources(config);
   if (options.source && !enabled.includes(options.source)) {
     throw new UsageError(`--source ${options.source}: this source is not enabled: ${config.disabledReasons[options.source]}`);
@@ -28,8 +28,7 @@ export async function syncCommand(io: CliIo, options: SyncOptions): Promise<numb
       .map(([name, reason]) => `  ${name}: ${reason}`);
     throw new UsageError(`No source is enabled. Set the credentials of at least one:\n${hints.join('\n')}`);
   }
-  const app = await openApp(config, { clock: io.clock, log: io.log });
-  try {
+  return withApp(io, config, async (app) => {
     const selected = (options.source ? [options.source] : enabled).map((name) => app.sources.get(name)).filter((s): s is Source => !!s);
     const progress = io.stderr.isTTY ? terminalProgress(io.stderr) : undefined;
     const results = await syncSources(
@@ -42,14 +41,12 @@ export async function syncCommand(io: CliIo, options: SyncOptions): Promise<numb
     for (const result of results.filter((r) => r.outcome === 'failed')) {
       writeLine(io.stdout, `${result.source} failed: ${result.error}`);
     }
-    const notified = await notifyAfterSync({ db: app.db, clock: app.clock, log: app.log, config, scrubber: app.scrubber });
+    const notified = await notifyAfterSync(app);
     for (const alert of notified.alerts.filter((a) => a.queued)) writeLine(io.stdout, `alert queued for ${config.mail.alertTo.join(', ')}: ${alert.email.subject}`);
     if (notified.drain?.lastError) writeLine(io.stdout, `outbox: ${notified.drain.pending} email(s) not sent yet (${notified.drain.lastError}); retried later, see \`outbox\``);
     if (notified.error) writeLine(io.stdout, `alerts/outbox: ${notified.error}`);
     return results.every((r) => r.outcome === 'complete') ? 0 : 1;
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 export function summaryTable(results: readonly RunResult[]): string {

@@ -18,6 +18,7 @@ import { enqueueEmail } from './outbox.js';
 import type { ErrorCode } from '../errors.js';
 import type { SecretScrubber } from '../secrets.js';
 import { stripControlChars } from '../render/plain-text.js';
+import { failuresBetween, failuresSinceLastComplete, previousCompleteRun } from '../sync/ledger.js';
 
 export interface AlertPolicy {
   /** Consecutive failed pulls that make an episode. */
@@ -41,8 +42,6 @@ export interface AlertDecision {
 
 /** Error codes that mean "replace the credentials": retrying will not help. */
 const CREDENTIAL_CODES: ReadonlySet<string> = new Set<ErrorCode>(['AUTH', 'BLOCKED']);
-/** A pull stopped by a shutdown says nothing about the source. */
-const IGNORED_CODES: ReadonlySet<string> = new Set<ErrorCode>(['ABORTED']);
 const MODES: readonly RunMode[] = ['full', 'incremental'];
 
 export async function evaluateAlerts(db: Db, now: Date, policy: AlertPolicy): Promise<AlertDecision[]> {
@@ -75,33 +74,20 @@ async function evaluateSourceMode(trx: Transaction<Database>, pulls: Pulls, now:
   const queue = async (kind: AlertKind, email: OutgoingEmail) => {
     decisions.push({ source, mode, kind, email, queued: await enqueueEmail(trx, { ...email, to: policy.to }, now) });
   };
-  const runs = () => trx.selectFrom('sync_run').where('source', '=', source).where('mode', '=', mode);
   const thisEpisode = () => trx.selectFrom('alert_episode').where('source', '=', source).where('mode', '=', mode);
   let episode: AlertEpisodeRow | null = (await thisEpisode().selectAll().executeTakeFirst()) ?? null;
-  const lastComplete = (await runs().selectAll().where('outcome', '=', 'complete').orderBy('id', 'desc').limit(1).executeTakeFirst()) ?? null;
+  const since = await failuresSinceLastComplete(trx, source, mode);
+  const lastComplete = since.lastComplete ?? null;
 
   if (episode && lastComplete && lastComplete.id > episode.opened_run_id) {
-    const before = await runs()
-      .select('id')
-      .where('outcome', '=', 'complete')
-      .where('id', '<', lastComplete.id)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const failures = await runs()
-      .selectAll()
-      .where('outcome', '=', 'failed')
-      .where('id', '>', before?.id ?? 0)
-      .where('id', '<', lastComplete.id)
-      .execute();
-    await queue('recovered', recoveryEmail(pulls, episode, lastComplete, failures.filter(counts).length));
+    const before = await previousCompleteRun(trx, source, lastComplete.id, mode);
+    const failures = await failuresBetween(trx, source, { afterId: before?.id ?? 0, beforeId: lastComplete.id }, mode);
+    await queue('recovered', recoveryEmail(pulls, episode, lastComplete, failures.length));
     await trx.deleteFrom('alert_episode').where('source', '=', source).where('mode', '=', mode).execute();
     episode = null;
   }
 
-  const failures = (await runs().selectAll().where('outcome', '=', 'failed').where('id', '>', lastComplete?.id ?? 0).orderBy('id').execute())
-    .filter(counts)
-    .map((run) => mailableRun(run, policy.scrubber));
+  const failures = since.failures.map((run) => mailableRun(run, policy.scrubber));
   if (failures.length === 0) return decisions;
   const credentialFailure = failures.find((run) => CREDENTIAL_CODES.has(run.error_code ?? ''));
 
@@ -130,9 +116,7 @@ function mailableRun(run: SyncRunRow, scrubber: SecretScrubber | undefined): Syn
   return { ...run, error: stripControlChars(scrubber ? scrubber.scrub(run.error) : run.error, { keepNewlines: true }) };
 }
 
-function counts(run: SyncRunRow): boolean {
-  return !IGNORED_CODES.has(run.error_code ?? '');
-}
+
 
 type Episode = Pick<AlertEpisodeRow, 'source' | 'opened_run_id'>;
 

@@ -14,7 +14,7 @@ import type { Database } from '../../db/schema.js';
 import type { HttpConfig } from '../config.js';
 import type { Clock } from '../clock.js';
 import type { Entity, KindSpec } from '../diff/types.js';
-import type { Fingerprint, SecretScrubber } from '../secrets.js';
+import type { FingerprintSource, SecretScrubber } from '../secrets.js';
 import type { Source } from '../sync/types.js';
 
 // ---- configuration ----
@@ -127,9 +127,28 @@ export interface ReconcileCheck {
 
 // ---- the module ----
 
+/**
+ * Clients shared by everything one App runs: an upstream's access token and its credential
+ * cool-down belong to the process (99digital blocks an IP after repeated wrong tries), not to each
+ * caller — the source's pulls and the report's statistics use the same client. Owned by the App,
+ * so nothing outlives it and two Apps in one process (tests) share nothing.
+ */
+export class SharedClients {
+  private readonly clients = new Map<string, unknown>();
+
+  /** The client under `name`, made by `create` the first time it is asked for. */
+  get<T>(name: string, create: () => T): T {
+    if (!this.clients.has(name)) this.clients.set(name, create());
+    return this.clients.get(name) as T;
+  }
+}
+
 export interface SourceDeps {
   readonly clock: Clock;
-  readonly fingerprint: Fingerprint;
+  /** The apiKey fingerprint, loaded when a pull first needs it. */
+  readonly fingerprint: FingerprintSource;
+  /** The App's shared clients; a fresh set when omitted. */
+  readonly clients?: SharedClients;
   /** Told the secrets a source learns while pulling (99digital's access token, the numbers' apiKeys). */
   readonly scrubber?: SecretScrubber;
 }
@@ -148,7 +167,7 @@ export interface Upstream<N extends string = string, C = unknown> {
   readonly presenters: Readonly<Record<string, Presenter>>;
   readonly checks: readonly ReconcileCheck[];
   readonly joins: readonly JoinOffer[];
-  createSource(config: C, http: HttpConfig, deps: SourceDeps): Source;
+  createSource(config: C, http: HttpConfig, deps: SourceDeps & { readonly clients: SharedClients }): Source;
 }
 
 /** Every event type a kind can emit. */

@@ -14,7 +14,7 @@ import { commitPull, type KindCounts } from './commit.js';
 import { withLease } from './lease.js';
 import { clearStaging, createStager } from './stage.js';
 import type { CheckFinding, PullContext, RunMode, Source } from './types.js';
-import { lastCompleteRun } from './ledger.js';
+import { claimRunForCommit, lastCompleteRun, markRunComplete, markRunFailed, markRunInterrupted, runningRunIds, startRun } from './ledger.js';
 import { type SourceSnapshot, readSnapshot } from './snapshot.js';
 
 export interface RunDeps {
@@ -60,7 +60,7 @@ function emptyResult(source: string) {
 }
 
 export async function runSourcePull(deps: RunDeps, source: Source, requestedMode: RunMode): Promise<RunResult> {
-  const { db, clock, log } = deps;
+  const { clock, log } = deps;
   const leaseName = `sync:${source.name}`;
   const started = clock();
   const base = emptyResult(source.name);
@@ -88,11 +88,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
     // An incremental pull needs a full one to build on; a source without incremental reads all.
     const mode: RunMode = requestedMode === 'incremental' && source.supportsIncremental && hasFull ? 'incremental' : 'full';
     const observedAt = clock().toISOString();
-    const { id: runId } = await db
-      .insertInto('sync_run')
-      .values({ source: source.name, mode, started_at: observedAt, outcome: 'running', entities: 0, events: 0, api_calls: 0 })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const runId = await startRun(db, { source: source.name, mode, startedAt: observedAt });
 
     let apiCalls = 0;
     let retries = 0;
@@ -163,16 +159,8 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       const detectedAt = clock().toISOString();
       const commitStarted = performance.now();
       const outcome = await db.transaction().execute(async (trx) => {
-        // Write first: the transaction takes the write lock now (waiting out another writer under
-        // busy_timeout) instead of reading first and failing with SQLITE_BUSY_SNAPSHOT when another
-        // process commits in between. It also checks the run is still ours.
-        const claimed = await trx
-          .updateTable('sync_run')
-          .set({ finished_at: detectedAt })
-          .where('id', '=', runId)
-          .where('outcome', '=', 'running')
-          .executeTakeFirst();
-        if (claimed.numUpdatedRows !== 1n) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
+        // Write first (see claimRunForCommit): the write lock now, and proof the run is still ours.
+        if (!(await claimRunForCommit(trx, runId, detectedAt))) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
         await snapshot?.verify(trx);
         const committed = await commitPull(trx, {
           source: source.name,
@@ -199,21 +187,9 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
             .execute();
         }
         await trx.deleteFrom('pull_item').where('run_id', '=', runId).execute();
-        const marked = await trx
-          .updateTable('sync_run')
-          .set({
-            outcome: 'complete',
-            finished_at: detectedAt,
-            entities,
-            events: committed.events,
-            api_calls: apiCalls,
-            counts: JSON.stringify(committed.counts),
-          })
-          .where('id', '=', runId)
-          .where('outcome', '=', 'running')
-          .executeTakeFirst();
+        const marked = await markRunComplete(trx, runId, { finishedAt: detectedAt, entities, events: committed.events, apiCalls, counts: committed.counts });
         // Another process declared this run dead (our lease had lapsed): roll everything back.
-        if (marked.numUpdatedRows !== 1n) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
+        if (!marked) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
         return committed;
       });
       const commitMs = performance.now() - commitStarted;
@@ -243,11 +219,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       const code = error instanceof WabaSyncError ? error.code : 'INTERNAL';
       await stager.close();
       await clearStaging(db, runId);
-      await db
-        .updateTable('sync_run')
-        .set({ outcome: 'failed', finished_at: clock().toISOString(), entities, api_calls: apiCalls, error: message, error_code: code })
-        .where('id', '=', runId)
-        .execute();
+      await markRunFailed(db, runId, { finishedAt: clock().toISOString(), entities, apiCalls, error: message, errorCode: code });
       log.error({ source: source.name, mode, runId, outcome: 'failed', entities, apiCalls, errorCode: code, error: message }, `${source.name} ${mode} pull failed`);
       return { ...base, runId, mode, outcome: 'failed', entities, apiCalls, retries, stageMs, durationMs: elapsed(), error: message, errorCode: code };
     }
@@ -261,15 +233,10 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
 
 /** Runs left `running` by a process that died: we hold the lease, so nobody is working on them. */
 async function recoverInterrupted(db: Db, source: string, now: Date): Promise<void> {
-  const stale = await db.selectFrom('sync_run').select('id').where('source', '=', source).where('outcome', '=', 'running').execute();
-  for (const { id } of stale) {
+  for (const id of await runningRunIds(db, source)) {
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('pull_item').where('run_id', '=', id).execute();
-      await trx
-        .updateTable('sync_run')
-        .set({ outcome: 'failed', finished_at: now.toISOString(), error: 'interrupted: the process ended before the pull completed', error_code: 'INTERRUPTED' })
-        .where('id', '=', id)
-        .execute();
+      await markRunInterrupted(trx, id, now.toISOString());
     });
   }
 }

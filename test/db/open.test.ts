@@ -3,7 +3,7 @@
  * naming DATABASE_URL and the path, and start-up waits for (rather than needs) another writer's lock.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -14,14 +14,22 @@ import { silentLogger } from '../../src/log.js';
 import { digital99Harness } from '../helpers/digital99.js';
 import { tempDir } from '../helpers/temp.js';
 
-/** `status` through the real entry point in a child; `asNobody` drops root (which may write anything). */
+/**
+ * The CLI through its real entry point in a child. `asNobody`: without root's power to write any
+ * file (a read-only file must stay read-only). Root keeps its uid but loses the capabilities that
+ * override file permissions (setpriv), so it still reads the checkout wherever CI cloned it (a
+ * folder only root may enter); without setpriv it runs as nobody.
+ */
 function cliChild(args: string[], env: Record<string, string>, options: { asNobody?: boolean } = {}) {
-  const dropRoot = options.asNobody && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const asRoot = options.asNobody && process.getuid?.() === 0;
+  const setpriv = asRoot ? ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path)) : undefined;
+  const node = [process.execPath, '--import', 'tsx', 'src/cli.ts', ...args];
+  const [command, ...commandArgs] = setpriv ? [setpriv, '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node;
+  const result = spawnSync(command!, commandArgs, {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',
     timeout: 20_000,
-    ...dropRoot,
+    ...(asRoot && !setpriv ? { uid: 65534, gid: 65534 } : {}),
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

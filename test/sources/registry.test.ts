@@ -55,7 +55,7 @@ function allEnabledEnv(): Record<string, string> {
 }
 
 function allSources() {
-  return createSources(parseConfig(allEnabledEnv()), { clock: manualClock(), fingerprint: (secret) => `fp:${secret.length}` });
+  return createSources(parseConfig(allEnabledEnv()), { clock: manualClock(), fingerprint: async () => (secret) => `fp:${secret.length}` });
 }
 
 function filesUnder(dir: string): string[] {

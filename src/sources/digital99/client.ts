@@ -6,6 +6,7 @@
 import type { Clock } from '../../clock.js';
 import { PayloadError, UpstreamError } from '../../errors.js';
 import type { SecretScrubber } from '../../secrets.js';
+import type { SharedClients } from '../upstream.js';
 import { HttpClient } from '../http.js';
 import { type Digital99Call, TOKEN_EXPIRED_REASON, reasonMeaning } from './reasons.js';
 import { envelope, tokenResponse } from './schemas.js';
@@ -172,17 +173,10 @@ function readEnvelope(call: Digital99Call, body: unknown): Envelope {
   return { status: parsed.data.status, reason: parsed.data.reason, raw: body as Record<string, unknown> };
 }
 
-const shared = new WeakMap<object, Digital99Client>();
-
 /**
- * One client per configuration, so every user in a process (the source's pulls, the report's
+ * The App's one 99digital client, so every user in it (the source's pulls, the report's
  * statistics) shares the token and the credential cool-down.
  */
-export function sharedDigital99Client(options: Digital99ClientOptions, config: object): Digital99Client {
-  let client = shared.get(config);
-  if (!client) {
-    client = new Digital99Client(options);
-    shared.set(config, client);
-  }
-  return client;
+export function digital99Client(clients: SharedClients, options: Digital99ClientOptions): Digital99Client {
+  return clients.get(SOURCE, () => new Digital99Client(options));
 }

@@ -7,10 +7,11 @@ import type { HttpConfig } from '../../config.js';
 import type { Digital99Config } from './config.js';
 import type { Clock } from '../../clock.js';
 import { PayloadError, WabaSyncError } from '../../errors.js';
-import type { Fingerprint, SecretScrubber } from '../../secrets.js';
+import type { Fingerprint, FingerprintSource, SecretScrubber } from '../../secrets.js';
 import type { CheckFinding, PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
 import { parseItem } from '../validation.js';
-import { type Digital99Client, SOURCE, sharedDigital99Client } from './client.js';
+import type { SharedClients } from '../upstream.js';
+import { type Digital99Client, SOURCE, digital99Client } from './client.js';
 import { NUMBER, NUMBER_COUNTERS, ONBOARDING, digital99Kinds } from './kinds.js';
 import { type NumberPayload, type OnboardingPayload, number, numbersTotals, onboarding } from './schemas.js';
 
@@ -18,18 +19,19 @@ export interface Digital99SourceDeps {
   readonly config: Digital99Config;
   readonly http: HttpConfig & { retryBaseMs?: number };
   readonly clock: Clock;
-  readonly fingerprint: Fingerprint;
+  readonly fingerprint: FingerprintSource;
   /** Learns the access token and the numbers' apiKeys, so no message can quote them. */
   readonly scrubber?: SecretScrubber;
+  readonly clients: SharedClients;
 }
 
 export function createDigital99Source(deps: Digital99SourceDeps): Source {
-  const client = sharedDigital99Client({ ...deps.config, ...deps.http, clock: deps.clock, scrubber: deps.scrubber }, deps.config);
+  const client = digital99Client(deps.clients, { ...deps.config, ...deps.http, clock: deps.clock, scrubber: deps.scrubber });
   return {
     name: SOURCE,
     kinds: digital99Kinds(deps.config.tempNumberPrefix),
     supportsIncremental: false,
-    pull: (ctx) => pullDigital99(client, deps.fingerprint, deps.config.shortList, ctx, deps.scrubber),
+    pull: async (ctx) => pullDigital99(client, await deps.fingerprint(), deps.config.shortList, ctx, deps.scrubber),
   };
 }
 
