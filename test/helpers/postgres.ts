@@ -69,6 +69,12 @@ export function runSync(url: string, statement: string): void {
 
 const workers = new Map<string, Worker>();
 
+/** Ends the workers (each holds a connection); test/helpers/temp.ts calls it after each test file. */
+export async function closeSqlWorkers(): Promise<void> {
+  await Promise.all([...workers.values()].map((worker) => worker.terminate()));
+  workers.clear();
+}
+
 function sqlWorker(url: string): Worker {
   let worker = workers.get(url);
   if (!worker) {

@@ -5,14 +5,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
-import { freshPostgresUrl, testBackend } from './postgres.js';
+import { afterAll, afterEach } from 'vitest';
+import { closeSqlWorkers, freshPostgresUrl, testBackend } from './postgres.js';
 
 const folders: string[] = [];
 
 afterEach(() => {
   while (folders.length > 0) rmSync(folders.pop()!, { recursive: true, force: true });
 });
+afterAll(closeSqlWorkers);
 
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'waba-sync-test-'));
