@@ -4,7 +4,7 @@
  * into an empty PostgreSQL database and verified; then the same commands print the same from
  * PostgreSQL as from SQLite, and the SQLite file is untouched.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -154,6 +154,29 @@ describe('migrate-data', () => {
     const db = await openDatabase(url);
     opened.push(db);
     expect(await db.selectFrom('event').select(['id', 'key']).execute()).toEqual([{ id: 1, key: '972500000001' }]);
+  });
+});
+
+describe('migrate-data: usage', () => {
+  it('exits 2 for a source that is missing or not a waba-sync database (creating nothing) and for a target that is not PostgreSQL', async () => {
+    const missing = tempSqlitePath();
+    const url = freshPostgresUrl();
+    const run = await runCli(['migrate-data', '--from', missing, '--to', url], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--from ${missing}: cannot open it as a SQLite database`);
+    expect(existsSync(missing)).toBe(false);
+
+    const foreign = tempSqlitePath();
+    const other = new SQLite(foreign);
+    other.exec('create table notes (body text)');
+    other.close();
+    const notOurs = await runCli(['migrate-data', '--from', foreign, '--to', url], {});
+    expect(notOurs.code).toBe(2);
+    expect(notOurs.stderr).toContain('not a waba-sync database');
+
+    const toSqlite = await runCli(['migrate-data', '--from', foreign, '--to', tempSqlitePath()], {});
+    expect(toSqlite.code).toBe(2);
+    expect(toSqlite.stderr).toContain('--to: expected a PostgreSQL URL');
   });
 });
 
