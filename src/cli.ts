@@ -9,6 +9,7 @@ import { SOURCE_NAMES } from './config.js';
 import { WabaSyncError } from './errors.js';
 import { digestCommand } from './commands/digest.js';
 import { eventsCommand } from './commands/events.js';
+import { migrateDataCommand } from './commands/migrate-data.js';
 import { reportCommand } from './commands/report.js';
 import { type CliIo, writeLine } from './commands/io.js';
 import { outboxCommand } from './commands/outbox.js';
@@ -95,6 +96,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<token>', 'the token returned by Embedded Signup (never printed); "-" reads it from standard input')
     .action(async (token: string) => {
       setExit(await resolveTokenCommand(io, token));
+    });
+
+  program
+    .command('migrate-data')
+    .description('copy a SQLite database into an empty PostgreSQL one and verify it (row counts, checksums); exit 1 when they differ')
+    .requiredOption('--from <file>', 'the SQLite file (opened read-only, never written)')
+    .requiredOption('--to <url>', 'the PostgreSQL database, postgres://user:password@host:port/database; must be empty')
+    .option('--verify-only', 'copy nothing: only compare the target with the source')
+    .action(async (options: { from: string; to: string; verifyOnly?: boolean }) => {
+      setExit(await migrateDataCommand(io, options));
     });
 
   return program;

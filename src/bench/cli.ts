@@ -4,9 +4,11 @@
  * the churn; 1 when not (targets missed are reported, not failed); 2 on a usage error.
  */
 import { writeFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { renderReport } from './render.js';
-import { runBench } from './run.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { backendOf, maskDatabaseUrl } from '../../db/url.js';
+import { benchPostgres } from './postgres.js';
+import { renderComparison, renderReport } from './render.js';
+import { type BenchOptions, type BenchReport, runBench } from './run.js';
 import { eventsChecked, judgeTargets } from './targets.js';
 
 export interface BenchIo {
@@ -37,6 +39,8 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     .option('--json <file>', 'also write the whole report as JSON')
     .option('--cpu-prof <dir>', 'write a CPU profile of the sync worker into DIR (open it in Chrome DevTools)')
     .option('--quiet', 'no progress lines on stderr')
+    .addOption(new Option('--database <backend>', 'where the syncs store: a SQLite file, PostgreSQL, or both one after the other, printed side by side').choices(['sqlite', 'postgres', 'both']).default('sqlite'))
+    .option('--database-url <url>', 'PostgreSQL: a server to use (postgres://…; the role needs CREATEDB) instead of an embedded one; the bench creates and drops its own database there')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
@@ -45,8 +49,31 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;
   }
-  const options = program.opts<{ scale: number; latency: number; concurrency: number; churnRuns: number; churn: number; newWabas: number; json?: string; cpuProf?: string; quiet?: boolean }>();
-  const report = await runBench({
+  const options = program.opts<{
+    scale: number;
+    latency: number;
+    concurrency: number;
+    churnRuns: number;
+    churn: number;
+    newWabas: number;
+    json?: string;
+    cpuProf?: string;
+    quiet?: boolean;
+    database: 'sqlite' | 'postgres' | 'both';
+    databaseUrl?: string;
+  }>();
+  if (options.databaseUrl !== undefined) {
+    if (backendOf(options.databaseUrl) !== 'postgres') {
+      io.stderr(`error: --database-url: expected a PostgreSQL URL (postgres://user:password@host:port/database), got ${maskDatabaseUrl(options.databaseUrl)}\n`);
+      return 2;
+    }
+    if (program.getOptionValueSource('database') === 'default') options.database = 'postgres';
+    if (options.database === 'sqlite') {
+      io.stderr('error: --database-url is for --database postgres or both\n');
+      return 2;
+    }
+  }
+  const settings: BenchOptions = {
     scale: options.scale,
     latencyMs: options.latency,
     concurrency: options.concurrency,
@@ -55,11 +82,44 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     newWabas: options.newWabas,
     cpuProfileDir: options.cpuProf,
     progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`),
-  });
+  };
+  if (options.database !== 'sqlite') return runOnPostgres(settings, { ...options, database: options.database }, io);
+  const report = await runBench(settings);
   const targets = judgeTargets(report);
   const correct = eventsChecked(report);
   io.stdout(`${renderReport(report, targets)}\n`);
   if (!correct) io.stdout('\nEVENTS DID NOT MATCH THE CHURN (or a pull failed): see the MISMATCH lines above.\n');
   if (options.json) writeFileSync(options.json, `${JSON.stringify({ ...report, targets, eventsChecked: correct }, null, 2)}\n`);
+  return correct ? 0 : 1;
+}
+
+/** `--database postgres` (one report) or `both` (SQLite, then PostgreSQL, then the two side by side). */
+async function runOnPostgres(settings: BenchOptions, options: { database: 'postgres' | 'both'; databaseUrl?: string; json?: string; quiet?: boolean }, io: BenchIo): Promise<number> {
+  const tagged = (tag: string) => (options.quiet ? undefined : (line: string) => io.stderr(`[${tag}] ${line}\n`));
+  const sqlite = options.database === 'both' ? await runBench({ ...settings, progress: tagged('sqlite') }) : undefined;
+  let postgres: BenchReport;
+  let database: Awaited<ReturnType<typeof benchPostgres>>;
+  try {
+    database = await benchPostgres(options.databaseUrl);
+  } catch (error) {
+    io.stderr(`bench: PostgreSQL: ${error instanceof Error ? error.message : String(error)}\n`);
+    return options.databaseUrl ? 2 : 1;
+  }
+  try {
+    postgres = await runBench({ ...settings, databaseUrl: database.url, databaseLabel: database.describe, progress: tagged('postgres') });
+  } finally {
+    await database.close();
+  }
+  const judged = (report: BenchReport, against?: BenchReport) => ({ ...report, targets: judgeTargets(report, against), eventsChecked: eventsChecked(report) });
+  const results = [...(sqlite ? [judged(sqlite)] : []), judged(postgres, sqlite)];
+  const sections = results.map((result) => `${sqlite ? `=== ${result.database.backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ===\n` : ''}${renderReport(result, result.targets)}`);
+  if (sqlite) sections.push(renderComparison(sqlite, postgres));
+  io.stdout(`${sections.join('\n\n')}\n`);
+  const correct = results.every((result) => result.eventsChecked);
+  if (!correct) io.stdout('\nEVENTS DID NOT MATCH THE CHURN (or a pull failed): see the MISMATCH lines above.\n');
+  if (options.json) {
+    const [first, second] = results;
+    writeFileSync(options.json, `${JSON.stringify(second ? { sqlite: first, postgres: second } : first, null, 2)}\n`);
+  }
   return correct ? 0 : 1;
 }

@@ -24,6 +24,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
       `${fleet.digital99Onboardings} 99digital onboardings / ${fleet.digital99Numbers} numbers, ` +
       `${fleet.dialog360Clients} 360dialog clients / ${fleet.dialog360Channels} channels`,
   );
+  if (report.database.backend === 'postgres') add(`database: ${report.database.label}`);
   add(`latency ${options.latencyMs} ms per request, concurrency ${options.concurrency}, ${options.churnRuns} churn runs of ${(options.churnShare * 100).toFixed(2)} %; seeding took ${seconds(report.seedMs)}, the whole run ${seconds(report.totalMs)}`);
 
   add('\n1. Baseline full sync (sources one after another, syncs in a worker process)');
@@ -42,7 +43,11 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
       ]),
     ),
   );
-  add(`baseline: ${seconds(report.baseline.wallMs)} in all; peak RSS of the sync worker ${report.baseline.peakRssMb.toFixed(0)} MB (${report.baseline.rssBeforeMb.toFixed(0)} MB before the first pull); database ${megabytes(report.baseline.db.bytes)} (file + WAL after a checkpoint, ${report.baseline.db.freePages} free pages)`);
+  add(
+    `baseline: ${seconds(report.baseline.wallMs)} in all; peak RSS of the sync worker ${report.baseline.peakRssMb.toFixed(0)} MB (${report.baseline.rssBeforeMb.toFixed(0)} MB before the first pull); database ${megabytes(report.baseline.db.bytes)} (${
+      report.database.backend === 'postgres' ? 'pg_total_relation_size of our tables' : `file + WAL after a checkpoint, ${report.baseline.db.freePages} free pages`
+    })`,
+  );
 
   add(`\n2. Full syncs after ${(options.churnShare * 100).toFixed(2)} % churn each`);
   add(
@@ -120,4 +125,33 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
     ),
   );
   return lines.join('\n');
+}
+
+/** `--database both`: the two runs side by side, pull by pull (same fleet, same seeded churn). */
+export function renderComparison(sqlite: BenchReport, postgres: BenchReport): string {
+  const pulls = (report: BenchReport) => [...report.baseline.pulls, ...report.churn.flatMap((round) => round.pulls), report.incremental];
+  const theirs = pulls(postgres);
+  const phase = (report: BenchReport, pull: PullMeasure) => (report.baseline.pulls.includes(pull) ? 'baseline' : pull.mode === 'incremental' ? 'incremental' : `churn ${report.churn.find((r) => r.pulls.includes(pull))?.run}`);
+  const rows = pulls(sqlite).map((ours, index) => {
+    const other = theirs[index]!;
+    return [
+      phase(sqlite, ours),
+      ours.source,
+      seconds(ours.wallMs),
+      seconds(other.wallMs),
+      seconds(ours.storeMs),
+      seconds(other.storeMs),
+      ratio(ours.storeMs > 0 ? other.storeMs / ours.storeMs : null),
+      `${ours.events} / ${other.events}`,
+    ];
+  });
+  const size = (report: BenchReport) => {
+    const last = report.churn.at(-1);
+    return `${megabytes(report.baseline.db.bytes)} → ${last ? `${megabytes(last.db.bytes)} (${ratio(last.db.bytes / report.baseline.db.bytes)})` : 'no churn runs'}`;
+  };
+  return [
+    'SQLite and PostgreSQL side by side (store = staging + commit; PG ÷ SQLITE on the same pull)',
+    textTable(['PHASE', 'SOURCE', 'WALL SQLITE', 'WALL PG', 'STORE SQLITE', 'STORE PG', 'PG ÷ SQLITE', 'EVENTS SQLITE / PG'], rows),
+    `database, baseline → after ${sqlite.churn.length} churn syncs: SQLite ${size(sqlite)} (file + WAL); PostgreSQL ${size(postgres)} (pg_total_relation_size)`,
+  ].join('\n');
 }

@@ -48,7 +48,11 @@ export function phaseOf(report: BenchReport, pull: PullMeasure): string {
   return round ? `churn ${round.run}` : pull.mode;
 }
 
-export function judgeTargets(report: BenchReport): TargetResult[] {
+/**
+ * `sqlite`: the SQLite report of the same invocation (`--database both`), which a PostgreSQL
+ * report's storing is held to, pull by pull; without it that target is not judged.
+ */
+export function judgeTargets(report: BenchReport, sqlite?: BenchReport): TargetResult[] {
   const results: TargetResult[] = [];
   const judge = (ratio: number | null, allowed: number) => (ratio === null ? null : ratio <= allowed);
 
@@ -79,6 +83,10 @@ export function judgeTargets(report: BenchReport): TargetResult[] {
     });
   }
   for (const source of BENCH_SOURCES) {
+    if (report.database.backend === 'postgres') {
+      results.push(storeAgainstSqlite(report, sqlite, source));
+      continue;
+    }
     const pulls = fullPulls(report, source);
     const store = worst(pulls, (p) => (p.raw && p.raw.ms > 0 ? p.storeMs / p.raw.ms : null));
     results.push({
@@ -105,7 +113,9 @@ export function judgeTargets(report: BenchReport): TargetResult[] {
   results.push({
     target: `database after ${report.churn.length} churn syncs ≤ 1.15 × baseline`,
     source: null,
-    measured: last ? `${megabytes(last.db.bytes)} vs ${megabytes(report.baseline.db.bytes)}` : 'no churn runs',
+    measured: last
+      ? `${megabytes(last.db.bytes)} vs ${megabytes(report.baseline.db.bytes)}${report.database.backend === 'postgres' ? ' (pg_total_relation_size of our tables)' : ''}`
+      : 'no churn runs',
     limit: `≤ ${TARGETS.dbGrowth} ×`,
     ratio: growth,
     allowed: TARGETS.dbGrowth,
@@ -125,6 +135,30 @@ export function judgeTargets(report: BenchReport): TargetResult[] {
     pass: mismatched.length === 0,
   });
   return results;
+}
+
+/** PostgreSQL: each pull's storing (staging + commit) against the same pull's on SQLite in the same invocation. */
+function storeAgainstSqlite(report: BenchReport, sqlite: BenchReport | undefined, source: SourceName): TargetResult {
+  const target = 'storing + diffing ≤ 2 × SQLite storing the same pull';
+  if (!sqlite) {
+    return { target, source, measured: 'not measured: run with --database both', limit: `≤ ${TARGETS.storePerRaw} ×`, ratio: null, allowed: TARGETS.storePerRaw, pass: null };
+  }
+  const ours = [...fullPulls(report, source), ...(source === 'meta' ? [report.incremental] : [])];
+  const theirs = [...fullPulls(sqlite, source), ...(source === 'meta' ? [sqlite.incremental] : [])];
+  const pairs = new Map(ours.map((pull, index) => [pull, theirs[index]]));
+  const store = worst(ours, (p) => {
+    const other = pairs.get(p);
+    return other && other.storeMs > 0 ? p.storeMs / other.storeMs : null;
+  });
+  return {
+    target,
+    source,
+    measured: store ? `${seconds(store.pull.storeMs)} vs ${seconds(pairs.get(store.pull)!.storeMs)} on SQLite (${phaseOf(report, store.pull)})` : 'not measured',
+    limit: `≤ ${TARGETS.storePerRaw} ×`,
+    ratio: store?.ratio ?? null,
+    allowed: TARGETS.storePerRaw,
+    pass: store ? store.ratio <= TARGETS.storePerRaw : null,
+  };
 }
 
 /** The run is correct when every pull completed and every event count matched. */

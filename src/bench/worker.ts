@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
+import { TABLES } from '../../db/copy.js';
+import { isPostgres } from '../../db/database.js';
 import { type App, openApp } from '../app.js';
 import { parseConfig } from '../config.js';
 import { createLogger } from '../log.js';
@@ -100,6 +102,7 @@ function rawInsert(source: string, dir: string): RawInsertReply {
 
 async function dbSize(): Promise<DbSizeReply> {
   const { db, config } = opened();
+  if (isPostgres(db)) return postgresSize();
   await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
   const pages = (await sql<{ page_count: number }>`PRAGMA page_count`.execute(db)).rows[0]!.page_count;
   const freePages = (await sql<{ freelist_count: number }>`PRAGMA freelist_count`.execute(db)).rows[0]!.freelist_count;
@@ -111,6 +114,19 @@ async function dbSize(): Promise<DbSizeReply> {
     }
   };
   return { bytes: size(config.databasePath) + size(`${config.databasePath}-wal`), pages, freePages };
+}
+
+/**
+ * PostgreSQL's size of our data: pg_total_relation_size (heap, indexes, TOAST, free space and dead
+ * rows not yet vacuumed) summed over our tables, as autovacuum left them; no VACUUM first.
+ */
+async function postgresSize(): Promise<DbSizeReply> {
+  const { db } = opened();
+  const { rows } = await sql<{ bytes: number }>`
+    select coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint as bytes from pg_class c
+    where c.relnamespace = current_schema()::regnamespace and c.relkind = 'r' and c.relname in (${sql.join(TABLES)})`.execute(db);
+  const bytes = Number(rows[0]?.bytes ?? 0);
+  return { bytes, pages: Math.round(bytes / 8192), freePages: 0 };
 }
 
 process.on('message', (message: WorkerRequest) => {

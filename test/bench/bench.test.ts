@@ -62,7 +62,26 @@ describe('npm run bench', () => {
     const { code, stderr } = await runBench(['--scale', '-1']);
     expect(code).toBe(2);
     expect(stderr).toContain('--scale must be a positive number');
+    const notPostgres = await runBench(['--database-url', './some.sqlite']);
+    expect(notPostgres.code).toBe(2);
+    expect(notPostgres.stderr).toContain('--database-url: expected a PostgreSQL URL');
   }, 60_000);
+
+  // The server the tests were given, when there is one; otherwise the bench starts its own.
+  const serverOfTests = process.env.TEST_POSTGRES_URL ? ['--database-url', process.env.TEST_POSTGRES_URL] : [];
+  it('--database both: the same run on SQLite and on an embedded PostgreSQL, side by side, events equal to the churn on both', async () => {
+    const json = join(tempDir(), 'bench.json');
+    const { code, stdout, stderr } = await runBench(['--scale', '0.001', '--latency', '0', '--churn-runs', '1', '--database', 'both', '--quiet', '--json', json, ...serverOfTests]);
+    expect(code, stderr).toBe(0);
+    for (const heading of ['=== SQLite ===', '=== PostgreSQL ===', 'SQLite and PostgreSQL side by side']) expect(stdout).toContain(heading);
+    expect(stdout).toMatch(/^storing \+ diffing ≤ 2 × SQLite storing the same pull\s+meta\s/m);
+    expect(stdout).not.toContain('MISMATCH');
+    const { sqlite, postgres } = JSON.parse(readFileSync(json, 'utf8'));
+    expect([sqlite.database.backend, postgres.database.backend]).toEqual(['sqlite', 'postgres']);
+    expect(postgres.eventsChecked).toBe(true);
+    expect(postgres.churn[0].pulls.map((p: { eventTypes: unknown }) => p.eventTypes)).toEqual(sqlite.churn[0].pulls.map((p: { expectedEvents: unknown }) => p.expectedEvents));
+    expect(postgres.baseline.db.bytes).toBeGreaterThan(0);
+  }, 180_000);
 });
 
 describe('eventMismatches', () => {
