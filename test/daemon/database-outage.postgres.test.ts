@@ -14,7 +14,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskDatabaseUrl } from '../../db/url.js';
 import { cli } from '../helpers/cli.js';
-import { digital99Harness } from '../helpers/digital99.js';
+import { type Digital99Harness, digital99Harness } from '../helpers/digital99.js';
 import { withDatabase } from '../helpers/postgres.js';
 import { type PostgresServer, startPostgresServer } from '../helpers/postgres-server.js';
 import { tempDir } from '../helpers/temp.js';
@@ -129,6 +129,45 @@ function expectDatabaseDown(answer: HealthAnswer | null, url: string): void {
   expect(JSON.stringify(answer!.body)).not.toContain(PASSWORD);
 }
 
+/** The outage itself, under `daemon` which has completed its first pull. */
+async function outageUnderRunningDaemon(url: string, h: Digital99Harness, onboardingLink: string, daemon: RunningDaemon): Promise<void> {
+  await until(async () => (await health(daemon.port))?.status === 200, 'the first complete pull', MINUTE);
+  // A pull in flight (its ledger row written, waiting on a slow numbers list) when the server goes.
+  const callsBefore = h.world.calls.getWhatsApp ?? 0;
+  h.world.inject({ kind: 'latency', call: 'getWhatsApp', ms: 1_500 });
+  await until(() => (h.world.calls.getWhatsApp ?? 0) > callsBefore, 'a pull waiting on the slow numbers list');
+  await server.halt();
+  // What changes upstream during the outage is found by the first pull after it.
+  h.world.finishOnboarding(onboardingLink);
+
+  await until(async () => (await health(daemon.port))?.status === 503, '/healthz to notice the database is gone', MINUTE);
+  expectDatabaseDown(await health(daemon.port), url);
+  // The cut pull and the scheduled ones after it fail, logged, without taking the daemon down.
+  await until(() => daemon.stderr().includes('digital99 pull could not be recorded'), 'the cut pull to give up', MINUTE);
+  await until(() => (daemon.stderr().match(/"sync-incremental failed"|pull could not be recorded/g) ?? []).length >= 3, 'pulls to fail during the outage', MINUTE);
+  expect(daemon.child.exitCode).toBe(null);
+  expect(daemon.stderr()).not.toContain(PASSWORD);
+
+  await server.resume();
+  await until(async () => (await eventLines(url)).some((line) => line.includes('"number.added"')), 'the first pull after the outage', MINUTE);
+  await until(async () => (await health(daemon.port))?.status === 200, '/healthz 200 again', MINUTE);
+  // A few more pulls: nothing found twice.
+  const completeBefore = (await query<{ n: number }>(url, "select count(*)::int as n from sync_run where outcome = 'complete'"))[0]!.n;
+  await until(async () => (await query<{ n: number }>(url, "select count(*)::int as n from sync_run where outcome = 'complete'"))[0]!.n >= completeBefore + 2, 'two more complete pulls', MINUTE);
+
+  const events = (await eventLines(url)).map((line) => JSON.parse(line) as { id: number; type: string; key: string });
+  expect(events.map((event) => event.type)).toEqual(['sync.baseline', 'onboarding.completed', 'number.added']);
+  // The pull the outage cut off: never complete, recovered as INTERRUPTED by the next one.
+  const failed = await query<{ outcome: string; error_code: string }>(url, "select outcome, error_code from sync_run where outcome <> 'complete' and outcome <> 'running' order by id");
+  expect(failed.map((run) => `${run.outcome} ${run.error_code}`)).toContain('failed INTERRUPTED');
+  const stuck = await query(url, "select id from sync_run where outcome = 'running' and id < (select max(id) from sync_run where outcome = 'complete')");
+  expect(stuck).toEqual([]);
+
+  process.kill(daemon.child.pid!, 'SIGTERM');
+  expect(await daemon.exited).toEqual([0, null]);
+  expect(daemon.stderr()).not.toContain(PASSWORD);
+}
+
 const SCHEDULES = { SYNC_CRON: '* * * * * *', FULL_SYNC_CRON: '0 0 1 1 *', MONTH_END_SYNC_CRON: '0 0 1 1 *', HEALTH_MAX_AGE_SECONDS: '3600' };
 
 describe('the daemon when PostgreSQL goes away', () => {
@@ -137,43 +176,14 @@ describe('the daemon when PostgreSQL goes away', () => {
     const h = await digital99Harness({ dbPath: url });
     const pending = h.world.addOnboarding();
     const daemon = await startDaemon({ ...h.env, ...SCHEDULES });
-    await until(async () => (await health(daemon.port))?.status === 200, 'the first complete pull', MINUTE);
-
-    // A pull in flight (its ledger row written, waiting on a slow numbers list) when the server goes.
-    const callsBefore = h.world.calls.getWhatsApp ?? 0;
-    h.world.inject({ kind: 'latency', call: 'getWhatsApp', ms: 1_500 });
-    await until(() => (h.world.calls.getWhatsApp ?? 0) > callsBefore, 'a pull waiting on the slow numbers list');
-    await server.halt();
-    // What changes upstream during the outage is found by the first pull after it.
-    h.world.finishOnboarding(pending.onboarding_link);
-
-    await until(async () => (await health(daemon.port))?.status === 503, '/healthz to notice the database is gone', MINUTE);
-    expectDatabaseDown(await health(daemon.port), url);
-    // The cut pull and the scheduled ones after it fail, logged, without taking the daemon down.
-    await until(() => daemon.stderr().includes('digital99 pull could not be recorded'), 'the cut pull to give up', MINUTE);
-    await until(() => (daemon.stderr().match(/"sync-incremental failed"|pull could not be recorded/g) ?? []).length >= 3, 'pulls to fail during the outage', MINUTE);
-    expect(daemon.child.exitCode).toBe(null);
-    expect(daemon.stderr()).not.toContain(PASSWORD);
-
-    await server.resume();
-    await until(async () => (await eventLines(url)).some((line) => line.includes('"number.added"')), 'the first pull after the outage', MINUTE);
-    await until(async () => (await health(daemon.port))?.status === 200, '/healthz 200 again', MINUTE);
-    // A few more pulls: nothing found twice.
-    const completeBefore = (await query<{ n: number }>(url, "select count(*)::int as n from sync_run where outcome = 'complete'"))[0]!.n;
-    await until(async () => (await query<{ n: number }>(url, "select count(*)::int as n from sync_run where outcome = 'complete'"))[0]!.n >= completeBefore + 2, 'two more complete pulls', MINUTE);
-
-    const events = (await eventLines(url)).map((line) => JSON.parse(line) as { id: number; type: string; key: string });
-    expect(events.map((event) => event.type)).toEqual(['sync.baseline', 'onboarding.completed', 'number.added']);
-    // The pull the outage cut off: never complete, recovered as INTERRUPTED by the next one.
-    const failed = await query<{ outcome: string; error_code: string }>(url, "select outcome, error_code from sync_run where outcome <> 'complete' and outcome <> 'running' order by id");
-    expect(failed.map((run) => `${run.outcome} ${run.error_code}`)).toContain('failed INTERRUPTED');
-    const stuck = await query(url, "select id from sync_run where outcome = 'running' and id < (select max(id) from sync_run where outcome = 'complete')");
-    expect(stuck).toEqual([]);
-
-    process.kill(daemon.child.pid!, 'SIGTERM');
-    expect(await daemon.exited).toEqual([0, null]);
-    expect(daemon.stderr()).not.toContain(PASSWORD);
+    try {
+      await outageUnderRunningDaemon(url, h, pending.onboarding_link, daemon);
+    } finally {
+      // Whatever failed above, the next test finds the server up.
+      await server.resume();
+    }
   }, 240_000);
+
 
   it('started while PostgreSQL is down: waits with /healthz 503 naming the database, then works when it comes up', async () => {
     const url = await createDatabase();
