@@ -237,4 +237,31 @@ describe('the daemon when PostgreSQL goes away', () => {
     expect(daemon.stderr()).toMatch(/DATABASE_URL: the PostgreSQL database .*no_such_database.*does not exist/);
     expect(daemon.stderr()).not.toContain(PASSWORD);
   }, 60_000);
+
+  it('a one-shot sync whose server goes away mid-pull: exit 1 naming DATABASE_URL, password masked; the next sync completes and finds each change once', async () => {
+    const url = await createDatabase();
+    const h = await digital99Harness({ dbPath: url });
+    expect((await h.sync()).outcome).toBe('complete');
+    const pending = h.world.addOnboarding();
+    h.world.finishOnboarding(pending.onboarding_link);
+    const callsBefore = h.world.calls.getWhatsApp ?? 0;
+    h.world.inject({ kind: 'latency', call: 'getWhatsApp', ms: 1_500 });
+    try {
+      const running = cli(['sync'], h.env);
+      await until(() => (h.world.calls.getWhatsApp ?? 0) > callsBefore, 'the sync waiting on the slow numbers list');
+      await server.halt();
+      const cut = await running;
+      expect(cut.code).toBe(1);
+      expect(cut.stdout).toContain(`digital99 failed: DATABASE_URL: the PostgreSQL database ${maskDatabaseUrl(url)}: failed during the pull`);
+      expect(cut.stderr + cut.stdout).not.toContain(PASSWORD);
+    } finally {
+      await server.resume();
+    }
+    const next = await cli(['sync'], h.env);
+    expect(next.code).toBe(0);
+    // Created and finished between two complete pulls: seen once, as created (finished).
+    expect((await eventLines(url)).map((line) => JSON.parse(line).type)).toEqual(['sync.baseline', 'onboarding.created', 'number.added']);
+    const runs = await query<{ outcome: string; error_code: string | null }>(url, 'select outcome, error_code from sync_run order by id');
+    expect(runs.map((run) => `${run.outcome} ${run.error_code ?? ''}`.trim())).toEqual(['complete', 'failed INTERRUPTED', 'complete']);
+  }, 120_000);
 });
