@@ -7,7 +7,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { scheduleTable } from '../../jobs/schedule.js';
 import type { JobContext, JobDefinition, JobSummary } from '../../jobs/types.js';
 import type { App } from '../app.js';
-import { isDatabaseError } from '../../db/database.js';
+import { databaseError, isDatabaseError } from '../../db/database.js';
 import { createDatabaseProbe, databaseDown } from '../observability/database-probe.js';
 import { type HealthReport, healthMaxFullAgeSeconds, readHealth } from '../observability/health.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
@@ -61,7 +61,9 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
         // A failing job never takes the daemon down.
         metrics.recordJob(job.name, 'failed', (Date.now() - started) / 1000);
         metrics.recordUnexpectedError(job.name);
-        log.error({ job: job.name, reason, error: app.scrubber.describe(error) }, `${job.name} failed`);
+        // The database gone (a server restart): name it, password masked; the next run retries.
+        const named = isDatabaseError(error) ? databaseError(app.config.databasePath, 'failed', error) : error;
+        log.error({ job: job.name, reason, error: app.scrubber.describe(named) }, `${job.name} failed`);
       } finally {
         running.delete(job.name);
       }

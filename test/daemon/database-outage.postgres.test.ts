@@ -145,6 +145,9 @@ async function outageUnderRunningDaemon(url: string, h: Digital99Harness, onboar
   // The cut pull and the scheduled ones after it fail, logged, without taking the daemon down.
   await until(() => daemon.stderr().includes('digital99 pull could not be recorded'), 'the cut pull to give up', MINUTE);
   await until(() => (daemon.stderr().match(/"sync-incremental failed"|pull could not be recorded/g) ?? []).length >= 3, 'pulls to fail during the outage', MINUTE);
+  const failedJobs = daemon.stderr().split('\n').filter((line) => line.includes('"msg":"sync-incremental failed"'));
+  expect(failedJobs.length).toBeGreaterThan(0);
+  for (const line of failedJobs) expect(line).toContain(`DATABASE_URL: the PostgreSQL database ${maskDatabaseUrl(url)}`);
   expect(daemon.child.exitCode).toBe(null);
   expect(daemon.stderr()).not.toContain(PASSWORD);
 
