@@ -69,6 +69,12 @@ async function main(): Promise<number> {
     const wait = databaseWait({ config, log, signal: stop.signal, open: () => openApp(config, { log }) }, error);
     try {
       waitingServer = await startObservabilityServer({ host: config.httpHost, port: config.httpPort }, wait.serverDeps);
+    } catch (failure) {
+      // HTTP_HOST/HTTP_PORT can't be listened on (taken, no such interface): as when the database answers.
+      log.fatal({ error: describeError(failure) }, 'the daemon could not start');
+      return 2;
+    }
+    try {
       const opened = await wait.waitForDatabase();
       if (opened === null) {
         await waitingServer.close();
@@ -77,7 +83,7 @@ async function main(): Promise<number> {
       }
       app = opened;
     } catch (failure) {
-      await waitingServer?.close();
+      await waitingServer.close();
       process.stderr.write(`${describeError(failure)}\n`);
       return exitCodeForOpenFailure(failure);
     }
