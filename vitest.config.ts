@@ -15,6 +15,7 @@ const SQLITE_ONLY = [
   'test/bench/**',
   'test/config.test.ts',
   'test/daemon/schedule-dst.test.ts',
+  'test/daemon/wait-for-database.test.ts',
   'test/db/open.test.ts',
   'test/db/postgres-migrations.test.ts',
   'test/db/url.test.ts',

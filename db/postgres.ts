@@ -31,6 +31,11 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
   // An idle connection the server dropped (restart, network): the next query gets a fresh one.
   // Without a listener, pg's 'error' event would end the process.
   pool.on('error', () => undefined);
+  // A checked-out connection the server drops (shut down, restarted) between two queries emits
+  // 'error' on its client, which the pool listens to only while the client is idle: without this
+  // listener that would end the process. The query that comes next fails, and the pool discards
+  // the client on release (it is no longer queryable).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   let encoding: string;
   try {
     const client = await pool.connect();
@@ -59,9 +64,37 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
  */
 const SETTING_PROBLEMS = new Set(['28P01', '28000', '3D000', '42501', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
 
+/**
+ * Failures that waiting can heal: no server answering (yet), the connection cut, the server
+ * shutting down or starting up (57P01-57P03), all its connections taken (53300). A wrong password,
+ * a missing database or missing rights can't heal by waiting (SETTING_PROBLEMS without these).
+ * ENOTFOUND and EAI_AGAIN are here too: a database's host name may resolve only once its container
+ * or DNS entry is up.
+ */
+const TRANSIENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+const TRANSIENT_MESSAGE = /timeout expired|timeout exceeded when trying to connect|Connection terminated|connection timeout|Client was closed and is not queryable|Client has encountered a connection error/i;
+
+/**
+ * Whether `error` (or one of its causes) says the PostgreSQL server can't be reached right now
+ * rather than that DATABASE_URL is wrong: the daemon waits and retries these, a one-shot command
+ * still exits 2.
+ */
+export function isPostgresUnreachable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current: unknown = error; current !== null && current !== undefined && !seen.has(current); current = (current as { cause?: unknown }).cause) {
+    seen.add(current);
+    if (current instanceof AggregateError && current.errors.some((inner) => isPostgresUnreachable(inner))) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && TRANSIENT.has(code)) return true;
+    if (!(current instanceof pg.DatabaseError) && current instanceof Error && !(current instanceof WabaSyncError) && TRANSIENT_MESSAGE.test(current.message)) return true;
+  }
+  return false;
+}
+
 /** Whether `error` comes from PostgreSQL or the connection to it. */
 export function isPostgresError(error: unknown): boolean {
   if (error instanceof pg.DatabaseError) return true;
+  if (isPostgresUnreachable(error)) return true;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && SETTING_PROBLEMS.has(code);
 }

@@ -7,6 +7,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
+import { passwordOf } from '../db/url.js';
 import type { Config } from './config.js';
 import { describeError, stripUrlSecrets } from './errors.js';
 
@@ -113,5 +114,7 @@ export function configuredSecrets(config: Config): string[] {
     config.digital99?.clientSecret,
     config.mail.smtp?.pass,
     config.fingerprintSecret,
+    // A PostgreSQL DATABASE_URL's password: a server or driver message might echo it.
+    passwordOf(config.databasePath),
   ].filter((secret): secret is string => typeof secret === 'string');
 }

@@ -1,4 +1,5 @@
 /** `sync`: one pull of each enabled source (or the one named), with a summary per source. */
+import { databaseError } from '../../db/database.js';
 import { type SourceName, enabledSources } from '../config.js';
 import { UsageError } from '../errors.js';
 import { textTable } from '../render/text-table.js';
@@ -39,7 +40,9 @@ export async function syncCommand(io: CliIo, options: SyncOptions): Promise<numb
     progress?.done();
     writeLine(io.stdout, summaryTable(results));
     for (const result of results.filter((r) => r.outcome === 'failed')) {
-      writeLine(io.stdout, `${result.source} failed: ${result.error}`);
+      // The database failing mid-pull: say which one (DATABASE_URL, password masked).
+      const error = result.errorCode === 'DATABASE' ? databaseError(config.databasePath, 'failed during the pull', new Error(result.error)).message : result.error;
+      writeLine(io.stdout, `${result.source} failed: ${error}`);
     }
     const notified = await notifyAfterSync(app);
     for (const alert of notified.alerts.filter((a) => a.queued)) writeLine(io.stdout, `alert queued for ${config.mail.alertTo.join(', ')}: ${alert.email.subject}`);

@@ -7,7 +7,9 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { scheduleTable } from '../../jobs/schedule.js';
 import type { JobContext, JobDefinition, JobSummary } from '../../jobs/types.js';
 import type { App } from '../app.js';
-import { healthMaxFullAgeSeconds, readHealth } from '../observability/health.js';
+import { databaseError, isDatabaseError } from '../../db/database.js';
+import { createDatabaseProbe, databaseDown } from '../observability/database-probe.js';
+import { type HealthReport, healthMaxFullAgeSeconds, readHealth } from '../observability/health.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
 import { SourceLocks } from '../sync/source-locks.js';
@@ -25,6 +27,8 @@ export interface Daemon {
 export interface DaemonOptions {
   /** Overrides the schedule table (tests). */
   jobs?: JobDefinition[];
+  /** An already listening /healthz server (the one that answered while the daemon waited for its database): serves this daemon from now on. */
+  server?: ObservabilityServer;
 }
 
 export async function startDaemon(app: App, options: DaemonOptions = {}): Promise<Daemon> {
@@ -57,7 +61,9 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
         // A failing job never takes the daemon down.
         metrics.recordJob(job.name, 'failed', (Date.now() - started) / 1000);
         metrics.recordUnexpectedError(job.name);
-        log.error({ job: job.name, reason, error: app.scrubber.describe(error) }, `${job.name} failed`);
+        // The database gone (a server restart): name it, password masked; the next run retries.
+        const named = isDatabaseError(error) ? databaseError(app.config.databasePath, 'failed', error) : error;
+        log.error({ job: job.name, reason, error: app.scrubber.describe(named) }, `${job.name} failed`);
       } finally {
         running.delete(job.name);
       }
@@ -83,20 +89,38 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     tasks.push(task);
   }
 
+  // /healthz asks the database first (a cheap select 1): while it does not answer, a 503 naming
+  // it; the freshness read from it only when it does.
+  const probe = createDatabaseProbe(app.db, app.config.databasePath, app.scrubber);
+  const health = async (): Promise<HealthReport> => {
+    const database = await probe();
+    if (!database.ok) return { ok: false, checkedAt: app.clock().toISOString(), database };
+    try {
+      const sources = [...app.sources.values()].map((source) => ({ name: source.name, supportsIncremental: source.supportsIncremental }));
+      const freshness = await readHealth(app.db, sources, app.clock(), { maxAgeSeconds: app.config.healthMaxAgeSeconds, maxFullAgeSeconds: healthMaxFullAgeSeconds(app.config) });
+      return { ...freshness, database };
+    } catch (error) {
+      // Gone between the probe and the read.
+      if (!isDatabaseError(error)) throw error;
+      return { ok: false, checkedAt: app.clock().toISOString(), database: databaseDown(app.config.databasePath, error, app.scrubber) };
+    }
+  };
+  const serverDeps = {
+    metrics,
+    health,
+    onError: (error: unknown) => {
+      metrics.recordUnexpectedError('http');
+      log.error({ error: app.scrubber.describe(error) }, 'health/metrics request failed');
+    },
+  };
   let server: ObservabilityServer;
   try {
-    server = await startObservabilityServer({ host: app.config.httpHost, port: app.config.httpPort }, {
-      metrics,
-      health: () =>
-        readHealth(app.db, [...app.sources.values()].map((source) => ({ name: source.name, supportsIncremental: source.supportsIncremental })), app.clock(), {
-          maxAgeSeconds: app.config.healthMaxAgeSeconds,
-          maxFullAgeSeconds: healthMaxFullAgeSeconds(app.config),
-        }),
-      onError: (error) => {
-        metrics.recordUnexpectedError('http');
-        log.error({ error: app.scrubber.describe(error) }, 'health/metrics request failed');
-      },
-    });
+    if (options.server) {
+      server = options.server;
+      server.use(serverDeps);
+    } else {
+      server = await startObservabilityServer({ host: app.config.httpHost, port: app.config.httpPort }, serverDeps);
+    }
   } catch (error) {
     for (const task of tasks) await task.destroy();
     throw error;

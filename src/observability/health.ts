@@ -9,6 +9,7 @@ import type { Db } from '../../db/database.js';
 import type { Config } from '../config.js';
 import { periodMs } from '../schedule.js';
 import { lastCompleteRun } from '../sync/ledger.js';
+import type { DatabaseStatus } from './database-probe.js';
 
 export interface Freshness {
   lastComplete: string | null;
@@ -30,7 +31,18 @@ export interface Health {
   sources: SourceFreshness[];
   /** Source names, and "<source> (full)" when only its full pulls are too old. */
   stale: string[];
+  /** The database answered (the daemon adds it; freshness is read from it). */
+  database?: DatabaseStatus;
 }
+
+/** /healthz while the database does not answer (down, or not reached yet at start): nothing else can be told. */
+export interface DatabaseDownHealth {
+  ok: false;
+  checkedAt: string;
+  database: DatabaseStatus;
+}
+
+export type HealthReport = Health | DatabaseDownHealth;
 
 export interface LastPulls {
   /** The last complete pull of any mode (finished_at). */

@@ -43,9 +43,15 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
     registers: [registry],
     async collect() {
       this.reset();
-      for (const source of sourceNames()) {
-        const row = await lastCompleteRun(db, source);
-        if (row?.finished_at) this.set({ source }, Date.parse(row.finished_at) / 1000);
+      // A database that does not answer leaves the gauge empty rather than failing the scrape
+      // (/healthz says why).
+      try {
+        for (const source of sourceNames()) {
+          const row = await lastCompleteRun(db, source);
+          if (row?.finished_at) this.set({ source }, Date.parse(row.finished_at) / 1000);
+        }
+      } catch {
+        this.reset();
       }
     },
   });
@@ -56,12 +62,15 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
     labelNames: ['status'],
     registers: [registry],
     async collect() {
+      this.reset();
       const rows = await db
         .selectFrom('outbox')
         .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
         .where('status', 'in', ['pending', 'failed'])
         .groupBy('status')
-        .execute();
+        .execute()
+        .catch(() => null);
+      if (rows === null) return;
       this.set({ status: 'pending' }, 0);
       this.set({ status: 'failed' }, 0);
       for (const row of rows) this.set({ status: row.status }, Number(row.n));

@@ -1,11 +1,16 @@
 /** The daemon's HTTP side: GET /healthz (JSON, 200 or 503) and GET /metrics (Prometheus text). */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Health } from './health.js';
+import type { HealthReport } from './health.js';
 import type { Metrics } from './metrics.js';
 
 export interface ObservabilityServer {
   readonly port: number;
+  /**
+   * Answers from now on with `deps`: the daemon waiting for its database serves a 503 naming it,
+   * then hands the same listening socket to the running daemon (the port never closes meanwhile).
+   */
+  use(deps: ObservabilityDeps): void;
   close(): Promise<void>;
 }
 
@@ -17,8 +22,8 @@ export interface ListenOn {
 }
 
 export interface ObservabilityDeps {
-  readonly metrics: Metrics;
-  readonly health: () => Promise<Health>;
+  readonly metrics: Pick<Metrics, 'registry'>;
+  readonly health: () => Promise<HealthReport>;
   readonly onError: (error: unknown) => void;
 }
 
@@ -28,7 +33,8 @@ export interface ObservabilityDeps {
  */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-export async function startObservabilityServer(listen: ListenOn, deps: ObservabilityDeps): Promise<ObservabilityServer> {
+export async function startObservabilityServer(listen: ListenOn, initialDeps: ObservabilityDeps): Promise<ObservabilityServer> {
+  let deps = initialDeps;
   const server: Server = createServer((req, res) => {
     // One error boundary for everything a request can do, synchronous parsing included: every
     // request gets an answer and its socket back, whatever its path.
@@ -48,6 +54,9 @@ export async function startObservabilityServer(listen: ListenOn, deps: Observabi
   });
   return {
     port: (server.address() as AddressInfo).port,
+    use(next) {
+      deps = next;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -4,7 +4,7 @@
  * Never throws: it ends in a recorded outcome (like kysely's Migrator returns results).
  */
 import { performance } from 'node:perf_hooks';
-import type { Db } from '../../db/database.js';
+import { type Db, isDatabaseError } from '../../db/database.js';
 import type { Clock } from '../clock.js';
 import { type ErrorCode, WabaSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -224,10 +224,12 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       return { ...base, runId, mode, outcome: 'failed', entities, apiCalls, retries, stageMs, durationMs: elapsed(), error: message, errorCode: code };
     }
   } catch (error) {
-    // The database itself failed (disk full, locked): nothing was applied.
+    // The database itself failed (disk full, locked, the server gone): nothing was applied. A run
+    // row left `running` is recovered as INTERRUPTED by the next pull.
     const message = describe(error);
-    log.error({ source: source.name, error: message }, `${source.name} pull could not be recorded`);
-    return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error: message, errorCode: 'INTERNAL' };
+    const code: ErrorCode = isDatabaseError(error) ? 'DATABASE' : 'INTERNAL';
+    log.error({ source: source.name, errorCode: code, error: message }, `${source.name} pull could not be recorded`);
+    return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error: message, errorCode: code };
   }
 }
 

@@ -17,6 +17,10 @@ export interface PostgresServer {
   /** postgres://postgres:…@127.0.0.1:port/postgres */
   readonly url: string;
   stop(): Promise<void>;
+  /** Shuts the server down (fast: open sessions are cut), keeping its data: an outage. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port and data after `halt()`; resolves once it accepts connections. */
+  resume(): Promise<void>;
 }
 
 interface Binaries {
@@ -47,41 +51,65 @@ export async function startPostgresServer(options: { port: number; password: str
   rmSync(passwordFile, { force: true });
   if (init.status !== 0) throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}`);
 
-  const server: ChildProcess = spawn(
-    bin.postgres,
-    [
-      '-D',
-      data,
-      '-p',
-      String(options.port),
-      // Loopback only, no Unix socket (its default folder may not exist), and no fsync: the data
-      // is thrown away anyway.
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
-      ...['-c', 'full_page_writes=off', '-c', 'max_connections=300'],
-    ],
-    { ...as, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  server.stderr!.on('data', (chunk) => {
-    log = (log + String(chunk)).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  const killOnExit = () => server.kill('SIGINT');
-  process.once('exit', killOnExit);
   const url = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
+  const launch = () => {
+    const child: ChildProcess = spawn(
+      bin.postgres,
+      [
+        '-D',
+        data,
+        '-p',
+        String(options.port),
+        // Loopback only, no Unix socket (its default folder may not exist), and no fsync: the data
+        // is thrown away anyway.
+        ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+        ...['-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+      ],
+      { ...as, env, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    child.stderr!.on('data', (chunk) => {
+      log = (log + String(chunk)).slice(-4000);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const halt = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); // fast shutdown
+      await exited;
+    };
+    const accepting = async () => {
+      try {
+        await waitUntilAccepting(url, child);
+      } catch (error) {
+        await halt();
+        throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${log}`);
+      }
+    };
+    return { halt, accepting };
+  };
+  let running: ReturnType<typeof launch> | null = launch();
+  const killOnExit = () => void running?.halt();
+  process.once('exit', killOnExit);
+  const halt = async () => {
+    await running?.halt();
+    running = null;
+  };
   const stop = async () => {
     process.off('exit', killOnExit);
-    if (server.exitCode === null) server.kill('SIGINT'); // fast shutdown
-    await exited;
+    await halt();
     rmSync(home, { recursive: true, force: true });
   };
+  const resume = async () => {
+    if (running) return;
+    running = launch();
+    await running.accepting();
+  };
   try {
-    await waitUntilAccepting(url, server);
+    await running.accepting();
   } catch (error) {
     await stop();
-    throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${log}`);
+    throw error;
   }
-  return { url, stop };
+  return { url, stop, halt, resume };
 }
 
 function canRun(file: string, as: { uid: number; gid: number }): boolean {
