@@ -31,6 +31,9 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
   // An idle connection the server dropped (restart, network): the next query gets a fresh one.
   // Without a listener, pg's 'error' event would end the process.
   pool.on('error', () => undefined);
+  // Likewise a connection checked out for long — a lease's advisory-lock session (src/sync/lease.ts)
+  // — that the server ends: pg-pool listens only on idle ones. Its next query fails instead.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   let encoding: string;
   try {
     const client = await pool.connect();
