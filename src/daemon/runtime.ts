@@ -63,7 +63,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
         const seconds = (Date.now() - started) / 1000;
         if (summary !== null) {
           metrics.recordJob(job.name, 'ok', seconds);
-          log.info({ job: job.name, reason, durationMs: Date.now() - started, ...summary }, `${job.name} finished`);
+          log.info({ job: job.name, reason, ...(slot ? { slot: slot.toISOString() } : {}), durationMs: Date.now() - started, ...summary }, `${job.name} finished`);
         }
       } catch (error) {
         // A failing job never takes the daemon down.
