@@ -66,11 +66,14 @@ export async function withLease<T>(
   const ttl = options.ttlMs ?? LEASE_TTL_MS;
   const holder = options.holder ?? processHolder();
   if (isPostgres(db)) return withAdvisoryLease(deps, name, work, { ttl, holder });
+  // Counted as held from the first attempt: another holder in this process that reads our row
+  // before acquireLease returns must not take us for a leftover of an earlier process.
+  heldHere.add(holder);
   if (!(await acquireLease(db, name, holder, clock(), ttl))) {
+    heldHere.delete(holder);
     const current = await describeLease(db, name);
     return { acquired: false, holder: current?.holder ?? null, expiresAt: current?.expires_at ?? null };
   }
-  heldHere.add(holder);
   const renew = () => renewLease(db, name, holder, clock(), ttl);
   const renewal = setInterval(() => {
     renew().catch((error) => log.warn({ lease: name, error: describeError(error) }, 'lease renewal failed'));
