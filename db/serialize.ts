@@ -12,6 +12,7 @@
  */
 import { type Kysely, type Transaction, sql } from 'kysely';
 import { isPostgres } from './database.js';
+import type { Database } from './schema.js';
 
 /**
  * The first half of every advisory lock key we take (two-int form): keeps our locks apart from any
@@ -24,18 +25,18 @@ export const ADVISORY_NAMESPACE = 0x77616273;
  * first in the transaction: on SQLite it does nothing, and the caller's first statement must be
  * a write (which takes the write lock).
  */
-export async function serializeOn(trx: Transaction<any>, name: string): Promise<void> {
+export async function serializeOn(trx: Transaction<Database>, name: string): Promise<void> {
   if (!isPostgres(trx)) return;
   await sql`select pg_advisory_xact_lock(${ADVISORY_NAMESPACE}, hashtext(${name}))`.execute(trx);
 }
 
 /** PostgreSQL only: takes the session lock `name` on this connection if free; true when taken. */
-export async function tryAdvisoryLock(connection: Kysely<any>, name: string): Promise<boolean> {
+export async function tryAdvisoryLock(connection: Kysely<Database>, name: string): Promise<boolean> {
   const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${ADVISORY_NAMESPACE}, hashtext(${name})) as locked`.execute(connection);
   return rows[0]?.locked === true;
 }
 
 /** PostgreSQL only: releases the session lock `name` this connection holds. */
-export async function advisoryUnlock(connection: Kysely<any>, name: string): Promise<void> {
+export async function advisoryUnlock(connection: Kysely<Database>, name: string): Promise<void> {
   await sql`select pg_advisory_unlock(${ADVISORY_NAMESPACE}, hashtext(${name}))`.execute(connection);
 }

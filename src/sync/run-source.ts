@@ -238,6 +238,8 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
 /** Runs left `running` by a process that died: we hold the lease, so nobody is working on them. */
 async function recoverInterrupted(db: Db, source: string, now: Date): Promise<void> {
   for (const id of await runningRunIds(db, source)) {
+    // READ COMMITTED: markRunInterrupted's `outcome = 'running'` condition, re-checked after any
+    // row lock, leaves a run its former holder managed to commit alone.
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('pull_item').where('run_id', '=', id).execute();
       await markRunInterrupted(trx, id, now.toISOString());
