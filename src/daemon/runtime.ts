@@ -15,7 +15,9 @@ import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
 import { processHolder, withLease } from '../sync/lease.js';
 import { SourceLocks } from '../sync/source-locks.js';
+import { pullSources } from '../../jobs/sync.js';
 import { claimFiring } from './job-claim.js';
+import { TAKEOVER_CHECK_MS, abandonedPulls } from './takeover.js';
 
 export interface Daemon {
   readonly port: number;
@@ -30,6 +32,8 @@ export interface Daemon {
 export interface DaemonOptions {
   /** Overrides the schedule table (tests). */
   jobs?: JobDefinition[];
+  /** How often to look for pulls a dead process left running (default TAKEOVER_CHECK_MS). */
+  takeoverCheckMs?: number;
 }
 
 export async function startDaemon(app: App, options: DaemonOptions = {}): Promise<Daemon> {
@@ -43,7 +47,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   let stopping = false;
 
   /** `slot`: the scheduled firing's time (node-cron's), claimed once across daemons. */
-  const runJob = (job: JobDefinition, reason: 'scheduled' | 'catch-up', slot?: Date): Promise<void> => {
+  const runJob = (job: JobDefinition, reason: 'scheduled' | 'catch-up' | 'takeover', slot?: Date): Promise<void> => {
     if (stopping) return Promise.resolve();
     if (running.has(job.name)) {
       log.warn({ job: job.name, reason }, `${job.name} skipped: the previous run is still going`);
@@ -133,6 +137,26 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     }
   })();
 
+  // A pull whose process died mid-way is taken over here, not at its source's next firing.
+  let checking = false;
+  const takeover = setInterval(() => {
+    if (stopping || checking) return;
+    checking = true;
+    void (async () => {
+      try {
+        for (const { source, mode } of await abandonedPulls(app.db, [...app.sources.keys()], app.clock())) {
+          log.warn({ source, mode }, `${source}: taking over a pull left running by a process that is gone`);
+          await runJob({ name: `takeover:${source}`, variable: 'SYNC_CRON', cron: '', run: (ctx) => pullSources(ctx, mode, [source]) }, 'takeover');
+        }
+      } catch (error) {
+        log.error({ error: app.scrubber.describe(error) }, 'looking for abandoned pulls failed');
+      } finally {
+        checking = false;
+      }
+    })();
+  }, options.takeoverCheckMs ?? TAKEOVER_CHECK_MS);
+  takeover.unref();
+
   return {
     port: server.port,
     metrics,
@@ -140,6 +164,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     caughtUp,
     async stop(graceMs = 8_000) {
       stopping = true;
+      clearInterval(takeover);
       for (const task of tasks) await task.destroy();
       controller.abort();
       const settled = Promise.allSettled([...running.values(), locks.idle()]);

@@ -105,6 +105,9 @@ async function withAdvisoryLease<T>(
       const current = await describeLease(db, name);
       return { acquired: false, holder: current?.holder ?? null, expiresAt: current?.expires_at ?? null };
     }
+    // A holder whose host vanishes sends no FIN: have the server probe the connection, so it drops
+    // the session — and the lock — about half a minute after the host went silent, not hours.
+    await sql`select set_config('tcp_keepalives_idle', ${String(KEEPALIVE_IDLE_S)}, false), set_config('tcp_keepalives_interval', ${String(KEEPALIVE_INTERVAL_S)}, false), set_config('tcp_keepalives_count', ${String(KEEPALIVE_COUNT)}, false)`.execute(session);
     let alive = true;
     const renew = async () => {
       try {
@@ -129,6 +132,28 @@ async function withAdvisoryLease<T>(
       if (alive) await advisoryUnlock(session, lock).catch(() => undefined);
     }
   });
+}
+
+/** Server-side keepalive of a lock session: silent for 10 s, then 4 probes 5 s apart (≈ 30 s). */
+const KEEPALIVE_IDLE_S = 10;
+const KEEPALIVE_INTERVAL_S = 5;
+const KEEPALIVE_COUNT = 4;
+
+/**
+ * Whether nobody holds the lease `name` right now (a hint: it may be taken the next moment; take it
+ * with withLease). PostgreSQL: no session holds its lock. SQLite: no row, an expired one, or a
+ * holder on this machine that is gone.
+ */
+export async function leaseIsFree(db: Db, name: string, now: Date): Promise<boolean> {
+  if (isPostgres(db)) {
+    return db.connection().execute(async (session) => {
+      if (!(await tryAdvisoryLock(session, `lease:${name}`))) return false;
+      await advisoryUnlock(session, `lease:${name}`);
+      return true;
+    });
+  }
+  const current = await describeLease(db, name);
+  return !current || current.expires_at < now.toISOString() || holderIsGone(current.holder);
 }
 
 /** PostgreSQL: the advisory lock is held, so the row is simply ours (whoever wrote it before). */
