@@ -11,6 +11,13 @@ import { captureLog } from '../helpers/log.js';
 import { type SmtpPeer, startSmtp } from '../helpers/smtp.js';
 import { tempDbPath } from '../helpers/temp.js';
 import { testBackend } from '../helpers/postgres.js';
+import { until } from '../helpers/wait.js';
+
+/** Advisory locks held in this database right now (PostgreSQL). */
+async function advisoryLocks(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*) as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
 import { SecretScrubber } from '../../src/secrets.js';
 
 const email = (key: string, extra: Partial<OutgoingEmail> = {}): OutgoingEmail => ({
@@ -241,6 +248,8 @@ describe('outbox', () => {
       // Before B runs, A's session holding the advisory lock ends (connection cut, server restarted it).
       const { a, b } = await race(t, async () => {
         await sql`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database()) and pid <> pg_backend_pid()`.execute(t.db);
+        // Termination is a signal: the lock goes when that backend has exited.
+        await until(async () => (await advisoryLocks(t.db)) === 0, 'the cut session to end');
       });
       // B came while A's second email was accepted but not yet marked: that one goes twice, with
       // the same Message-ID (the documented at-most-one repeat); A then stops.

@@ -95,6 +95,11 @@ describe('leases: one process pulls a source at a time', () => {
         return result;
       });
       expect(blocked).toMatchObject({ outcome: 'failed', errorCode: 'LEASE' });
+      // The lock goes when that backend has exited, a moment after its client heard of it.
+      await until(async () => {
+        const { rows } = await sql<{ n: number }>`select count(*) as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`.execute(h.app.db);
+        return Number(rows[0]?.n) === 0;
+      }, 'the ended session to release its lock');
     } finally {
       await elsewhere.destroy();
     }
