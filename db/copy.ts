@@ -23,6 +23,7 @@ export const TABLE_KEYS = {
   event: ['id'],
   data_check: ['id'],
   lease: ['name'],
+  job_claim: ['job', 'scheduled_at'],
   source_state: ['source', 'name'],
   app_setting: ['name'],
   outbox: ['id'],

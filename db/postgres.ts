@@ -31,10 +31,10 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
   // An idle connection the server dropped (restart, network): the next query gets a fresh one.
   // Without a listener, pg's 'error' event would end the process.
   pool.on('error', () => undefined);
-  // A checked-out connection the server drops (shut down, restarted) between two queries emits
-  // 'error' on its client, which the pool listens to only while the client is idle: without this
-  // listener that would end the process. The query that comes next fails, and the pool discards
-  // the client on release (it is no longer queryable).
+  // A checked-out connection the server drops (shut down, restarted) between two queries — a
+  // lease's advisory-lock session (src/sync/lease.ts) among them — emits 'error' on its client,
+  // which the pool listens to only while the client is idle: without this listener that would end
+  // the process. The query that comes next fails, and the pool discards the client on release.
   pool.on('connect', (client) => client.on('error', () => undefined));
   let encoding: string;
   try {

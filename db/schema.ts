@@ -86,6 +86,15 @@ export interface LeaseTable {
   expires_at: string;
 }
 
+/** A scheduled firing (job, scheduled time) claimed by the one daemon that runs it. */
+export interface JobClaimTable {
+  job: string;
+  /** The cron slot, ISO UTC: the same on every host whatever its clock says. */
+  scheduled_at: string;
+  holder: string;
+  claimed_at: string;
+}
+
 /** Small per-source values carried between complete pulls (e.g. Meta's newest creation_time). */
 export interface SourceStateTable {
   source: string;
@@ -182,6 +191,7 @@ export interface Database {
   event: EventTable;
   data_check: DataCheckTable;
   lease: LeaseTable;
+  job_claim: JobClaimTable;
   source_state: SourceStateTable;
   app_setting: AppSettingTable;
   outbox: OutboxTable;

@@ -4,6 +4,7 @@
  * A month-to-date report is a snapshot: it gets a key of its own per send and is not recorded, so
  * the month's final report still goes out on the 1st.
  */
+import { retryOnConflict } from '../db/retry.js';
 import type { Db } from '../db/database.js';
 import type { RenderedReport } from './render.js';
 import { monthToDateIdempotencyKey, normalizeRecipient, reportEmail, reportIdempotencyKey } from './email.js';
@@ -29,7 +30,10 @@ export async function queueReport(deps: DeliveryDeps, rendered: RenderedReport, 
     const toDate = rendered.report.monthToDate;
     const idempotencyKey = toDate ? monthToDateIdempotencyKey(month, recipient, deps.now) : reportIdempotencyKey(month, recipient, options.force ? deps.now : undefined);
     const email = reportEmail(rendered, recipient, idempotencyKey);
-    const queued = await deps.db.transaction().execute(async (trx) => {
+    // READ COMMITTED suffices: the outbox's and report_delivery's unique keys decide, so a second
+    // daemon queuing the same month's report for the same recipient inserts nothing (its insert
+    // waits for ours to commit, then finds the key taken).
+    const queued = await retryOnConflict(() => deps.db.transaction().execute(async (trx) => {
       const fresh = await deps.enqueue(trx, email, deps.now);
       if (toDate) return fresh;
       // Recorded either way: an email the outbox already holds has been sent (or will be).
@@ -39,7 +43,7 @@ export async function queueReport(deps: DeliveryDeps, rendered: RenderedReport, 
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
         .execute();
       return fresh;
-    });
+    }));
     deliveries.push({ recipient, idempotencyKey, queued });
   }
   return deliveries;

@@ -2,6 +2,9 @@
  * The daemon's moving parts, apart from process signals so tests can start and stop it in-process:
  * node-cron tasks for the schedule table (in TIMEZONE), one run of a job at a time, catch-up once
  * at start, /healthz and /metrics, and a stop that aborts in-flight pulls and waits for them.
+ * Several daemons may share one database (PostgreSQL, any hosts): each scheduled firing runs in
+ * the one daemon that claims it (job-claim.ts), and the start-up catch-up in the one that holds
+ * the `catch-up` lease — the others' catch-up, run later, finds nothing left due.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import { scheduleTable } from '../../jobs/schedule.js';
@@ -12,7 +15,11 @@ import { createDatabaseProbe, databaseDown } from '../observability/database-pro
 import { type HealthReport, healthMaxFullAgeSeconds, readHealth } from '../observability/health.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
+import { processHolder, withLease } from '../sync/lease.js';
 import { SourceLocks } from '../sync/source-locks.js';
+import { pullSources } from '../../jobs/sync.js';
+import { claimFiring } from './job-claim.js';
+import { TAKEOVER_CHECK_MS, abandonedPulls } from './takeover.js';
 
 export interface Daemon {
   readonly port: number;
@@ -29,6 +36,8 @@ export interface DaemonOptions {
   jobs?: JobDefinition[];
   /** An already listening /healthz server (the one that answered while the daemon waited for its database): serves this daemon from now on. */
   server?: ObservabilityServer;
+  /** How often to look for pulls a dead process left running (default TAKEOVER_CHECK_MS). */
+  takeoverCheckMs?: number;
 }
 
 export async function startDaemon(app: App, options: DaemonOptions = {}): Promise<Daemon> {
@@ -38,9 +47,11 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   const metrics = createMetrics(app.db, () => [...app.sources.keys()]);
   const ctx: JobContext = { app, signal: controller.signal, locks, metrics };
   const running = new Map<string, Promise<void>>();
+  const holder = processHolder();
   let stopping = false;
 
-  const runJob = (job: JobDefinition, reason: 'scheduled' | 'catch-up'): Promise<void> => {
+  /** `slot`: the scheduled firing's time (node-cron's), claimed once across daemons. */
+  const runJob = (job: JobDefinition, reason: 'scheduled' | 'catch-up' | 'takeover', slot?: Date): Promise<void> => {
     if (stopping) return Promise.resolve();
     if (running.has(job.name)) {
       log.warn({ job: job.name, reason }, `${job.name} skipped: the previous run is still going`);
@@ -51,11 +62,16 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     const work = (async () => {
       let summary: JobSummary | null = null;
       try {
+        if (slot && !(await claimFiring(app.db, { job: job.name, scheduledAt: slot }, holder, app.clock()))) {
+          log.info({ job: job.name, reason, slot: slot.toISOString() }, `${job.name} skipped: another daemon runs this firing`);
+          metrics.recordJob(job.name, 'skipped', 0);
+          return;
+        }
         summary = reason === 'catch-up' && job.catchUp ? await job.catchUp(ctx) : await job.run(ctx);
         const seconds = (Date.now() - started) / 1000;
         if (summary !== null) {
           metrics.recordJob(job.name, 'ok', seconds);
-          log.info({ job: job.name, reason, durationMs: Date.now() - started, ...summary }, `${job.name} finished`);
+          log.info({ job: job.name, reason, ...(slot ? { slot: slot.toISOString() } : {}), durationMs: Date.now() - started, ...summary }, `${job.name} finished`);
         }
       } catch (error) {
         // A failing job never takes the daemon down.
@@ -75,7 +91,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   const definitions = options.jobs ?? scheduleTable(app.config);
   const tasks: ScheduledTask[] = [];
   for (const job of definitions) {
-    const task = cron.schedule(job.cron, () => runJob(job, 'scheduled'), {
+    const task = cron.schedule(job.cron, (context) => runJob(job, 'scheduled', context.date), {
       name: job.name,
       timezone: app.config.timezone,
       noOverlap: true,
@@ -132,10 +148,38 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   }
   log.info({ host: app.config.httpHost, port: server.port }, `health and metrics on http://${hostForUrl(app.config.httpHost)}:${server.port}/healthz and /metrics`);
 
-  // Catch up once, in table order (a full pull before the digest that reports it).
+  // Catch up once, in table order (a full pull before the digest that reports it), and once for
+  // every daemon on the database: another daemon catching up now does it for us too.
   const caughtUp = (async () => {
-    for (const job of definitions) if (job.catchUp) await runJob(job, 'catch-up');
+    try {
+      const leased = await withLease({ db: app.db, clock: app.clock, log }, 'catch-up', async () => {
+        for (const job of definitions) if (job.catchUp) await runJob(job, 'catch-up');
+      });
+      if (!leased.acquired) log.info({ holder: leased.holder }, 'catch-up skipped: another daemon is catching up for the fleet');
+    } catch (error) {
+      log.error({ error: app.scrubber.describe(error) }, 'catch-up failed');
+    }
   })();
+
+  // A pull whose process died mid-way is taken over here, not at its source's next firing.
+  let checking = false;
+  const takeover = setInterval(() => {
+    if (stopping || checking) return;
+    checking = true;
+    void (async () => {
+      try {
+        for (const { source, mode } of await abandonedPulls(app.db, [...app.sources.keys()], app.clock())) {
+          log.warn({ source, mode }, `${source}: taking over a pull left running by a process that is gone`);
+          await runJob({ name: `takeover:${source}`, variable: 'SYNC_CRON', cron: '', run: (ctx) => pullSources(ctx, mode, [source]) }, 'takeover');
+        }
+      } catch (error) {
+        log.error({ error: app.scrubber.describe(error) }, 'looking for abandoned pulls failed');
+      } finally {
+        checking = false;
+      }
+    })();
+  }, options.takeoverCheckMs ?? TAKEOVER_CHECK_MS);
+  takeover.unref();
 
   return {
     port: server.port,
@@ -144,6 +188,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     caughtUp,
     async stop(graceMs = 8_000) {
       stopping = true;
+      clearInterval(takeover);
       for (const task of tasks) await task.destroy();
       controller.abort();
       const settled = Promise.allSettled([...running.values(), locks.idle()]);

@@ -10,6 +10,8 @@
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { retryOnConflict } from '../../db/retry.js';
+import { serializeOn } from '../../db/serialize.js';
 import type { AlertEpisodeRow, Database, RunMode, SyncRunRow } from '../../db/schema.js';
 import { secretVariablesOf } from '../sources/registry.js';
 import type { OutgoingEmail } from './email.js';
@@ -50,11 +52,14 @@ export async function evaluateAlerts(db: Db, now: Date, policy: AlertPolicy): Pr
   for (const source of policy.sources) {
     for (const mode of MODES) {
       decisions.push(
-        ...(await db.transaction().execute(async (trx) => {
-          // A write first: holds the write lock, so a concurrent evaluation waits and then sees our episode.
+        // READ COMMITTED, serialized per source and mode: a concurrent evaluation (another daemon,
+        // a one-shot sync) waits, then sees our episode and queued emails.
+        ...(await retryOnConflict(() => db.transaction().execute(async (trx) => {
+          await serializeOn(trx, `alerts:${source}:${mode}`);
+          // SQLite: a write first holds the write lock, to the same effect.
           await trx.updateTable('alert_episode').set({ updated_at: sql`updated_at` }).where('source', '=', source).where(sql<boolean>`1 = 0`).execute();
           return evaluateSourceMode(trx, { source, mode }, now, policy);
-        })),
+        }))),
       );
     }
   }

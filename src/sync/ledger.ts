@@ -85,6 +85,9 @@ export async function markRunInterrupted(trx: Transaction<Database>, runId: numb
     .updateTable('sync_run')
     .set({ outcome: 'failed', finished_at: at, error: 'interrupted: the process ended before the pull completed', error_code: 'INTERRUPTED' })
     .where('id', '=', runId)
+    // A holder that lost its lease unnoticed may be committing right now: on PostgreSQL this update
+    // waits for that commit's row lock and must then leave the completed run alone.
+    .where('outcome', '=', 'running')
     .execute();
 }
 

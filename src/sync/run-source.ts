@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type Db, isDatabaseError } from '../../db/database.js';
+import { retryOnConflict } from '../../db/retry.js';
 import type { Clock } from '../clock.js';
 import { type ErrorCode, WabaSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -158,7 +159,10 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       await storing(() => stager.flush());
       const detectedAt = clock().toISOString();
       const commitStarted = performance.now();
-      const outcome = await db.transaction().execute(async (trx) => {
+      // READ COMMITTED is enough: claimRunForCommit's row lock (PostgreSQL) or write lock (SQLite)
+      // makes the run ours for the transaction, and the source's lease keeps other pulls of it out.
+      // A deadlock or serialization failure reruns the whole transaction instead of failing the pull.
+      const outcome = await retryOnConflict(() => db.transaction().execute(async (trx) => {
         // Write first (see claimRunForCommit): the write lock now, and proof the run is still ours.
         if (!(await claimRunForCommit(trx, runId, detectedAt))) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
         await snapshot?.verify(trx);
@@ -191,7 +195,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         // Another process declared this run dead (our lease had lapsed): roll everything back.
         if (!marked) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
         return committed;
-      });
+      }));
       const commitMs = performance.now() - commitStarted;
       const result: RunResult = {
         ...base,
@@ -236,6 +240,8 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
 /** Runs left `running` by a process that died: we hold the lease, so nobody is working on them. */
 async function recoverInterrupted(db: Db, source: string, now: Date): Promise<void> {
   for (const id of await runningRunIds(db, source)) {
+    // READ COMMITTED: markRunInterrupted's `outcome = 'running'` condition, re-checked after any
+    // row lock, leaves a run its former holder managed to commit alone.
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('pull_item').where('run_id', '=', id).execute();
       await markRunInterrupted(trx, id, now.toISOString());

@@ -160,6 +160,7 @@ export function createStager(
 
 async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[]): Promise<void> {
   try {
+    // READ COMMITTED: inserts of this run's own rows only (the source's lease keeps other pulls out).
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx.insertInto('pull_item').values(rows.slice(i, i + INSERT_CHUNK)).execute();

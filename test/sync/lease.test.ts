@@ -2,8 +2,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { acquireLease, holderIsGone, withLease } from '../../src/sync/lease.js';
+import { openDatabase } from '../../db/database.js';
+import { tryAdvisoryLock } from '../../db/serialize.js';
 import { digital99Harness } from '../helpers/digital99.js';
+import { testBackend } from '../helpers/postgres.js';
 import { until } from '../helpers/wait.js';
 
 /** A process's start time in ticks since boot, as a holder records it. */
@@ -21,7 +25,14 @@ describe('leases: one process pulls a source at a time', () => {
     const h = await digital99Harness();
     const other = `${hostname()}:${process.ppid}:${startTicks(process.ppid)}:other`; // our parent: alive
     expect(await acquireLease(h.app.db, 'sync:digital99', other, h.clock(), 10 * 60_000)).toBe(true);
-    const result = await h.sync();
+    // On PostgreSQL the row only names the holder; its session's advisory lock is what excludes.
+    const result =
+      testBackend === 'postgres'
+        ? await h.app.db.connection().execute(async (session) => {
+            expect(await tryAdvisoryLock(session, 'lease:sync:digital99')).toBe(true);
+            return h.sync();
+          })
+        : await h.sync();
     expect(result).toMatchObject({ outcome: 'failed', errorCode: 'LEASE' });
     expect(result.error).toContain(`another process is pulling this source (${other}`);
     expect(h.world.calls).toEqual({});
@@ -67,6 +78,32 @@ describe('leases: one process pulls a source at a time', () => {
     } finally {
       parent.kill('SIGKILL');
     }
+  });
+
+  it.runIf(testBackend === 'postgres')('PostgreSQL: a holder whose session ended (killed, connection cut) is taken over at once, whatever its row says', async () => {
+    const h = await digital99Harness();
+    const other = `elsewhere:${process.ppid}:1:other`; // another host: its row alone would block for an hour
+    await acquireLease(h.app.db, 'sync:digital99', other, h.clock(), 60 * 60_000);
+    // The other process: a connection pool of its own, holding the lock on one session.
+    const elsewhere = await openDatabase(h.dbPath, { migrate: false });
+    try {
+      const blocked = await elsewhere.connection().execute(async (session) => {
+        await tryAdvisoryLock(session, 'lease:sync:digital99');
+        const result = await h.sync();
+        // Its session ends as when the process is killed or its host lost: the server drops its locks.
+        await sql`select pg_terminate_backend(pg_backend_pid())`.execute(session).catch(() => undefined);
+        return result;
+      });
+      expect(blocked).toMatchObject({ outcome: 'failed', errorCode: 'LEASE' });
+      // The lock goes when that backend has exited, a moment after its client heard of it.
+      await until(async () => {
+        const { rows } = await sql<{ n: number }>`select count(*) as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`.execute(h.app.db);
+        return Number(rows[0]?.n) === 0;
+      }, 'the ended session to release its lock');
+    } finally {
+      await elsewhere.destroy();
+    }
+    expect(await h.sync()).toMatchObject({ outcome: 'complete' });
   });
 
   it('two holders in one process exclude each other like two processes', async () => {

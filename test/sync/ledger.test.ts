@@ -4,7 +4,7 @@ import { type Db, openDatabase } from '../../db/database.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { evaluateAlerts } from '../../src/notify/alerts.js';
 import { sourceStatus } from '../../src/status.js';
-import { markRunComplete, markRunFailed, startRun } from '../../src/sync/ledger.js';
+import { markRunComplete, markRunFailed, markRunInterrupted, startRun } from '../../src/sync/ledger.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 let db: Db | null = null;
@@ -23,6 +23,14 @@ async function run(db: Db, at: string, outcome: 'complete' | ErrorCode): Promise
 }
 
 describe('the ledger', () => {
+  it('declaring a run interrupted leaves one its holder completed meanwhile alone (a lost lease racing its commit)', async () => {
+    db = await openDatabase(tempDbPath());
+    await run(db, '2026-11-01T00:00:00.000Z', 'complete');
+    const [completed] = await db.selectFrom('sync_run').select('id').execute();
+    await db.transaction().execute((trx) => markRunInterrupted(trx, completed!.id, '2026-11-01T00:05:00.000Z'));
+    expect(await db.selectFrom('sync_run').select(['outcome', 'error_code']).execute()).toEqual([{ outcome: 'complete', error_code: null }]);
+  });
+
   it('counts failures after the last complete pull, and a shutdown (ABORTED) is not a failure of the source', async () => {
     db = await openDatabase(tempDbPath());
     await run(db, '2026-11-01T00:00:00.000Z', 'UNAVAILABLE');

@@ -5,7 +5,9 @@
  * exactly one digest email and a crash anywhere leaves it for the next one.
  */
 import { type Transaction, sql } from 'kysely';
-import { type Db, isPostgres } from '../../../db/database.js';
+import type { Db } from '../../../db/database.js';
+import { retryOnConflict } from '../../../db/retry.js';
+import { serializeOn } from '../../../db/serialize.js';
 import type { Database } from '../../../db/schema.js';
 import { type Config, SOURCE_NAMES, type SourceName, enabledSources } from '../../config.js';
 import { toEventRecord } from '../../events/query.js';
@@ -64,12 +66,13 @@ class Rollback extends Error {
  */
 export async function queueDigest(db: Db, now: Date, settings: DigestSettings, options: { commit: boolean }): Promise<DigestOutcome> {
   try {
-    return await db.transaction().execute(async (trx) => {
+    // READ COMMITTED (see serializeOn); a conflict PostgreSQL aborts runs again from the start.
+    return await retryOnConflict(() => db.transaction().execute(async (trx) => {
       const outcome = await prepareDigest(trx, now, settings);
       if (outcome.kind === 'nothing' || !options.commit) throw new Rollback(outcome);
       await commitDigest(trx, now, outcome.plan);
       return { ...outcome, queued: true };
-    });
+    }));
   } catch (error) {
     if (error instanceof Rollback) return error.outcome;
     throw error;
@@ -78,10 +81,10 @@ export async function queueDigest(db: Db, now: Date, settings: DigestSettings, o
 
 async function prepareDigest(trx: Transaction<Database>, now: Date, settings: DigestSettings): Promise<DigestOutcome> {
   const at = now.toISOString();
-  // Writing first takes the database's write lock, so what we read next cannot change under us
-  // (a concurrent digest waits, then finds these events covered). PostgreSQL locks per row: there
-  // the digest table is locked explicitly, to the same effect.
-  if (isPostgres(trx)) await sql`lock table digest in share row exclusive mode`.execute(trx);
+  // Writing first takes SQLite's write lock, so what we read next cannot change under us (a
+  // concurrent digest — another daemon, `digest` — waits, then finds these events covered).
+  // PostgreSQL locks per row: there serializeOn waits for any other digest's transaction instead.
+  await serializeOn(trx, 'digest');
   // Numbered here, not by the database: a PostgreSQL sequence keeps a number a preview (rolled
   // back) used, and the numbers are shown ("digest #3"); SQLite's AUTOINCREMENT would not.
   // One statement, so that on SQLite the write still comes first.
