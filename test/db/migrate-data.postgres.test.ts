@@ -66,6 +66,7 @@ async function scriptedHistory(): Promise<{ h: Digital99Harness; env: Env; sqlit
   const db = h.app.db;
   await db.insertInto('pull_item').values({ run_id: 99, kind: 'number', key: 'k-1', data: null, hash: 'h' }).execute();
   await db.insertInto('lease').values({ name: 'source:digital99', holder: 'host-a:1', acquired_at: '2026-11-01T04:00:00.000Z', expires_at: '2026-11-01T04:05:00.000Z' }).execute();
+  await db.insertInto('job_claim').values({ job: 'sync-full', scheduled_at: '2026-11-01T00:00:00.000Z', holder: 'host-a:1', claimed_at: '2026-11-01T00:00:00.010Z' }).execute();
   await db.insertInto('check_finding').values({ check: 'missing_in_meta', key: 'x', detail: 'd', opened_at: '2026-11-01T04:00:00.000Z', digest_id: 1 }).execute();
   for (const table of TABLES) expect(await db.selectFrom(table).selectAll().execute(), table).not.toHaveLength(0);
   return { h, env: { ...h.env, ...mail }, sqlitePath: dbPath };
