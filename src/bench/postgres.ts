@@ -24,7 +24,7 @@ export async function benchPostgres(serverUrl?: string): Promise<BenchPostgres> 
   let where = serverUrl ? `the server at ${maskDatabaseUrl(serverUrl)}` : '';
   if (!adminUrl) {
     // The launcher the tests use; kept in one place rather than copied here.
-    const { startPostgresServer } = await import('../../test/helpers/postgres-server.js');
+    const { startPostgresServer } = await import('./embedded-postgres.js');
     const server = await startPostgresServer({ port: await freePort(), password: randomBytes(12).toString('hex') });
     adminUrl = server.url;
     stopServer = () => server.stop();

@@ -16,7 +16,7 @@ import { maskDatabaseUrl } from '../../db/url.js';
 import { cli } from '../helpers/cli.js';
 import { type Digital99Harness, digital99Harness } from '../helpers/digital99.js';
 import { withDatabase } from '../helpers/postgres.js';
-import { type PostgresServer, startPostgresServer } from '../helpers/postgres-server.js';
+import { type PostgresServer, startPostgresServer } from '../../src/bench/embedded-postgres.js';
 import { tempDir } from '../helpers/temp.js';
 import { until } from '../helpers/wait.js';
 

