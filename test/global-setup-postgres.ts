@@ -5,12 +5,10 @@
  * database is prepared once; each test database is a copy of it (test/helpers/postgres.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../db/database.js';
 import { withDatabase } from './helpers/postgres.js';
-import { type PostgresServer, startPostgresServer } from '../src/bench/embedded-postgres.js';
+import { type PostgresServer, adminStatements as admin, startPostgresOnFreePort } from '../src/bench/embedded-postgres.js';
 
 export default async function startPostgres(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   if (!project.vitest.projects.some((p) => p.name === 'postgres')) {
@@ -22,7 +20,7 @@ export default async function startPostgres(project: TestProject): Promise<(() =
   let adminUrl = process.env.TEST_POSTGRES_URL;
   let server: PostgresServer | null = null;
   if (!adminUrl) {
-    server = await startPostgresServer({ port: await freePort(), password: randomBytes(12).toString('hex') });
+    server = await startPostgresOnFreePort();
     adminUrl = server.url;
   }
   const template = `${prefix}template`;
@@ -45,25 +43,3 @@ export default async function startPostgres(project: TestProject): Promise<(() =
 }
 
 /** Runs statements one after another on `url`; returns the first column of the last one's rows. */
-async function admin(url: string, statements: string[]): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    let rows: string[] = [];
-    for (const statement of statements) rows = (await client.query(statement)).rows.map((row) => String(Object.values(row)[0]));
-    return rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}

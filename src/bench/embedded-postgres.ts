@@ -8,8 +8,10 @@
  * a private folder), they are copied next to the data first.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import pg from 'pg';
 
@@ -141,4 +143,33 @@ async function waitUntilAccepting(url: string, server: ChildProcess): Promise<vo
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/** A server on a free loopback port with a random password: what the tests and the bench start. */
+export async function startPostgresOnFreePort(): Promise<PostgresServer> {
+  return startPostgresServer({ port: await freePort(), password: randomBytes(12).toString('hex') });
+}
+
+/** Runs statements one after another on `url` (CREATE/DROP DATABASE, …); the first column of the last one's rows. */
+export async function adminStatements(url: string, statements: readonly string[]): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let rows: string[] = [];
+    for (const statement of statements) rows = (await client.query(statement)).rows.map((row) => String(Object.values(row)[0]));
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -5,10 +5,8 @@
  * the tests' launcher: loopback only, fsync and synchronous_commit off — commits as durable as
  * SQLite's WAL with synchronous=NORMAL, which is what the SQLite side runs with).
  */
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import pg from 'pg';
 import { maskDatabaseUrl } from '../../db/url.js';
+import { adminStatements, startPostgresOnFreePort } from './embedded-postgres.js';
 
 export interface BenchPostgres {
   /** The run's own database. */
@@ -23,16 +21,14 @@ export async function benchPostgres(serverUrl?: string): Promise<BenchPostgres> 
   let adminUrl = serverUrl;
   let where = serverUrl ? `the server at ${maskDatabaseUrl(serverUrl)}` : '';
   if (!adminUrl) {
-    // The launcher the tests use; kept in one place rather than copied here.
-    const { startPostgresServer } = await import('./embedded-postgres.js');
-    const server = await startPostgresServer({ port: await freePort(), password: randomBytes(12).toString('hex') });
+    const server = await startPostgresOnFreePort();
     adminUrl = server.url;
     stopServer = () => server.stop();
     where = 'an embedded server started by the bench (embedded-postgres binaries, fsync off)';
   }
   const name = `waba_sync_bench_${process.pid}_${Date.now()}`;
   try {
-    await admin(adminUrl, `create database "${name}" encoding 'UTF8' template template0`);
+    await adminStatements(adminUrl, [`create database "${name}" encoding 'UTF8' template template0`]);
   } catch (error) {
     await stopServer();
     throw new Error(`--database-url ${maskDatabaseUrl(adminUrl)}: cannot create the bench's database (${(error as Error).message})`);
@@ -43,29 +39,8 @@ export async function benchPostgres(serverUrl?: string): Promise<BenchPostgres> 
     url: url.toString(),
     describe: `PostgreSQL, database ${name} on ${where}`,
     close: async () => {
-      await admin(adminUrl, `drop database if exists "${name}" with (force)`).catch(() => undefined);
+      await adminStatements(adminUrl, [`drop database if exists "${name}" with (force)`]).catch(() => undefined);
       await stopServer();
     },
   };
-}
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
