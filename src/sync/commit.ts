@@ -6,7 +6,8 @@
  * Memory stays bounded: only staged entities (new, or changed since their current version) are
  * read, in key-ordered batches, parsed and diffed; the keys to remove come from the stager.
  */
-import { type Transaction, sql } from 'kysely';
+import { type ExpressionBuilder, type Transaction, sql } from 'kysely';
+import { isPostgres } from '../../db/database.js';
 import type { Database, NewEntityVersion, NewEvent } from '../../db/schema.js';
 import { diffEntity } from '../diff/diff-entity.js';
 import { WabaSyncError } from '../errors.js';
@@ -142,11 +143,31 @@ async function applyPresent(
 
   let after: string | null = null;
   for (;;) {
-    let query = trx
-      .selectFrom('pull_item as p')
-      .leftJoin('entity_version as v', (join) =>
-        join.on('v.source', '=', input.source).onRef('v.kind', '=', 'p.kind').onRef('v.key', '=', 'p.key').on('v.valid_to', 'is', null),
-      )
+    const current = (eb: ExpressionBuilder<Database & { p: Database['pull_item'] }, 'p'>) =>
+      eb
+        .selectFrom('entity_version as c')
+        .select(['c.id', 'c.data', 'c.hash'])
+        .where('c.source', '=', input.source)
+        .whereRef('c.kind', '=', 'p.kind')
+        .whereRef('c.key', '=', 'p.key')
+        .where('c.valid_to', 'is', null)
+        // At most one current version per key: the limit only keeps PostgreSQL from flattening
+        // the lookup back into the join it replaces.
+        .limit(1)
+        .as('v');
+    // Each staged row's current version. On PostgreSQL as a LATERAL lookup, one index probe per
+    // staged row whatever the planner's statistics say: right after a baseline they still call the
+    // tables empty, and the plain join was planned as a nested loop reading every current version
+    // once per staged row (46 ms instead of 0.2 ms for 50 rows against 5,000; docs/benchmark.md).
+    // SQLite has no LATERAL and plans the join from its indexes alone.
+    const joined = isPostgres(trx)
+      ? trx.selectFrom('pull_item as p').leftJoinLateral(current, (join) => join.onTrue())
+      : trx
+          .selectFrom('pull_item as p')
+          .leftJoin('entity_version as v', (join) =>
+            join.on('v.source', '=', input.source).onRef('v.kind', '=', 'p.kind').onRef('v.key', '=', 'p.key').on('v.valid_to', 'is', null),
+          );
+    let query = joined
       .select(['p.key', 'p.data', 'p.hash', 'v.id as previousId', 'v.data as previousData'])
       .where('p.run_id', '=', input.runId)
       .where('p.kind', '=', spec.kind)
