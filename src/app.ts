@@ -25,13 +25,19 @@ export interface App {
 export interface AppOptions {
   clock?: Clock;
   log?: Logger;
+  /**
+   * Log the backend and the masked URL once opened (default true): a service's start-up says
+   * where it keeps its data. One-shot commands pass false; `status` prints the URL itself, and an
+   * INFO line before every command's output is noise on a terminal.
+   */
+  announceDatabase?: boolean;
 }
 
 export async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel });
   const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
-  log.info({ backend: backendOf(config.databasePath), database: maskDatabaseUrl(config.databasePath) }, 'database opened');
+  if (options.announceDatabase !== false) log.info({ backend: backendOf(config.databasePath), database: maskDatabaseUrl(config.databasePath) }, 'database opened');
   const fingerprint = lazyFingerprint(db, config.fingerprintSecret);
   const scrubber = new SecretScrubber(configuredSecrets(config));
   const clients = new SharedClients();

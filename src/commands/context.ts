@@ -14,7 +14,7 @@ export function commandConfig(io: Pick<CliIo, 'env' | 'cwd'>): Config {
 
 /** Runs `work` with an App opened from `config`, with the command's clock and logger when given. */
 export async function withApp<T>(io: CliIo, config: Config, work: (app: App) => Promise<T>): Promise<T> {
-  const app = await openApp(config, { clock: io.clock, log: io.log });
+  const app = await openApp(config, { clock: io.clock, log: io.log, announceDatabase: false });
   try {
     return await work(app);
   } finally {
