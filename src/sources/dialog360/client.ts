@@ -18,21 +18,14 @@ import { SecretScrubber } from '../../secrets.js';
 import { forEachConcurrent } from '../concurrency.js';
 import { HttpClient } from '../http.js';
 import { formatIssue } from '../validation.js';
+import type { Dialog360Config } from './config.js';
 import { type SweepPage, SweepChecker, pageContradiction, pageCount, pageOffset } from './paging.js';
 import { pageEnvelope } from './schemas.js';
 
 export const SOURCE = 'dialog360';
 
-export interface Dialog360ClientOptions {
-  readonly apiUrl: string;
-  readonly apiKey: string;
-  readonly partnerId: string;
-  readonly pageSize: number;
-  readonly concurrency: number;
-  readonly sweepAttempts: number;
-  readonly sort: readonly string[];
-  /** DIALOG360_MAX_ROWS: a larger `total` is not believed. */
-  readonly maxRows: number;
+/** The 360dialog settings section, and the HTTP settings the client needs. */
+export interface Dialog360ClientOptions extends Dialog360Config {
   readonly timeoutMs: number;
   readonly retries: number;
   readonly retryBaseMs?: number;
