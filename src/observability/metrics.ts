@@ -15,6 +15,22 @@ export interface Metrics {
   recordUnexpectedError(where: string): void;
   /** Upstream usage headers as percentages (e.g. Meta's X-App-Usage call_count). */
   recordUsage(source: string, metric: string, percent: number): void;
+  /** The webhook intake (issue 15): what arrived, what was turned away and why, how late it was applied. */
+  readonly webhooks: WebhookMetrics;
+}
+
+export type WebhookRejection = 'signature' | 'token' | 'address' | 'too_large' | 'malformed' | 'not_configured' | 'verify_token';
+
+export interface WebhookMetrics {
+  received(upstream: string): void;
+  rejected(upstream: string, reason: WebhookRejection): void;
+  duplicate(upstream: string): void;
+  /** A field or event we keep in the inbox but act on in no way. */
+  unhandled(upstream: string, field: string): void;
+  /** Seconds from a delivery's arrival to the end of its processing. */
+  processed(upstream: string, lagSeconds: number): void;
+  /** `targeted`: a partial pull of the entities a delivery names; `full`: a full pull it triggered. */
+  pull(source: string, kind: 'targeted' | 'full'): void;
 }
 
 export function createMetrics(db: Db, sourceNames: () => readonly string[]): Metrics {
@@ -35,6 +51,8 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
   const jobDuration = new Histogram({ name: 'waba_sync_job_duration_seconds', help: 'Duration of scheduled jobs', labelNames: ['job'], buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600], registers: [registry] });
   const unexpected = new Counter({ name: 'waba_sync_unexpected_errors_total', help: 'Unexpected errors caught by the daemon', labelNames: ['where'], registers: [registry] });
   const usage = new Gauge({ name: 'waba_sync_upstream_usage_percent', help: 'Upstream rate-limit usage headers (100 = throttled)', labelNames: ['source', 'metric'], registers: [registry] });
+
+  const webhooks = createWebhookMetrics(registry);
 
   new Gauge({
     name: 'waba_sync_last_success_timestamp_seconds',
@@ -79,6 +97,7 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
 
   return {
     registry,
+    webhooks,
     recordRun(result) {
       runs.inc({ source: result.source, mode: result.mode, outcome: result.outcome });
       if (result.outcome === 'failed') failures.inc({ source: result.source, code: result.errorCode ?? 'UNKNOWN' });
@@ -97,5 +116,28 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
     recordUsage(source, metric, percent) {
       usage.set({ source, metric }, percent);
     },
+  };
+}
+
+function createWebhookMetrics(registry: Registry): WebhookMetrics {
+  const received = new Counter({ name: 'waba_sync_webhook_deliveries_total', help: 'Webhook deliveries authenticated and recorded, duplicates included', labelNames: ['upstream'], registers: [registry] });
+  const rejected = new Counter({ name: 'waba_sync_webhook_rejected_total', help: 'Webhook requests turned away, by reason (nothing of them is stored)', labelNames: ['upstream', 'reason'], registers: [registry] });
+  const duplicates = new Counter({ name: 'waba_sync_webhook_duplicates_total', help: 'Webhook deliveries whose body was already recorded', labelNames: ['upstream'], registers: [registry] });
+  const unhandled = new Counter({ name: 'waba_sync_webhook_unhandled_total', help: 'Webhook fields or events kept in the inbox but acted on in no way', labelNames: ['upstream', 'field'], registers: [registry] });
+  const lag = new Histogram({
+    name: 'waba_sync_webhook_lag_seconds',
+    help: 'From a delivery arriving to its processing ending',
+    labelNames: ['upstream'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300],
+    registers: [registry],
+  });
+  const pulls = new Counter({ name: 'waba_sync_webhook_pulls_total', help: 'Pulls started by webhooks: targeted (partial) or full', labelNames: ['source', 'kind'], registers: [registry] });
+  return {
+    received: (upstream) => received.inc({ upstream }),
+    rejected: (upstream, reason) => rejected.inc({ upstream, reason }),
+    duplicate: (upstream) => duplicates.inc({ upstream }),
+    unhandled: (upstream, field) => unhandled.inc({ upstream, field }),
+    processed: (upstream, seconds) => lag.observe({ upstream }, seconds),
+    pull: (source, kind) => pulls.inc({ source, kind }),
   };
 }
