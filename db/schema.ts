@@ -2,10 +2,13 @@
  * Table types, apart from domain types. Timestamps are ISO 8601 UTC strings written by our own clock
  * (never the database's), so they sort as text in SQLite and PostgreSQL alike. JSON columns are text.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type RunOutcome = 'running' | 'complete' | 'failed';
-export type RunMode = 'full' | 'incremental';
+/** `webhook`: a pull a webhook delivery caused (targeted at what it names, or a full pull it triggered). */
+export type RunMode = 'full' | 'incremental' | 'webhook';
+/** `all`: the pull read everything its mode reads; `targeted`: only the entities a webhook named (adds and updates, never removes). */
+export type RunScope = 'all' | 'targeted';
 
 /** The ledger: one row per pull of one source. */
 export interface SyncRunTable {
@@ -24,6 +27,7 @@ export interface SyncRunTable {
   error: string | null;
   /** Stable error code (AUTH, PAYLOAD, …) of a failed run. */
   error_code: string | null;
+  scope: ColumnType<RunScope, RunScope | undefined, RunScope>;
 }
 
 /**
@@ -200,6 +204,7 @@ export interface Database {
   check_finding: CheckFindingTable;
   alert_episode: AlertEpisodeTable;
   report_delivery: ReportDeliveryTable;
+  webhook_inbox: WebhookInboxTable;
 }
 
 export type SyncRunRow = Selectable<SyncRunTable>;
@@ -214,3 +219,27 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutboxRow = Insertable<OutboxTable>;
 export type AlertEpisodeRow = Selectable<AlertEpisodeTable>;
 export type CheckFindingRow = Selectable<CheckFindingTable>;
+
+/** One authenticated webhook delivery (src/intake/inbox.ts). The body is kept as received, minus nothing: no upstream puts a secret in it. */
+export interface WebhookInboxTable {
+  id: Generated<number>;
+  /** The intake path it came in on: meta, dialog360, digital99. */
+  upstream: string;
+  /** SHA-256 (hex) of the raw body: a delivery with the same bytes is a duplicate. */
+  body_hash: string;
+  body: string;
+  received_at: string;
+  /** How many times these bytes arrived (duplicates counted, never processed again). */
+  deliveries: ColumnType<number, number | undefined, number>;
+  last_received_at: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  /** Not processed before this (a failed attempt waits before the next). */
+  next_attempt_at: string;
+  processed_at: string | null;
+  /** applied | ignored | gave_up */
+  outcome: string | null;
+  /** What processing did, in words (targets read, events written, fields ignored). */
+  note: string | null;
+  error: string | null;
+}
+export type WebhookInboxRow = Selectable<WebhookInboxTable>;

@@ -15,6 +15,7 @@ import { parseConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { runSourcePull } from '../sync/run-source.js';
 import type { DbSizeReply, RawInsertReply, SyncReply, WorkerReply, WorkerRequest } from './protocol.js';
+import type { RunMode } from '../sync/types.js';
 
 let app: App | null = null;
 
@@ -43,7 +44,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-async function sync(name: Parameters<App['sources']['get']>[0], mode: 'full' | 'incremental'): Promise<SyncReply> {
+async function sync(name: Parameters<App['sources']['get']>[0], mode: RunMode): Promise<SyncReply> {
   const { db, clock, log, sources } = opened();
   const source = sources.get(name);
   if (!source) throw new Error(`source ${name} is not enabled`);

@@ -20,7 +20,7 @@ export interface AbandonedPull {
 /** Sources with a run still `running` while nobody holds their lease. */
 export async function abandonedPulls(db: Db, sources: readonly SourceName[], now: Date): Promise<AbandonedPull[]> {
   if (sources.length === 0) return [];
-  const running = await db.selectFrom('sync_run').select(['source', 'mode']).where('outcome', '=', 'running').where('source', 'in', sources).orderBy('id').execute();
+  const running = await db.selectFrom('sync_run').select(['source', 'mode']).where('outcome', '=', 'running').where('scope', '=', 'all').where('source', 'in', sources).orderBy('id').execute();
   const abandoned = new Map<SourceName, RunMode>();
   for (const run of running) {
     const source = run.source as SourceName;

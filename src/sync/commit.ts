@@ -12,6 +12,7 @@ import type { Database, NewEntityVersion, NewEvent } from '../../db/schema.js';
 import { diffEntity } from '../diff/diff-entity.js';
 import { WabaSyncError } from '../errors.js';
 import type { Entity, EventDraft, KindSpec } from '../diff/types.js';
+import type { YieldedKeys } from './concurrent-writes.js';
 import type { Coverage } from './types.js';
 
 const BATCH = 1000;
@@ -39,6 +40,8 @@ export interface CommitInput {
   readonly seen: (kind: string) => number;
   /** Keys of a kind with a current version that the pull did not see, in key order. */
   readonly unseen: (kind: string) => readonly string[];
+  /** Entities another pull wrote while this one ran: left as they are (concurrent-writes.ts). */
+  readonly yielded?: YieldedKeys;
 }
 
 export interface CommitOutcome {
@@ -181,6 +184,7 @@ async function applyPresent(
     const inserts: NewEntityVersion[] = [];
     const drafts: EventDraft[] = [];
     for (const item of items) {
+      if (input.yielded?.has(spec.kind, item.key)) continue;
       // The stager writes every row with its content; the column is nullable for the schema only.
       if (item.data === null) throw new Error(`${input.source}: ${spec.kind} ${JSON.stringify(item.key)} was staged without its content`);
       const next = { key: item.key, data: item.data, hash: item.hash };
@@ -210,7 +214,8 @@ async function applyRemoved(
   counts: KindCounts,
   writeEvents: (drafts: EventDraft[]) => Promise<void>,
 ): Promise<void> {
-  const keys = input.unseen(spec.kind);
+  const yielded = input.yielded;
+  const keys = yielded && yielded.size > 0 ? input.unseen(spec.kind).filter((key) => !yielded.has(spec.kind, key)) : input.unseen(spec.kind);
   for (let i = 0; i < keys.length; i += BATCH) {
     const chunk = keys.slice(i, i + BATCH);
     const gone = await trx

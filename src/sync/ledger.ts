@@ -3,7 +3,7 @@
  * alerts, metrics and the report agree on what a run, a complete pull and a failure are.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, RunMode, SyncRunRow } from '../../db/schema.js';
+import type { Database, RunMode, RunScope, SyncRunRow } from '../../db/schema.js';
 import type { ErrorCode } from '../errors.js';
 
 type Ledger = Kysely<Database>;
@@ -18,17 +18,26 @@ export function countsAsFailure(run: Pick<SyncRunRow, 'outcome' | 'error_code'>)
   return run.outcome === 'failed' && !NOT_A_SOURCE_FAILURE.has(run.error_code ?? '');
 }
 
+/**
+ * The runs of a source that a question about "its pulls" means:
+ * - no mode: every pull that read all its mode reads — a targeted webhook pull (scope `targeted`,
+ *   a few entities) says nothing about the source's freshness or health and is left out;
+ * - `full`: pulls that read everything, scheduled or triggered by a webhook (mode `webhook`, scope `all`);
+ * - `incremental`, `webhook`: that mode alone (`webhook`: targeted and triggered pulls).
+ */
 function runsOf(db: Ledger, source: string, mode?: RunMode) {
   const query = db.selectFrom('sync_run').where('source', '=', source);
-  return mode ? query.where('mode', '=', mode) : query;
+  if (mode === undefined) return query.where('scope', '=', 'all');
+  if (mode === 'full') return query.where('scope', '=', 'all').where('mode', 'in', ['full', 'webhook']);
+  return query.where('mode', '=', mode);
 }
 
 // ---- a pull's own row ----
 
-export async function startRun(db: Ledger, run: { source: string; mode: RunMode; startedAt: string }): Promise<number> {
+export async function startRun(db: Ledger, run: { source: string; mode: RunMode; startedAt: string; scope?: RunScope }): Promise<number> {
   const { id } = await db
     .insertInto('sync_run')
-    .values({ source: run.source, mode: run.mode, started_at: run.startedAt, outcome: 'running', entities: 0, events: 0, api_calls: 0 })
+    .values({ source: run.source, mode: run.mode, scope: run.scope ?? 'all', started_at: run.startedAt, outcome: 'running', entities: 0, events: 0, api_calls: 0 })
     .returning('id')
     .executeTakeFirstOrThrow();
   return id;
@@ -75,9 +84,12 @@ export async function markRunFailed(
     .execute();
 }
 
-/** Runs of a source still `running`: after taking its lease, those were left by a process that died. */
-export async function runningRunIds(db: Ledger, source: string): Promise<number[]> {
-  return (await runsOf(db, source).select('id').where('outcome', '=', 'running').execute()).map((row) => row.id);
+/**
+ * Runs of a source and scope still `running`: after taking the lease of that scope (`sync:` or
+ * `webhook:`), those were left by a process that died.
+ */
+export async function runningRunIds(db: Ledger, source: string, scope: RunScope = 'all'): Promise<number[]> {
+  return (await db.selectFrom('sync_run').select('id').where('source', '=', source).where('scope', '=', scope).where('outcome', '=', 'running').execute()).map((row) => row.id);
 }
 
 export async function markRunInterrupted(trx: Transaction<Database>, runId: number, at: string): Promise<void> {

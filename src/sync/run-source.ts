@@ -14,7 +14,10 @@ import { stripControlChars } from '../render/plain-text.js';
 import { commitPull, type KindCounts } from './commit.js';
 import { withLease } from './lease.js';
 import { clearStaging, createStager } from './stage.js';
-import type { CheckFinding, PullContext, RunMode, Source } from './types.js';
+import type { Transaction } from 'kysely';
+import type { Database, RunScope } from '../../db/schema.js';
+import { newestVersionId, yieldedSince } from './concurrent-writes.js';
+import type { CheckFinding, Coverage, PullContext, RunMode, Source } from './types.js';
 import { claimRunForCommit, lastCompleteRun, markRunComplete, markRunFailed, markRunInterrupted, runningRunIds, startRun } from './ledger.js';
 import { type SourceSnapshot, readSnapshot } from './snapshot.js';
 
@@ -60,13 +63,46 @@ function emptyResult(source: string) {
   return { source, baseline: false, entities: 0, events: 0, apiCalls: 0, retries: 0, counts: {}, eventTypes: {}, stageMs: 0, commitMs: 0 };
 }
 
+/**
+ * What a webhook asks of a source: read only these targets (the source's own words, e.g. a WABA
+ * id) and apply them as a partial pull — adds and updates, never a removal.
+ */
+export interface TargetedRequest {
+  readonly targets: readonly string[];
+  /**
+   * Runs inside the commit's transaction, after the entities are applied: writes what only the
+   * webhook can tell (its own events) and marks the deliveries processed, atomically with the pull.
+   */
+  readonly within?: (trx: Transaction<Database>, run: { readonly runId: number; readonly detectedAt: string }) => Promise<EventTally>;
+}
+
+/** Events written, in total and per type. */
+export interface EventTally {
+  readonly events: number;
+  readonly eventTypes: Record<string, number>;
+}
+
 export async function runSourcePull(deps: RunDeps, source: Source, requestedMode: RunMode): Promise<RunResult> {
+  return leased(deps, source, `sync:${source.name}`, requestedMode, (started) => pullHoldingLease(deps, source, requestedMode, started));
+}
+
+/**
+ * A targeted pull (mode `webhook`, scope `targeted`) under the source's `webhook:` lease, beside
+ * any full pull of it (concurrent-writes.ts says how the two are ordered). Null when the source
+ * has no complete pull yet: the first one is its baseline, and reports nothing entity by entity.
+ */
+export async function runTargetedPull(deps: RunDeps, source: Source, request: TargetedRequest): Promise<RunResult | null> {
+  if (!source.pullTargets) throw new Error(`${source.name}: no targeted pulls`);
+  if ((await lastCompleteRun(deps.db, source.name)) === undefined) return null;
+  return leased(deps, source, `webhook:${source.name}`, 'webhook', (started) => pullHoldingLease(deps, source, 'webhook', started, request));
+}
+
+async function leased(deps: RunDeps, source: Source, leaseName: string, requestedMode: RunMode, pull: (started: Date) => Promise<RunResult>): Promise<RunResult> {
   const { clock, log } = deps;
-  const leaseName = `sync:${source.name}`;
   const started = clock();
   const base = emptyResult(source.name);
   const elapsed = () => clock().getTime() - started.getTime();
-  const leased = await withLease(deps, leaseName, () => pullHoldingLease(deps, source, requestedMode, started), { ttlMs: deps.leaseTtlMs, holder: deps.holder });
+  const leased = await withLease(deps, leaseName, () => pull(started), { ttlMs: deps.leaseTtlMs, holder: deps.holder });
   if (leased.acquired) return leased.value;
   const error = `${source.name}: another process is pulling this source (${leased.holder ?? 'unknown'}, lease until ${leased.expiresAt ?? '?'})`;
   log.warn({ source: source.name, outcome: 'failed' }, error);
@@ -74,7 +110,7 @@ export async function runSourcePull(deps: RunDeps, source: Source, requestedMode
 }
 
 /** The pull proper, while this process holds the source's lease. */
-async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: RunMode, started: Date): Promise<RunResult> {
+async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: RunMode, started: Date, targeted?: TargetedRequest): Promise<RunResult> {
   const { db, clock, log } = deps;
   const base = emptyResult(source.name);
   const elapsed = () => clock().getTime() - started.getTime();
@@ -83,13 +119,17 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
   const scrubber = deps.scrubber ?? new SecretScrubber();
   const describe = (error: unknown) => stripControlChars(scrubber.describe(error), { keepNewlines: true });
   try {
-    await recoverInterrupted(db, source.name, clock());
+    const scope = targeted ? 'targeted' : 'all';
+    await recoverInterrupted(db, source.name, clock(), scope);
     const hasBaseline = (await lastCompleteRun(db, source.name)) !== undefined;
     const hasFull = hasBaseline && (await lastCompleteRun(db, source.name, 'full')) !== undefined;
-    // An incremental pull needs a full one to build on; a source without incremental reads all.
-    const mode: RunMode = requestedMode === 'incremental' && source.supportsIncremental && hasFull ? 'incremental' : 'full';
+    // An incremental pull needs a full one to build on; a source without incremental reads all. A
+    // full pull a webhook triggered keeps its mode `webhook` and reads everything.
+    const mode: RunMode = requestedMode === 'webhook' ? 'webhook' : requestedMode === 'incremental' && source.supportsIncremental && hasFull ? 'incremental' : 'full';
+    // Full pulls running now: a targeted pull yields to what they remove (concurrent-writes.ts).
+    const runningAtStart = targeted ? await runningRunIds(db, source.name, 'all') : [];
     const observedAt = clock().toISOString();
-    const runId = await startRun(db, { source: source.name, mode, startedAt: observedAt });
+    const runId = await startRun(db, { source: source.name, mode, scope, startedAt: observedAt });
 
     let apiCalls = 0;
     let retries = 0;
@@ -111,7 +151,8 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       }
     };
     let snapshot: SourceSnapshot | null = null;
-    if (hasBaseline) {
+    // A targeted pull compares its few entities at commit instead of reading the source's snapshot.
+    if (hasBaseline && !targeted) {
       await storing(async () => {
         snapshot = await readSnapshot(
           db,
@@ -120,7 +161,10 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         );
       });
     }
+    const newestId: number = (snapshot as SourceSnapshot | null)?.newestId ?? (await newestVersionId(db, source.name));
     const stager = createStager(db, source.name, runId, snapshot, storing);
+    /** A targeted pull's staged keys per kind (a few): the ones whose removal by a full pull it must respect. */
+    const stagedKeys = new Map<string, string[]>();
     const ctx: PullContext = {
       runId,
       mode,
@@ -130,6 +174,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
         if (!source.kinds.some((spec) => spec.kind === kind)) throw new Error(`${source.name}: unknown kind ${kind}`);
         await storing(() => stager.stage(kind, items));
+        if (targeted) (stagedKeys.get(kind) ?? stagedKeys.set(kind, []).get(kind)!).push(...items.map((item) => item.key));
         entities += items.length;
       },
       discard: async (kind) => {
@@ -148,13 +193,14 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       readState: async (name) =>
         (await db.selectFrom('source_state').select('value').where('source', '=', source.name).where('name', '=', name).executeTakeFirst())?.value ?? null,
       writeState: (name, value) => {
-        stateWrites.set(name, value);
+        // A targeted pull read a few entities: nothing it saw describes the whole listing.
+        if (!targeted) stateWrites.set(name, value);
       },
       progress: (message) => deps.onProgress?.(source.name, message),
     };
 
     try {
-      const { coverage } = await source.pull(ctx);
+      const coverage = targeted ? partialOnly((await source.pullTargets!(ctx, targeted.targets)).coverage) : (await source.pull(ctx)).coverage;
       if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
       await storing(() => stager.flush());
       const detectedAt = clock().toISOString();
@@ -165,7 +211,8 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       const outcome = await retryOnConflict(() => db.transaction().execute(async (trx) => {
         // Write first (see claimRunForCommit): the write lock now, and proof the run is still ours.
         if (!(await claimRunForCommit(trx, runId, detectedAt))) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
-        await snapshot?.verify(trx);
+        const yielded = await yieldedSince(trx, { source: source.name, runId, newestId, scope, runningAtStart }, stagedKeys);
+        if (yielded.size === 0) await snapshot?.verify(trx);
         const committed = await commitPull(trx, {
           source: source.name,
           runId,
@@ -176,7 +223,10 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
           baseline: !hasBaseline,
           seen: (kind) => stager.seen(kind),
           unseen: (kind) => stager.unseen(kind),
+          yielded,
         });
+        if (yielded.size > 0) log.info({ source: source.name, mode, runId, yielded: yielded.size }, `${source.name}: left ${yielded.size} entities that a concurrent pull wrote first to the next pull`);
+        const extra = (await targeted?.within?.(trx, { runId, detectedAt })) ?? { events: 0, eventTypes: {} };
         if (checks.length > 0) {
           await trx
             .insertInto('data_check')
@@ -191,10 +241,13 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
             .execute();
         }
         await trx.deleteFrom('pull_item').where('run_id', '=', runId).execute();
-        const marked = await markRunComplete(trx, runId, { finishedAt: detectedAt, entities, events: committed.events, apiCalls, counts: committed.counts });
+        const events = committed.events + extra.events;
+        const marked = await markRunComplete(trx, runId, { finishedAt: detectedAt, entities, events, apiCalls, counts: committed.counts });
         // Another process declared this run dead (our lease had lapsed): roll everything back.
         if (!marked) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
-        return committed;
+        const eventTypes = { ...committed.eventTypes };
+        for (const [type, n] of Object.entries(extra.eventTypes)) eventTypes[type] = (eventTypes[type] ?? 0) + n;
+        return { ...committed, events, eventTypes };
       }));
       const commitMs = performance.now() - commitStarted;
       const result: RunResult = {
@@ -237,9 +290,14 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
   }
 }
 
-/** Runs left `running` by a process that died: we hold the lease, so nobody is working on them. */
-async function recoverInterrupted(db: Db, source: string, now: Date): Promise<void> {
-  for (const id of await runningRunIds(db, source)) {
+/** A targeted pull only adds and updates, whatever its source says. */
+function partialOnly(coverage: Coverage): Coverage {
+  return Object.fromEntries(Object.keys(coverage).map((kind) => [kind, 'partial' as const]));
+}
+
+/** Runs of the lease's scope left `running` by a process that died: we hold the lease, so nobody is working on them. */
+async function recoverInterrupted(db: Db, source: string, now: Date, scope: RunScope): Promise<void> {
+  for (const id of await runningRunIds(db, source, scope)) {
     // READ COMMITTED: markRunInterrupted's `outcome = 'running'` condition, re-checked after any
     // row lock, leaves a run its former holder managed to commit alone.
     await db.transaction().execute(async (trx) => {

@@ -15,6 +15,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { HASH_LENGTH } from '../diff/canonical.js';
 import { WabaSyncError } from '../errors.js';
+import { newestVersionId } from './concurrent-writes.js';
 
 /** A hash of another length (none is written today) never matches: that entity is staged again. */
 const NO_HASH = '\0'.repeat(HASH_LENGTH);
@@ -87,7 +88,12 @@ interface Fingerprint {
 
 export interface SourceSnapshot {
   readonly kinds: ReadonlyMap<string, KindSnapshot>;
-  /** Throws INCONSISTENT when the source's current versions are no longer those read. */
+  /** The source's newest version id (current or closed) when the snapshot was read. */
+  readonly newestId: number;
+  /**
+   * Throws INCONSISTENT when the source's current versions are no longer those read. Only when no
+   * targeted pull wrote since (concurrent-writes.ts checks those writes and who made them).
+   */
   verify(trx: Transaction<Database>): Promise<void>;
 }
 
@@ -96,10 +102,12 @@ export async function readSnapshot(db: Kysely<Database>, source: string, kinds: 
   // that takes REPEATABLE READ; SQLite's transactions always read one state).
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const before = await fingerprint(trx, source);
+    const newestId = await newestVersionId(trx, source);
     const snapshots = new Map<string, KindSnapshot>();
     for (const kind of kinds) snapshots.set(kind, await readKind(trx, source, kind));
     return {
       kinds: snapshots,
+      newestId,
       async verify(writer) {
         const now = await fingerprint(writer, source);
         if (now.count !== before.count || now.maxId !== before.maxId) {

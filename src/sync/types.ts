@@ -64,4 +64,9 @@ export interface Source {
   readonly supportsIncremental: boolean;
   /** Reads everything for `ctx.mode`, staging it page by page; throws on any failure. */
   pull(ctx: PullContext): Promise<PullResult>;
+  /**
+   * Reads only the targets a webhook named (in the source's own words, from its webhook reader)
+   * and stages what they are now; applied as a partial pull, whatever coverage it returns.
+   */
+  pullTargets?(ctx: PullContext, targets: readonly string[]): Promise<PullResult>;
 }
