@@ -93,6 +93,8 @@ export interface Config extends UpstreamConfigs {
   readonly httpPort: number;
   /** HTTP_HOST: the interface /healthz and /metrics listen on (default 127.0.0.1, this machine only). */
   readonly httpHost: string;
+  /** The webhook intake's listener (issue 15); null: no intake. */
+  readonly webhook: WebhookConfig;
   /** A source is healthy when its last complete pull is at most this old. */
   readonly healthMaxAgeSeconds: number;
   /**
@@ -107,6 +109,17 @@ export interface Config extends UpstreamConfigs {
   readonly report: ReportConfig;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
+}
+
+export interface WebhookConfig {
+  /** WEBHOOK_PORT (unset: no intake; 0 = any free port). */
+  readonly port: number | null;
+  /** WEBHOOK_HOST (default 127.0.0.1: a TLS reverse proxy goes in front). */
+  readonly host: string;
+  /** WEBHOOK_TRUST_PROXY: the client address is X-Forwarded-For's last hop (one proxy). */
+  readonly trustProxy: boolean;
+  /** WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS: the shortest gap between full pulls webhooks trigger. */
+  readonly fullPullMinIntervalSeconds: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -249,6 +262,12 @@ export function parseConfig(env: Env): Config {
     fullSyncCron: read.cron('FULL_SYNC_CRON', '0 */6 * * *'),
     httpPort: read.int('HTTP_PORT', 9464, 0, 65_535),
     httpHost: read.string('HTTP_HOST', '127.0.0.1'),
+    webhook: {
+      port: read.raw('WEBHOOK_PORT') === undefined ? null : read.int('WEBHOOK_PORT', 0, 0, 65_535),
+      host: read.string('WEBHOOK_HOST', '127.0.0.1'),
+      trustProxy: read.oneOf('WEBHOOK_TRUST_PROXY', '0', ['0', '1']) === '1',
+      fullPullMinIntervalSeconds: read.int('WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS', 600, 0, 7 * 86_400),
+    },
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
     healthMaxFullAgeSeconds: read.raw('HEALTH_MAX_FULL_AGE_SECONDS') === undefined ? null : read.int('HEALTH_MAX_FULL_AGE_SECONDS', 0, 1, 366 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,

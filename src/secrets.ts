@@ -110,6 +110,10 @@ export class SecretScrubber {
 export function configuredSecrets(config: Config): string[] {
   return [
     config.meta?.accessToken,
+    config.meta?.webhook?.appSecret,
+    config.meta?.webhook?.verifyToken,
+    config.dialog360?.webhookSecret,
+    config.digital99?.webhook?.token,
     config.dialog360?.apiKey,
     config.digital99?.clientSecret,
     config.mail.smtp?.pass,

@@ -17,12 +17,17 @@ import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/server.js';
 import { processHolder, withLease } from '../sync/lease.js';
 import { SourceLocks } from '../sync/source-locks.js';
+import { type Intake, startIntake } from '../intake/index.js';
 import { pullSources } from '../../jobs/sync.js';
 import { claimFiring } from './job-claim.js';
 import { TAKEOVER_CHECK_MS, abandonedPulls } from './takeover.js';
 
 export interface Daemon {
   readonly port: number;
+  /** The webhook intake's port, null when WEBHOOK_PORT is unset. */
+  readonly webhookPort: number | null;
+  /** The webhook intake (its processor runs whenever a webhook secret is set). */
+  readonly intake: Intake;
   readonly metrics: Metrics;
   readonly jobs: readonly { name: string; cron: string; nextRun: Date | null }[];
   /** Resolves when the start-up catch-up has finished. */
@@ -38,6 +43,8 @@ export interface DaemonOptions {
   server?: ObservabilityServer;
   /** How often to look for pulls a dead process left running (default TAKEOVER_CHECK_MS). */
   takeoverCheckMs?: number;
+  /** How often the webhook inbox is looked at without a wake-up (default 2 s). */
+  intakePollMs?: number;
 }
 
 export async function startDaemon(app: App, options: DaemonOptions = {}): Promise<Daemon> {
@@ -142,6 +149,15 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     throw error;
   }
 
+  let intake: Intake;
+  try {
+    intake = await startIntake(app, { metrics, locks, signal: controller.signal, pollMs: options.intakePollMs });
+  } catch (error) {
+    for (const task of tasks) await task.destroy();
+    await server.close();
+    throw error;
+  }
+
   const jobs = definitions.map((job, i) => ({ name: job.name, cron: job.cron, nextRun: tasks[i]!.getNextRun() }));
   for (const job of jobs) {
     log.info({ job: job.name, cron: job.cron, timezone: app.config.timezone, next: job.nextRun?.toISOString() ?? null }, `scheduled ${job.name}`);
@@ -183,6 +199,8 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
 
   return {
     port: server.port,
+    webhookPort: intake.port,
+    intake,
     metrics,
     jobs,
     caughtUp,
@@ -191,7 +209,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
       clearInterval(takeover);
       for (const task of tasks) await task.destroy();
       controller.abort();
-      const settled = Promise.allSettled([...running.values(), locks.idle()]);
+      const settled = Promise.allSettled([intake.stop(), ...running.values(), locks.idle()]);
       const timedOut = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
       if (timedOut) log.warn({ running: [...running.keys()] }, 'jobs still running at shutdown; the database rolls back what they left unfinished');
       await server.close();

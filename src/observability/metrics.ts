@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../../db/database.js';
 import { lastCompleteRun } from '../sync/ledger.js';
+import type { WebhookRejection } from '../sources/upstream.js';
 import type { RunResult } from '../sync/run-source.js';
 
 export interface Metrics {
@@ -19,7 +20,6 @@ export interface Metrics {
   readonly webhooks: WebhookMetrics;
 }
 
-export type WebhookRejection = 'signature' | 'token' | 'address' | 'too_large' | 'malformed' | 'not_configured' | 'verify_token';
 
 export interface WebhookMetrics {
   received(upstream: string): void;

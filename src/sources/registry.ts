@@ -28,7 +28,7 @@ export function findUpstream(name: string): AnyUpstream | undefined {
 /** The kind of a source's entity that an event type is about (the first kind emitting it). */
 export function kindOfEvent(source: string, type: string): string | undefined {
   const upstream = findUpstream(source);
-  return upstream?.kinds.find((spec) => eventTypesOf(spec).includes(type))?.kind;
+  return upstream?.kinds.find((spec) => eventTypesOf(spec).includes(type))?.kind ?? upstream?.webhookEventKinds?.[type];
 }
 
 /** The digest section of an event type, whichever upstream emits it; undefined when none does. */

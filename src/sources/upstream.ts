@@ -51,7 +51,7 @@ export interface ConfigSection<C> {
  * The digest's sections, in the order an operations person reads them (titles in
  * src/notify/digest/sections.ts). Each event type of each upstream names one.
  */
-export type DigestSectionId = 'shared' | 'onboarded' | 'new' | 'vanished' | 'status' | 'other';
+export type DigestSectionId = 'account' | 'shared' | 'onboarded' | 'new' | 'vanished' | 'status' | 'other';
 
 /** How one entity shows to people. Every string is upstream data: escape it where it is rendered. */
 export interface EntityPresentation {
@@ -125,6 +125,68 @@ export interface ReconcileCheck {
   run(ctx: CheckContext): Promise<Finding[]>;
 }
 
+// ---- webhooks ----
+
+/** Why the intake turned a request away (a metric label; nothing of the request is stored). */
+export type WebhookRejection = 'signature' | 'token' | 'address' | 'too_large' | 'malformed' | 'not_configured' | 'verify_token';
+
+/** One request to `/webhooks/<path>…`, as the intake hands it to the upstream's reader. */
+export interface WebhookRequest {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query: URLSearchParams;
+  /** What follows `/webhooks/<path>/` (99digital's path token), '' when nothing. */
+  readonly rest: string;
+  /** The bytes as received: signatures are over these, never over re-serialised JSON. */
+  readonly rawBody: Buffer;
+  /** The sender's address (X-Forwarded-For's last hop when WEBHOOK_TRUST_PROXY is on). */
+  readonly remoteAddress: string;
+}
+
+export type WebhookVerdict = { readonly ok: true } | { readonly ok: false; readonly status: 401 | 403 | 404; readonly reason: WebhookRejection };
+
+/** An event only a webhook can tell (e.g. a violation), written as it is: `after` is the webhook's value with its event. */
+export interface WebhookEvent {
+  readonly type: string;
+  readonly key: string;
+  readonly after: Entity;
+  /** Goes to ALERT_TO at once too (violations, restrictions, bans): the subject line's words. */
+  readonly alert?: string;
+}
+
+/** What one delivery asks for. */
+export interface WebhookPlan {
+  /** For the source's `pullTargets`, in its own words (e.g. `waba:123`). */
+  readonly targets: readonly string[];
+  /**
+   * A full pull of the source: `debounced` at most once per WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS
+   * (what only a full pull can confirm, e.g. a removal); `now` one running and at most one queued.
+   */
+  readonly fullPull: 'debounced' | 'now' | null;
+  readonly events: readonly WebhookEvent[];
+  /** Fields and events read and left alone (counted, noted in the inbox, no error). */
+  readonly unhandled: readonly string[];
+}
+
+export interface WebhookReader<C> {
+  /** `/webhooks/<path>`. */
+  readonly path: string;
+  /** Deliveries come to `/webhooks/<path>/<token>` (the token is `rest`); else only to the path itself. */
+  readonly pathToken?: boolean;
+  /** False when its secret is unset: the path answers 404. */
+  enabled(config: C): boolean;
+  /** A GET on the path (Meta's verification handshake); absent: GET is 404. */
+  handshake?(config: C, query: URLSearchParams): { readonly status: number; readonly body: string; readonly reason?: WebhookRejection };
+  /** Constant-time checks only; never logs or keeps anything of a request it refuses. */
+  authenticate(config: C, request: WebhookRequest): WebhookVerdict;
+  /** Reads an authenticated body; never throws (a body it can't read is a plan with nothing but `unhandled`). */
+  interpret(body: string): WebhookPlan;
+}
+
+/** A plan that acts on nothing, naming what was left alone. */
+export function unhandledPlan(...what: string[]): WebhookPlan {
+  return { targets: [], fullPull: null, events: [], unhandled: what };
+}
+
 // ---- the module ----
 
 /**
@@ -167,6 +229,10 @@ export interface Upstream<N extends string = string, C = unknown> {
   readonly presenters: Readonly<Record<string, Presenter>>;
   readonly checks: readonly ReconcileCheck[];
   readonly joins: readonly JoinOffer[];
+  /** Its webhook intake, when it pushes webhooks we read. */
+  readonly webhook?: WebhookReader<C>;
+  /** Event types only its webhooks tell (not derived from entity changes), with the kind whose presenter shows them. */
+  readonly webhookEventKinds?: Readonly<Record<string, string>>;
   createSource(config: C, http: HttpConfig, deps: SourceDeps & { readonly clients: SharedClients }): Source;
 }
 

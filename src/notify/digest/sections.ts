@@ -18,6 +18,7 @@ export interface SectionSpec {
 
 /** Display order. Reconciliation findings follow "status", before "other". */
 export const SECTIONS: readonly SectionSpec[] = [
+  { id: 'account', title: 'Account updates: violations, restrictions, bans, removals' },
   { id: 'shared', title: 'Newly shared WABAs' },
   { id: 'onboarded', title: 'Finished onboardings and coexistence swaps' },
   { id: 'new', title: 'New numbers, channels and clients' },

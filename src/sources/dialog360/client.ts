@@ -133,6 +133,16 @@ export class Dialog360Client {
   }
 
   /**
+   * The rows of a list matching `filters` (equality, e.g. `{"id": …}`), for a targeted read: one
+   * page is enough for an id; more rows than a page fails rather than guessing.
+   */
+  async find<T extends { id: string }>(list: ListSpec<T>, filters: Readonly<Record<string, string>>, hooks: CallHooks): Promise<readonly T[]> {
+    const page = await this.page(list, 0, this.options.pageSize, hooks, filters);
+    if (page.total > page.items.length) throw new PayloadError(SOURCE, list.call, `filters ${JSON.stringify(filters)}: ${page.total} rows, more than one page`);
+    return page.items;
+  }
+
+  /**
    * How many pages a sweep of `total` rows takes, once the total is believable: within
    * DIALOG360_MAX_ROWS, in rows and in the pages those rows take at DIALOG360_PAGE_SIZE (a server
    * may announce a smaller page size than asked).
@@ -166,9 +176,11 @@ export class Dialog360Client {
     offset: number,
     limit: number,
     hooks: CallHooks,
+    filters?: Readonly<Record<string, string>>,
   ): Promise<SweepPage<T> & { limit: number | undefined }> {
     const searchParams = new URLSearchParams({ limit: String(limit), offset: String(offset) });
     for (const field of this.options.sort) searchParams.append('sort', field);
+    if (filters) searchParams.set('filters', JSON.stringify(filters));
     const response = await this.http.request({
       call: list.call,
       path: `partners/${encodeURIComponent(this.options.partnerId)}/${list.path}`,

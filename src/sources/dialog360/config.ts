@@ -15,6 +15,8 @@ export interface Dialog360Config {
   readonly sort: readonly string[];
   /** A list whose `total` is above this is not believed: the pull fails before paging it. */
   readonly maxRows: number;
+  /** DIALOG360_WEBHOOK_SECRET: signs the partner webhook (X-360Dialog-Signature); null: the intake path is off. */
+  readonly webhookSecret: string | null;
 }
 
 export const dialog360ConfigSection: ConfigSection<Dialog360Config> = {
@@ -33,6 +35,7 @@ export const dialog360ConfigSection: ConfigSection<Dialog360Config> = {
       sweepAttempts: read.int('DIALOG360_SWEEP_ATTEMPTS', 3, 1, 20),
       sort: read.string('DIALOG360_SORT', 'created_at,id').split(',').map((field) => field.trim()),
       maxRows: read.int('DIALOG360_MAX_ROWS', 1_000_000, 1, 100_000_000),
+      webhookSecret: read.raw('DIALOG360_WEBHOOK_SECRET') ?? null,
     };
     if (!dialog360.sort.every((field) => /^-?[A-Za-z_][A-Za-z0-9_.]*$/.test(field))) {
       read.problems.push(`DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got ${JSON.stringify(dialog360.sort.join(','))}`);

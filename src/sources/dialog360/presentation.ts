@@ -3,6 +3,7 @@ import { type DigestSectionId, type Presenter, pick, pickString } from '../upstr
 import { CHANNEL, CLIENT } from './kinds.js';
 
 export const DIALOG360_SECTIONS: Readonly<Record<string, DigestSectionId>> = {
+  'channel.account_update': 'account',
   'client.added': 'new',
   'channel.added': 'new',
   'client.removed': 'vanished',

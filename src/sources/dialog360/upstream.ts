@@ -6,6 +6,7 @@ import { type Dialog360Config, dialog360ConfigSection } from './config.js';
 import { CHANNEL, dialog360Kinds } from './kinds.js';
 import { DIALOG360_PRESENTERS, DIALOG360_SECTIONS } from './presentation.js';
 import { createDialog360Source } from './source.js';
+import { CHANNEL_ACCOUNT_UPDATE, dialog360Webhook } from './webhook.js';
 
 /** A stored value as a join value: absent, null and empty mean "none". */
 function present(value: unknown): string[] {
@@ -34,5 +35,7 @@ export const dialog360Upstream: Upstream<typeof SOURCE, Dialog360Config> = {
       values: (_key, channel) => present((channel.setup_info as { phone_number?: unknown } | null | undefined)?.phone_number),
     },
   ],
+  webhook: dialog360Webhook,
+  webhookEventKinds: { [CHANNEL_ACCOUNT_UPDATE]: CHANNEL },
   createSource: (config, http) => createDialog360Source({ config, http }),
 };

@@ -1,5 +1,6 @@
 /** 99digital's settings section: its variables, defaults and validation (composed by src/config.ts). */
 import type { ConfigSection } from '../upstream.js';
+import { type AddressRange, parseAllowList } from '../../intake/addresses.js';
 
 export interface Digital99Config {
   readonly apiUrl: string;
@@ -11,10 +12,19 @@ export interface Digital99Config {
    * looks removed) or only 'record' a data check (if 99digital's total ever counts more than the list).
    */
   readonly shortList: 'fail' | 'record';
+  /**
+   * The onboarding webhook: 99digital signs nothing, so the unguessable path token
+   * (DIGITAL99_WEBHOOK_TOKEN) and the sender's address (DIGITAL99_WEBHOOK_ALLOW) authenticate it.
+   * Null: the intake path is off.
+   */
+  readonly webhook: { readonly token: string; readonly allow: readonly AddressRange[] } | null;
 }
 
 /** DIGITAL99_TEMP_NUMBER_PREFIX's default: the numbers 99digital lends while an onboarding runs. */
 export const DEFAULT_TEMP_NUMBER_PREFIX = '97257';
+
+/** Where 99digital's webhooks come from (UPSTREAM.md §5). */
+export const DEFAULT_WEBHOOK_ALLOW = '34.165.99.212';
 
 export const digital99ConfigSection: ConfigSection<Digital99Config> = {
   credentialVariables: ['DIGITAL99_CLIENT_ID', 'DIGITAL99_CLIENT_SECRET'],
@@ -30,6 +40,14 @@ export const digital99ConfigSection: ConfigSection<Digital99Config> = {
     if (!/^\d+$/.test(tempNumberPrefix)) {
       read.problems.push(`DIGITAL99_TEMP_NUMBER_PREFIX: expected digits, got ${JSON.stringify(tempNumberPrefix)}`);
     }
-    return digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix, shortList };
+    const token = read.raw('DIGITAL99_WEBHOOK_TOKEN');
+    if (token !== undefined && !/^[A-Za-z0-9_-]{24,128}$/.test(token)) {
+      read.problems.push('DIGITAL99_WEBHOOK_TOKEN: expected 24 to 128 letters, digits, "-" or "_" (it is the only secret in the URL; e.g. `openssl rand -hex 24`)');
+    }
+    const allowText = read.string('DIGITAL99_WEBHOOK_ALLOW', DEFAULT_WEBHOOK_ALLOW);
+    const allow = parseAllowList(allowText);
+    if (typeof allow === 'string') read.problems.push(`DIGITAL99_WEBHOOK_ALLOW: ${allow}`);
+    const webhook = token !== undefined && typeof allow !== 'string' ? { token, allow } : null;
+    return digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix, shortList, webhook };
   },
 };

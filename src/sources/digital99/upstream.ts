@@ -6,6 +6,7 @@ import { DEFAULT_TEMP_NUMBER_PREFIX, type Digital99Config, digital99ConfigSectio
 import { NUMBER, digital99Kinds } from './kinds.js';
 import { DIGITAL99_PRESENTERS, DIGITAL99_SECTIONS } from './presentation.js';
 import { createDigital99Source } from './source.js';
+import { digital99Webhook } from './webhook.js';
 
 export const digital99Upstream: Upstream<typeof SOURCE, Digital99Config> = {
   name: SOURCE,
@@ -20,5 +21,6 @@ export const digital99Upstream: Upstream<typeof SOURCE, Digital99Config> = {
     // A number's key is the number as 99digital writes it (e.g. 972501234567).
     { join: 'phone_number', kind: NUMBER, describes: 'the 99digital numbers', values: (key) => [key] },
   ],
+  webhook: digital99Webhook,
   createSource: (config, http, deps) => createDigital99Source({ config, http, ...deps }),
 };

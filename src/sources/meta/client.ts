@@ -165,6 +165,11 @@ export class MetaClient {
     }
   }
 
+  /** One object by its id (`GET /{id}?fields=…`), for a targeted read; `call` names it in counts and errors. */
+  async node(call: string, id: string, params: Record<string, string>, hooks: CallHooks): Promise<unknown> {
+    return this.getJson(call, `${call} ${id}`, `${this.options.apiVersion}/${encodeURIComponent(id)}`, params, hooks);
+  }
+
   /** `GET /debug_token?input_token=…`, read with the system user token. */
   async debugToken(inputToken: string, hooks: CallHooks): Promise<DebugTokenPayload> {
     const body = await this.getJson('debug_token', 'debug_token', `${this.options.apiVersion}/debug_token`, { input_token: inputToken }, hooks);

@@ -26,6 +26,8 @@ export interface MetaConfig {
   readonly maxPagesFactor: number;
   /** Empty pages in a row, each with `paging.next`, before a cursor chain fails. */
   readonly maxEmptyPages: number;
+  /** The webhook intake (META_APP_SECRET signs deliveries, META_WEBHOOK_VERIFY_TOKEN answers the handshake); null: off. */
+  readonly webhook: { readonly appSecret: string; readonly verifyToken: string } | null;
 }
 
 export const metaConfigSection: ConfigSection<MetaConfig> = {
@@ -45,6 +47,7 @@ export const metaConfigSection: ConfigSection<MetaConfig> = {
       maxPages: read.int('META_MAX_PAGES', 5000, 1, 10_000_000),
       maxPagesFactor: read.int('META_MAX_PAGES_FACTOR', 10, 1, 1000),
       maxEmptyPages: read.int('META_MAX_EMPTY_PAGES', 10, 1, 10_000),
+      webhook: read.credentials({ appSecret: 'META_APP_SECRET', verifyToken: 'META_WEBHOOK_VERIFY_TOKEN' }),
     };
     if (!/^v\d+\.\d+$/.test(metaSettings.apiVersion)) {
       read.problems.push(`META_API_VERSION: expected a Graph API version like v25.0, got ${JSON.stringify(metaSettings.apiVersion)}`);

@@ -3,6 +3,7 @@ import { type DigestSectionId, type Presenter, pick, pickString } from '../upstr
 import { OWNED_WABA, PHONE_NUMBER, WABA } from './kinds.js';
 
 export const META_SECTIONS: Readonly<Record<string, DigestSectionId>> = {
+  'waba.account_update': 'account',
   'waba.shared': 'shared',
   'waba.owned_added': 'shared',
   'phone_number.added': 'new',

@@ -27,7 +27,9 @@ import { META_KINDS, OWNED_WABA, PHONE_NUMBER, WABA } from './kinds.js';
 import { PhoneNumberReader } from './phone-numbers.js';
 import type { WabaPayload } from './schemas.js';
 import type { Sleep } from './usage.js';
-import { type ListedWaba, type Walker, walkCreatedAfter, walkWholeEdge } from './walk.js';
+import { type ListedWaba, type Walker, readWabas, walkCreatedAfter, walkWholeEdge } from './walk.js';
+import { wabaFieldsParam } from './schemas.js';
+import { UpstreamError } from '../../errors.js';
 
 
 export interface MetaSourceDeps {
@@ -46,7 +48,50 @@ export function createMetaSource(deps: MetaSourceDeps): Source {
     kinds: META_KINDS,
     supportsIncremental: true,
     pull: (ctx) => pullMeta(deps, ctx),
+    pullTargets: (ctx, targets) => pullMetaTargets(deps, ctx, targets),
   };
+}
+
+/**
+ * A webhook's WABAs, each read as a full pull reads it: `GET /{waba}` with the list's fields and its
+ * phone numbers expanded (one call; a second only for a WABA with more numbers than the page).
+ * A WABA Graph refuses to show (no longer shared, error 100) is left to the next full pull.
+ */
+async function pullMetaTargets(deps: MetaSourceDeps, ctx: PullContext, targets: readonly string[]): Promise<PullResult> {
+  const { config } = deps;
+  const walker: Walker = {
+    client: createMetaClient(deps),
+    hooks: { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry, onUsage: ctx.reportUsage },
+    limit: pLimit(config.concurrency),
+    pageSize: config.pageSize,
+    maxSlices: 1,
+    failFast: new AbortController(),
+  };
+  const phones = new PhoneNumberReader(walker, ctx, config.phoneNumbersPageSize);
+  const ids = targets.filter((target) => target.startsWith('waba:')).map((target) => target.slice('waba:'.length));
+  const read = await Promise.all(
+    ids.map((id) =>
+      walker.limit(async (): Promise<ListedWaba | null> => {
+        let body: unknown;
+        try {
+          body = await walker.client.node('waba', id, { fields: wabaFieldsParam(config.phoneNumbersPageSize) }, walker.hooks);
+        } catch (error) {
+          if (error instanceof UpstreamError && error.code === 'UPSTREAM') return null;
+          throw error;
+        }
+        const [listed] = readWabas({ page: 1, items: [body], where: `waba ${id}`, hasNext: false }, { call: 'client_whatsapp_business_accounts', businessId: config.businessId, phoneNumbersLimit: config.phoneNumbersPageSize });
+        return listed ?? null;
+      }),
+    ),
+  );
+  const found = read.filter((listed): listed is ListedWaba => listed !== null);
+  const owned = found.filter(({ waba }) => waba.ownership_type === 'SELF');
+  const clients = found.filter(({ waba }) => waba.ownership_type !== 'SELF');
+  if (clients.length > 0) await ctx.stage(WABA, clients.map(({ waba }) => wabaRecord(waba)));
+  if (owned.length > 0) await ctx.stage(OWNED_WABA, owned.map(({ waba }) => wabaRecord(waba)));
+  const numbers = await phones.read(clients);
+  if (numbers.length > 0) await ctx.stage(PHONE_NUMBER, numbers);
+  return { coverage: { [WABA]: 'partial', [OWNED_WABA]: 'partial', [PHONE_NUMBER]: 'partial' } };
 }
 
 export function createMetaClient(deps: MetaSourceDeps): MetaClient {

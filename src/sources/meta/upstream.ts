@@ -5,6 +5,7 @@ import { type MetaConfig, metaConfigSection } from './config.js';
 import { META_KINDS, WABA } from './kinds.js';
 import { META_PRESENTERS, META_SECTIONS } from './presentation.js';
 import { createMetaSource } from './source.js';
+import { ACCOUNT_UPDATE, metaWebhook } from './webhook.js';
 
 export const metaUpstream: Upstream<typeof SOURCE, MetaConfig> = {
   name: SOURCE,
@@ -23,5 +24,7 @@ export const metaUpstream: Upstream<typeof SOURCE, MetaConfig> = {
       values: (key, waba) => [key, typeof waba.id === 'string' ? waba.id : key],
     },
   ],
+  webhook: metaWebhook,
+  webhookEventKinds: { [ACCOUNT_UPDATE]: WABA },
   createSource: (config, http) => createMetaSource({ config, http }),
 };
