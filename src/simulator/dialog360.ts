@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { SimHandler, SimRequest, SimResponse } from './server.js';
+import type { WebhookSender } from './webhooks.js';
 import { type Rng, createRng } from './rng.js';
 
 export interface SimContactInfo {
@@ -138,6 +139,7 @@ export class Dialog360World {
     };
     this.clients.set(id, item);
     this.changed();
+    this.webhooks?.send({ event: 'client_created', data: { ...item } });
     return item;
   }
 
@@ -180,6 +182,7 @@ export class Dialog360World {
     };
     this.channels.set(id, item);
     this.changed();
+    this.webhooks?.send({ event: 'channel_created', data: { ...item } });
     return item;
   }
 
@@ -191,7 +194,18 @@ export class Dialog360World {
   }
 
   setStatus(id: string, status: string): SimChannel {
-    return this.updateChannel(id, { status });
+    const item = this.updateChannel(id, { status });
+    if (['submitted', 'ready', 'running', 'live'].includes(status)) this.webhooks?.send({ event: `channel_${status}`, data: { ...item } });
+    return item;
+  }
+
+  /** Where the world's lifecycle changes go as the partner webhook; null: none sent. */
+  webhooks: WebhookSender | null = null;
+
+  /** What only the webhook tells: `account_violation` or `account_restriction` on a channel's number. */
+  accountEvent(id: string, event: 'account_violation' | 'account_restriction', violationType: string): void {
+    const item = this.channel(id);
+    this.webhooks?.send({ event, data: { id, client_id: item.client_id, phone_number: item.setup_info?.phone_number, violation_type: violationType } });
   }
 
   setQuality(id: string, rating: string): SimChannel {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SimHandler, SimRequest, SimResponse } from './server.js';
+import type { WebhookSender } from './webhooks.js';
 import { type Rng, createRng } from './rng.js';
 
 export interface SimOnboarding {
@@ -141,8 +142,13 @@ export class Digital99World {
     if (options.addNumber !== false) {
       this.addNumber({ whatsapp: item.whatsapp, display_name: item.display_name, business_name: item.business_name, coexistence: item.coexistence });
     }
+    // Undocumented shape (UPSTREAM.md §5): the intake reads any delivery as "pull now".
+    this.webhooks?.send({ event: 'onboarding_completed', onboarding_link: item.onboarding_link, whatsapp: item.whatsapp });
     return item;
   }
+
+  /** Where "the client completed the process" goes as the onboarding webhook; null: none sent. */
+  webhooks: WebhookSender | null = null;
 
   /** Unfinished onboardings can be deleted; finished ones can't (as upstream). */
   deleteOnboarding(link: string): void {

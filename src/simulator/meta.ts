@@ -20,6 +20,7 @@
  * `limit` above `maxLimit` is silently capped (nested `.limit(N)` too).
  */
 import { randomBytes } from 'node:crypto';
+import type { WebhookSender } from './webhooks.js';
 import type { SimHandler, SimRequest, SimResponse } from './server.js';
 import { type Rng, createRng } from './rng.js';
 
@@ -281,12 +282,37 @@ export class MetaWorld {
   shareWaba(fields: Partial<SimWaba> = {}): SimWaba {
     const waba = this.newWaba(fields);
     this.clients.insert(waba);
+    this.partnerEvent('PARTNER_ADDED', waba.id);
     return waba;
   }
 
   unshareWaba(id: string): void {
     this.clients.remove(id);
     this.phoneNumbers.delete(id);
+    this.partnerEvent('PARTNER_REMOVED', id);
+  }
+
+  // ---- webhooks (set `webhooks` to send them; see webhooks.ts) ----
+
+  /** Where the world's changes go as Meta's webhooks; null: none sent. */
+  webhooks: WebhookSender | null = null;
+
+  /** Sends one change in Meta's envelope (entry `entryId`). */
+  notify(entryId: string, field: string, value: Record<string, unknown>): void {
+    this.webhooks?.send({ object: 'whatsapp_business_account', entry: [{ id: entryId, time: Math.floor(this.now().getTime() / 1000), changes: [{ field, value }] }] });
+  }
+
+  /** An `account_update` only a webhook tells (ACCOUNT_VIOLATION, DISABLED_UPDATE, …), on the WABA's entry. */
+  accountUpdate(wabaId: string, event: string, details: Record<string, unknown> = {}): void {
+    this.notify(wabaId, 'account_update', { event, ...details });
+  }
+
+  /** PARTNER_* events name the WABA in waba_info; the entry is the partner's business. */
+  private partnerEvent(event: string, wabaId: string): void {
+    this.notify(this.businessId, 'account_update', {
+      event,
+      waba_info: { waba_id: wabaId, owner_business_id: '1000000000001', partner_app_id: '2000000000002', solution_id: null, solution_partner_business_ids: [this.businessId] },
+    });
   }
 
   addOwnedWaba(fields: Partial<SimWaba> = {}): SimWaba {
@@ -311,7 +337,9 @@ export class MetaWorld {
   }
 
   setReviewStatus(id: string, status: 'APPROVED' | 'PENDING' | 'REJECTED' | 'DEFERRED'): SimWaba {
-    return this.updateWaba(id, { account_review_status: status });
+    const waba = this.updateWaba(id, { account_review_status: status });
+    this.notify(id, 'account_review_update', { decision: status });
+    return waba;
   }
 
   addPhoneNumber(wabaId: string, fields: Partial<SimPhoneNumber> = {}): SimPhoneNumber {
@@ -347,7 +375,19 @@ export class MetaWorld {
   }
 
   updatePhoneNumber(id: string, patch: Partial<Omit<SimPhoneNumber, 'id'>>): SimPhoneNumber {
-    return Object.assign(this.phoneNumber(id), patch);
+    const before = { ...this.phoneNumber(id) };
+    const phone = Object.assign(this.phoneNumber(id), patch);
+    const wabaId = this.phoneOwner.get(id)!;
+    // The quality webhook carries no rating (UPSTREAM.md §5): only that something moved.
+    if (patch.quality_rating !== undefined && patch.quality_rating !== before.quality_rating) {
+      const rank = (rating: string) => ['RED', 'YELLOW', 'GREEN'].indexOf(rating);
+      const event = patch.quality_rating === 'RED' ? 'FLAGGED' : rank(patch.quality_rating) > rank(before.quality_rating) ? 'UNFLAGGED' : 'DOWNGRADE';
+      this.notify(wabaId, 'phone_number_quality_update', { display_phone_number: phone.display_phone_number, event, current_limit: 'TIER_1K' });
+    }
+    if (patch.verified_name !== undefined && patch.verified_name !== before.verified_name) {
+      this.notify(wabaId, 'phone_number_name_update', { display_phone_number: phone.display_phone_number, decision: 'APPROVED', requested_verified_name: patch.verified_name, rejection_reason: null });
+    }
+    return phone;
   }
 
   removePhoneNumber(id: string): void {
