@@ -54,7 +54,7 @@ export interface IntakeProcessorDeps {
 
 export interface IntakeProcessor {
   wake(upstream: string): void;
-  /** Resolves once no lane is working and no triggered pull runs or waits (tests, demo). */
+  /** Resolves once no lane is working and no triggered pull runs or is queued (tests, demo). */
   settled(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -273,8 +273,9 @@ class FullPullTrigger {
     private readonly stopped: () => boolean,
   ) {}
 
+  /** No pull running or queued (one scheduled for when the interval ends does not count). */
   idle(): boolean {
-    return this.running === null && !this.queued && this.timer === null;
+    return this.running === null && !this.queued;
   }
 
   now(): void {

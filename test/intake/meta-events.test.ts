@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { openApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { startIntakeServer } from '../../src/intake/server.js';
+import { intakeRoutes } from '../../src/intake/index.js';
+import { metaSender } from '../../src/simulator/webhooks.js';
+import { runSourcePull } from '../../src/sync/run-source.js';
+import { intakeDaemon } from '../helpers/intake.js';
+import { captureLog } from '../helpers/log.js';
+import { metaHarness } from '../helpers/meta.js';
+
+const APP_SECRET = 'app-secret-for-tests-7f3a9c';
+const SECRETS = { META_APP_SECRET: APP_SECRET, META_WEBHOOK_VERIFY_TOKEN: 'verify-token-for-tests-41d2' };
+
+async function setup(env: Record<string, string> = {}) {
+  const h = await metaHarness();
+  const waba = h.world.shareWaba();
+  const phone = h.world.addPhoneNumber(waba.id);
+  const d = await intakeDaemon({ ...h.env, ...SECRETS, ...env });
+  h.world.webhooks = metaSender(`${d.url}/webhooks/meta`, APP_SECRET);
+  const poll = () => runSourcePull({ db: d.app.db, clock: d.app.clock, log: d.app.log }, d.app.sources.get('meta')!, 'full');
+  const runs = () => d.app.db.selectFrom('sync_run').selectAll().orderBy('id').execute();
+  return { h, d, waba, phone, poll, runs };
+}
+
+describe('Meta webhooks become events within seconds, each change once', () => {
+  it('PARTNER_ADDED reads that WABA (waba_info.waba_id, not entry.id) in one Graph call → waba.shared and its phone_number.added; the next poll reports nothing again', async () => {
+    const { h, d, poll, runs } = await setup();
+    const calls = h.world.calls.waba;
+    const added = h.world.shareWaba({ name: 'Falafel Haim' });
+    h.world.webhooks = null;
+    h.world.addPhoneNumber(added.id);
+    await d.eventually('phone_number.added');
+    expect((await d.events('waba.shared', 'phone_number.added')).map((e) => [e.type, e.key])).toEqual([
+      ['waba.shared', added.id],
+      ['phone_number.added', expect.any(String)],
+    ]);
+    expect(h.world.calls.waba - calls).toBe(1);
+    const targeted = (await runs()).filter((run) => run.mode === 'webhook');
+    expect(targeted).toMatchObject([{ scope: 'targeted', outcome: 'complete', api_calls: 1 }]);
+    const result = await poll();
+    expect(result).toMatchObject({ outcome: 'complete', events: 0 });
+  });
+
+  it('a review decision and a quality drop: the WABA is read again → waba.review_status_changed and phone_number.quality_changed (the rating comes from the read)', async () => {
+    const { h, d, waba, phone, poll } = await setup();
+    h.world.setReviewStatus(waba.id, 'REJECTED');
+    h.world.updatePhoneNumber(phone.id, { quality_rating: 'RED' });
+    await d.eventually('phone_number.quality_changed');
+    await d.eventually('waba.review_status_changed');
+    const [quality] = await d.events('phone_number.quality_changed');
+    expect(quality).toMatchObject({ key: phone.id });
+    expect(JSON.stringify(quality!.after)).toContain('"quality_rating":"RED"');
+    expect((await poll()).events).toBe(0);
+  });
+
+  it('a lost webhook: nothing until the next poll, which finds the change', async () => {
+    const { h, d, waba, poll } = await setup();
+    h.world.webhooks!.loseNext();
+    h.world.setReviewStatus(waba.id, 'APPROVED');
+    await h.world.webhooks!.settled();
+    await d.daemon.intake.processor!.settled();
+    expect(await d.events('waba.review_status_changed')).toEqual([]);
+    expect((await poll()).eventTypes).toEqual({ 'waba.review_status_changed': 1 });
+  });
+
+  it('ACCOUNT_VIOLATION → waba.account_update at once and one alert email, even when Meta sends the same change again in another delivery', async () => {
+    const { h, d, waba } = await setup({ ALERT_TO: 'ops@example.com', SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'waba-sync@example.com' });
+    const violation = { violation_info: { violation_type: 'SCAM' } };
+    h.world.accountUpdate(waba.id, 'ACCOUNT_VIOLATION', violation);
+    await d.eventually('waba.account_update');
+    // The same change, batched with another: a different body, the same event.
+    h.world.webhooks!.send({
+      object: 'whatsapp_business_account',
+      entry: [{ id: waba.id, time: 1, changes: [{ field: 'account_update', value: { event: 'ACCOUNT_VIOLATION', ...violation } }, { field: 'message_template_status_update', value: { event: 'APPROVED' } }] }],
+    });
+    await h.world.webhooks!.settled();
+    await d.daemon.intake.processor!.settled();
+    const events = await d.events('waba.account_update');
+    expect(events).toEqual([{ type: 'waba.account_update', key: waba.id, after: { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } }, run_id: expect.any(Number) }]);
+    const emails = await d.app.db.selectFrom('outbox').select(['subject', 'recipients']).execute();
+    expect(emails).toEqual([{ subject: `[waba-sync] Meta reports a policy violation on WABA ${waba.id}`, recipients: '["ops@example.com"]' }]);
+    const metrics = await (await fetch(`http://127.0.0.1:${d.daemon.port}/metrics`)).text();
+    expect(metrics).toMatch(/waba_sync_webhook_unhandled_total\{upstream="meta",field="message_template_status_update"\} 1/);
+  });
+
+  it('PARTNER_REMOVED → waba.account_update now and waba.unshared when the full pull it triggers completes; a second removal soon after waits for the interval', async () => {
+    const { h, d, waba, runs } = await setup({ WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS: '3600' });
+    const other = h.world.shareWaba();
+    await d.eventually('waba.shared');
+    h.world.unshareWaba(waba.id);
+    await d.eventually('waba.unshared');
+    const types = (await d.events()).map((e) => e.type);
+    expect(types.indexOf('waba.account_update')).toBeLessThan(types.indexOf('waba.unshared'));
+    expect(await d.events('waba.account_update')).toMatchObject([{ key: waba.id, after: { event: 'PARTNER_REMOVED', waba_info: { waba_id: waba.id } } }]);
+    h.world.unshareWaba(other.id);
+    await d.eventually('waba.account_update', 2);
+    await d.daemon.intake.processor!.settled();
+    const triggered = (await runs()).filter((run) => run.mode === 'webhook' && run.scope === 'all');
+    expect(triggered).toHaveLength(1);
+    expect(await d.events('waba.unshared')).toHaveLength(1);
+    expect(d.logs.text()).toContain('runs when WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS has passed');
+  });
+
+  it('a delivery recorded but not processed before the process stopped is processed after the restart', async () => {
+    const h = await metaHarness();
+    const waba = h.world.shareWaba();
+    const env = { ...h.env, ...SECRETS };
+    // Baseline first, by a daemon that then stops.
+    const first = await intakeDaemon(env);
+    await first.daemon.stop();
+    // Only the listener (no processor): the delivery is recorded and answered, nothing more.
+    const app = await openApp(parseConfig(env), { log: captureLog().log });
+    const metrics = createMetrics(app.db, () => ['meta']);
+    const server = await startIntakeServer(
+      { db: app.db, clock: app.clock, log: app.log, scrubber: app.scrubber, metrics: metrics.webhooks, routes: intakeRoutes(app), trustProxy: false, onRecorded: () => undefined },
+      { host: '127.0.0.1', port: 0 },
+    );
+    h.world.webhooks = metaSender(`http://127.0.0.1:${server.port}/webhooks/meta`, APP_SECRET);
+    h.world.setReviewStatus(waba.id, 'APPROVED');
+    await h.world.webhooks.settled();
+    await server.close();
+    await app.close();
+    expect(h.world.webhooks.deliveries[0]!.statuses).toEqual([200]);
+
+    const second = await intakeDaemon(env);
+    await second.eventually('waba.review_status_changed');
+    expect(await second.events('waba.review_status_changed')).toHaveLength(1);
+  });
+});
