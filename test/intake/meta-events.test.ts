@@ -9,6 +9,7 @@ import { runSourcePull } from '../../src/sync/run-source.js';
 import { intakeDaemon } from '../helpers/intake.js';
 import { captureLog } from '../helpers/log.js';
 import { metaHarness } from '../helpers/meta.js';
+import { until } from '../helpers/wait.js';
 
 const APP_SECRET = 'app-secret-for-tests-7f3a9c';
 const SECRETS = { META_APP_SECRET: APP_SECRET, META_WEBHOOK_VERIFY_TOKEN: 'verify-token-for-tests-41d2' };
@@ -63,6 +64,27 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     await d.daemon.intake.processor!.settled();
     expect(await d.events('waba.review_status_changed')).toEqual([]);
     expect((await poll()).eventTypes).toEqual({ 'waba.review_status_changed': 1 });
+  });
+
+  it('a webhook processed while a full pull of Meta runs: the change is reported once, neither reversed by that pull nor repeated by the next', async () => {
+    const { h, d, waba, poll } = await setup();
+    const sender = h.world.webhooks;
+    // A change no webhook announces; the full pull reads it …
+    h.world.webhooks = null;
+    h.world.setReviewStatus(waba.id, 'REJECTED');
+    h.world.webhooks = sender;
+    // … then stalls on the owned listing while the WABA changes again, by webhook.
+    h.world.inject({ call: 'owned_whatsapp_business_accounts', kind: 'latency', ms: 1500 });
+    const listed = h.world.calls.client_whatsapp_business_accounts;
+    const full = poll();
+    await until(() => h.world.calls.client_whatsapp_business_accounts > listed && h.world.calls.owned_whatsapp_business_accounts > 0, 'the full pull to read the client list');
+    h.world.setReviewStatus(waba.id, 'APPROVED');
+    await d.eventually('waba.review_status_changed');
+    expect(await full).toMatchObject({ outcome: 'complete', events: 0 });
+    expect((await poll()).events).toBe(0);
+    const changes = await d.events('waba.review_status_changed');
+    expect(changes).toHaveLength(1);
+    expect(JSON.stringify(changes[0]!.after)).toContain('"account_review_status":"APPROVED"');
   });
 
   it('ACCOUNT_VIOLATION → waba.account_update at once and one alert email, even when Meta sends the same change again in another delivery', async () => {
