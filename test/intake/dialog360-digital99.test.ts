@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { dialog360Sender, digital99Sender } from '../../src/simulator/webhooks.js';
+import { dialog360Harness } from '../helpers/dialog360.js';
+import { digital99Harness } from '../helpers/digital99.js';
+import { intakeDaemon } from '../helpers/intake.js';
+
+const DIALOG360_SECRET = 'partner-webhook-secret-9c1e';
+const TOKEN = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
+
+describe('360dialog partner webhooks', () => {
+  it('channel and client events read that channel or client by id → channel.* / client.* within seconds; a violation → channel.account_update', async () => {
+    const h = await dialog360Harness();
+    const existing = h.world.addChannel({ status: 'running' });
+    const d = await intakeDaemon({ ...h.env, DIALOG360_WEBHOOK_SECRET: DIALOG360_SECRET });
+    h.world.webhooks = dialog360Sender(`${d.url}/webhooks/dialog360`, DIALOG360_SECRET);
+    const added = h.world.addChannel({ status: 'submitted' });
+    await d.eventually('channel.added');
+    expect((await d.events('channel.added', 'client.added')).map((e) => [e.type, e.key]).sort()).toEqual(
+      [
+        ['channel.added', added.id],
+        ['client.added', added.client_id],
+      ].sort(),
+    );
+    h.world.setStatus(added.id, 'ready');
+    await d.eventually('channel.status_changed');
+    h.world.accountEvent(existing.id, 'account_violation', 'SCAM');
+    await d.eventually('channel.account_update');
+    expect(await d.events('channel.account_update')).toMatchObject([{ key: existing.id, after: { event: 'account_violation', violation_type: 'SCAM' } }]);
+    const targeted = await d.app.db.selectFrom('sync_run').select(['mode', 'scope', 'api_calls']).where('mode', '=', 'webhook').execute();
+    expect(targeted.length).toBeGreaterThanOrEqual(3);
+    expect(targeted.every((run) => run.scope === 'targeted')).toBe(true);
+  });
+
+  it('401 for a wrong signature; nothing recorded', async () => {
+    const h = await dialog360Harness();
+    const d = await intakeDaemon({ ...h.env, DIALOG360_WEBHOOK_SECRET: DIALOG360_SECRET });
+    h.world.webhooks = dialog360Sender(`${d.url}/webhooks/dialog360`, 'not-the-secret');
+    h.world.addClient();
+    await h.world.webhooks.settled();
+    expect(h.world.webhooks.deliveries.map((delivery) => delivery.statuses)).toEqual([[401]]);
+    expect(await d.app.db.selectFrom('webhook_inbox').select('id').execute()).toEqual([]);
+  });
+});
+
+describe('99digital onboarding webhook', () => {
+  it('any delivery from an allowed address with the path token triggers a pull → onboarding.completed, onboarding.number_swapped, number.added', async () => {
+    const h = await digital99Harness();
+    const link = h.world.addOnboarding({ coexistence: 1 });
+    const d = await intakeDaemon({ ...h.env, DIGITAL99_WEBHOOK_TOKEN: TOKEN, DIGITAL99_WEBHOOK_ALLOW: '127.0.0.1' });
+    h.world.webhooks = digital99Sender(`${d.url}/webhooks/digital99/${TOKEN}`);
+    h.world.finishOnboarding(link.onboarding_link);
+    await d.eventually('number.added');
+    const types = (await d.events()).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['onboarding.completed', 'onboarding.number_swapped', 'number.added']));
+    const runs = await d.app.db.selectFrom('sync_run').select(['mode', 'scope', 'outcome']).orderBy('id').execute();
+    expect(runs.at(-1)).toEqual({ mode: 'webhook', scope: 'all', outcome: 'complete' });
+  });
+
+  it('404 for a wrong token, 403 for an address not allowed (behind one trusted proxy hop, the forwarded address counts)', async () => {
+    const h = await digital99Harness();
+    const d = await intakeDaemon({ ...h.env, DIGITAL99_WEBHOOK_TOKEN: TOKEN, WEBHOOK_TRUST_PROXY: '1' });
+    expect((await d.post(`/webhooks/digital99/${'x'.repeat(32)}`, '{}', { 'x-forwarded-for': '34.165.99.212' })).status).toBe(404);
+    expect((await d.post(`/webhooks/digital99/${TOKEN}`, '{}', { 'x-forwarded-for': '203.0.113.9' })).status).toBe(403);
+    // A client can't slip the allowed address in before the hop our proxy appends.
+    expect((await d.post(`/webhooks/digital99/${TOKEN}`, '{}', { 'x-forwarded-for': '34.165.99.212, 203.0.113.9' })).status).toBe(403);
+    expect(await d.app.db.selectFrom('webhook_inbox').select('id').execute()).toEqual([]);
+    expect((await d.post(`/webhooks/digital99/${TOKEN}`, '{}', { 'x-forwarded-for': '203.0.113.9, 34.165.99.212' })).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${d.daemon.port}/metrics`)).text();
+    expect(metrics).toMatch(/waba_sync_webhook_rejected_total\{upstream="digital99",reason="token"\} 1/);
+    expect(metrics).toMatch(/waba_sync_webhook_rejected_total\{upstream="digital99",reason="address"\} 2/);
+    expect(d.logs.text()).not.toContain(TOKEN);
+  });
+});
