@@ -5,8 +5,31 @@ import { textTable } from '../render/text-table.js';
 import { scheduleTable } from '../../jobs/schedule.js';
 import { nextRuns } from '../schedule.js';
 import { sourceStatus } from '../status.js';
+import type { Config } from '../config.js';
+import type { Db } from '../../db/database.js';
+import { intakeRoutes } from '../intake/index.js';
+import { intakeSummary } from '../intake/inbox.js';
 import { commandConfig, withApp } from './context.js';
 import { type CliIo, writeLine } from './io.js';
+
+/** The webhook intake: where it listens, and per upstream whose webhook is configured, the last delivery and what waits. */
+async function writeIntake(io: CliIo, config: Config, db: Db): Promise<void> {
+  const open = intakeRoutes({ config }).filter((route) => route.config !== null && route.reader.enabled(route.config));
+  const listening = config.webhook.port === null ? 'WEBHOOK_PORT is not set, no listener' : `listening on ${config.webhook.host}:${config.webhook.port}`;
+  if (open.length === 0) {
+    writeLine(io.stdout, `Webhook intake: no upstream's webhook secret is set (${listening})`);
+    return;
+  }
+  const summaries = await intakeSummary(db, open.map((route) => route.upstream));
+  writeLine(io.stdout, `Webhook intake: ${listening}`);
+  writeLine(
+    io.stdout,
+    textTable(
+      ['UPSTREAM', 'LAST DELIVERY', 'BACKLOG', 'OLDEST WAITING'],
+      summaries.map((s) => [s.upstream, s.lastReceivedAt ?? 'never', String(s.backlog), s.oldestPendingAt ?? '-']),
+    ),
+  );
+}
 
 export async function statusCommand(io: CliIo): Promise<number> {
   return withApp(io, commandConfig(io), async ({ config, db, scrubber }) => {
@@ -48,6 +71,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
       io.stdout,
       `Outbox: ${count('pending')} pending${oldestPending ? ` (oldest queued ${oldestPending})` : ''}, ${count('failed')} failed${config.mail.smtp ? '' : ' — SMTP_URL is not set, nothing is sent'}; details: npm run --silent cli -- outbox`,
     );
+    await writeIntake(io, config, db);
     writeLine(io.stdout);
     writeLine(io.stdout, `Schedule (npm start, ${config.timezone}):`);
     writeLine(

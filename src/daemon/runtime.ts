@@ -18,6 +18,7 @@ import { type ObservabilityServer, startObservabilityServer } from '../observabi
 import { processHolder, withLease } from '../sync/lease.js';
 import { SourceLocks } from '../sync/source-locks.js';
 import { type Intake, startIntake } from '../intake/index.js';
+import { intakeSummary } from '../intake/inbox.js';
 import { pullSources } from '../../jobs/sync.js';
 import { claimFiring } from './job-claim.js';
 import { TAKEOVER_CHECK_MS, abandonedPulls } from './takeover.js';
@@ -121,7 +122,8 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     try {
       const sources = [...app.sources.values()].map((source) => ({ name: source.name, supportsIncremental: source.supportsIncremental }));
       const freshness = await readHealth(app.db, sources, app.clock(), { maxAgeSeconds: app.config.healthMaxAgeSeconds, maxFullAgeSeconds: healthMaxFullAgeSeconds(app.config) });
-      return { ...freshness, database };
+      const upstreams = intake.upstreams;
+      return { ...freshness, database, ...(upstreams.length > 0 ? { intake: await intakeSummary(app.db, upstreams) } : {}) };
     } catch (error) {
       // Gone between the probe and the read.
       if (!isDatabaseError(error)) throw error;

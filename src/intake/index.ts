@@ -17,6 +17,8 @@ export interface Intake {
   /** The listener's port, or null when WEBHOOK_PORT is unset. */
   readonly port: number | null;
   readonly processor: IntakeProcessor | null;
+  /** The upstreams whose webhooks are configured (and source enabled). */
+  readonly upstreams: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startIntake(app: App, deps: { metrics: Metrics; locks: Sou
   return {
     port: server?.port ?? null,
     processor,
+    upstreams: [...lanes.keys()],
     async stop() {
       await server?.close();
       await processor?.stop();

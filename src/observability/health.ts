@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { periodMs } from '../schedule.js';
 import { lastCompleteRun } from '../sync/ledger.js';
 import type { DatabaseStatus } from './database-probe.js';
+import type { IntakeSummary } from '../intake/inbox.js';
 
 export interface Freshness {
   lastComplete: string | null;
@@ -33,6 +34,8 @@ export interface Health {
   stale: string[];
   /** The database answered (the daemon adds it; freshness is read from it). */
   database?: DatabaseStatus;
+  /** The webhook intake per upstream whose webhook is configured: last delivery, backlog (informational: polls stay the proof). */
+  intake?: IntakeSummary[];
 }
 
 /** /healthz while the database does not answer (down, or not reached yet at start): nothing else can be told. */

@@ -75,6 +75,24 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
   });
 
   new Gauge({
+    name: 'waba_sync_webhook_backlog',
+    help: 'Webhook deliveries recorded and not yet processed, per upstream',
+    labelNames: ['upstream'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db
+        .selectFrom('webhook_inbox')
+        .select(['upstream', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('processed_at', 'is', null)
+        .groupBy('upstream')
+        .execute()
+        .catch(() => null);
+      for (const row of rows ?? []) this.set({ upstream: row.upstream }, Number(row.n));
+    },
+  });
+
+  new Gauge({
     name: 'waba_sync_outbox_emails',
     help: 'Emails in the outbox waiting to be sent (pending) or given up on (failed)',
     labelNames: ['status'],

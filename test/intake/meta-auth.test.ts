@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { metaSender } from '../../src/simulator/webhooks.js';
+import { cli } from '../helpers/cli.js';
 import { intakeDaemon } from '../helpers/intake.js';
 import { metaHarness } from '../helpers/meta.js';
 
@@ -74,7 +75,12 @@ describe('the Meta webhook intake: who may deliver', () => {
     expect(rows).toMatchObject([{ deliveries: 2, outcome: 'applied' }]);
     expect(rows[0]!.processed_at).not.toBeNull();
 
-    const everything = [d.logs.text(), JSON.stringify(rows), JSON.stringify(await d.events())].join('\n');
+    const health = JSON.parse(await (await fetch(`http://127.0.0.1:${d.daemon.port}/healthz`)).text());
+    expect(health.intake).toEqual([{ upstream: 'meta', lastReceivedAt: expect.any(String), backlog: 0, oldestPendingAt: null }]);
+    const status = await cli(['status'], { ...h.env, META_APP_SECRET: APP_SECRET, META_WEBHOOK_VERIFY_TOKEN: VERIFY_TOKEN });
+    expect(status.stdout).toMatch(/Webhook intake: WEBHOOK_PORT is not set, no listener\n\s*UPSTREAM\s+LAST DELIVERY\s+BACKLOG\s+OLDEST WAITING\n\s*meta\s+\d{4}-\S+\s+0\s+-/);
+
+    const everything = [d.logs.text(), JSON.stringify(rows), JSON.stringify(await d.events()), status.stdout, status.stderr].join('\n');
     for (const secret of [APP_SECRET, VERIFY_TOKEN, h.world.accessToken]) expect(everything).not.toContain(secret);
   });
 });
