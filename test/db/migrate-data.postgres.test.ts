@@ -68,6 +68,10 @@ async function scriptedHistory(): Promise<{ h: Digital99Harness; env: Env; sqlit
   await db.insertInto('lease').values({ name: 'source:digital99', holder: 'host-a:1', acquired_at: '2026-11-01T04:00:00.000Z', expires_at: '2026-11-01T04:05:00.000Z' }).execute();
   await db.insertInto('job_claim').values({ job: 'sync-full', scheduled_at: '2026-11-01T00:00:00.000Z', holder: 'host-a:1', claimed_at: '2026-11-01T00:00:00.010Z' }).execute();
   await db.insertInto('check_finding').values({ check: 'missing_in_meta', key: 'x', detail: 'd', opened_at: '2026-11-01T04:00:00.000Z', digest_id: 1 }).execute();
+  await db
+    .insertInto('webhook_inbox')
+    .values({ upstream: 'meta', body_hash: 'ab'.repeat(32), body: '{"object":"whatsapp_business_account","entry":[]}', received_at: '2026-11-01T04:00:00.000Z', last_received_at: '2026-11-01T04:00:01.000Z', deliveries: 2, next_attempt_at: '2026-11-01T04:00:00.000Z', processed_at: '2026-11-01T04:00:00.200Z', outcome: 'applied', note: 'nothing to do' })
+    .execute();
   for (const table of TABLES) expect(await db.selectFrom(table).selectAll().execute(), table).not.toHaveLength(0);
   return { h, env: { ...h.env, ...mail }, sqlitePath: dbPath };
 }

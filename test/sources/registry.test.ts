@@ -75,7 +75,8 @@ describe('the upstream registry', () => {
 
   for (const upstream of UPSTREAMS) {
     describe(upstream.name, () => {
-      const emitted = upstream.kinds.flatMap(eventTypesOf);
+      // Entity changes, and what only its webhooks tell (shown with the kind they name).
+      const emitted = [...upstream.kinds.flatMap(eventTypesOf), ...Object.keys(upstream.webhookEventKinds ?? {})];
 
       it('gives every event type it emits a digest section, and no section to a type it does not emit', () => {
         expect(emitted.filter((type) => upstream.sections[type] === undefined)).toEqual([]);
