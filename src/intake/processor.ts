@@ -76,32 +76,6 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
     return trigger;
   };
 
-  const lanes = [...deps.lanes].map(async ([name, lane]) => {
-    while (!stopped) {
-      busy.add(name);
-      try {
-        while (!stopped && (await processDue(name, lane.source, lane.reader, triggerOf(name, lane.source)))) {
-          // a full batch: there may be more
-        }
-      } catch (error) {
-        deps.metrics.recordUnexpectedError('webhook-intake');
-        deps.log.error({ upstream: name, error: deps.scrubber.describe(error) }, 'webhook intake: processing failed; trying again shortly');
-      } finally {
-        busy.delete(name);
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        timer.unref();
-        wakers.set(name, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      wakers.delete(name);
-    }
-  });
-
   /** One batch; true when it was full (more may be due). */
   const processDue = async (name: string, source: Source, reader: WebhookReader<unknown>, trigger: FullPullTrigger): Promise<boolean> => {
     const rows = await dueDeliveries(deps.db, name, deps.clock(), BATCH);
@@ -173,6 +147,33 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
       await recordAttemptFailed(deps.db, rows.map((row) => row.id), { at: now, error, nextAttemptAt: new Date(now.getTime() + RETRY_BASE_MS * 2 ** attempts) });
     }
   };
+
+  // Started once everything they call is defined.
+  const lanes = [...deps.lanes].map(async ([name, lane]) => {
+    while (!stopped) {
+      busy.add(name);
+      try {
+        while (!stopped && (await processDue(name, lane.source, lane.reader, triggerOf(name, lane.source)))) {
+          // a full batch: there may be more
+        }
+      } catch (error) {
+        deps.metrics.recordUnexpectedError('webhook-intake');
+        deps.log.error({ upstream: name, error: deps.scrubber.describe(error) }, 'webhook intake: processing failed; trying again shortly');
+      } finally {
+        busy.delete(name);
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        timer.unref();
+        wakers.set(name, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      wakers.delete(name);
+    }
+  });
 
   return {
     wake(upstream) {

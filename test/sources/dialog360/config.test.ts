@@ -18,6 +18,7 @@ describe('360dialog settings', () => {
       sweepAttempts: 3,
       sort: ['created_at', 'id'],
       maxRows: 1_000_000,
+      webhookSecret: null,
     });
   });
 

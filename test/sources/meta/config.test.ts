@@ -26,6 +26,7 @@ describe('meta configuration', () => {
       maxPages: 5000,
       maxPagesFactor: 10,
       maxEmptyPages: 10,
+      webhook: null,
     });
   });
 
@@ -48,5 +49,24 @@ describe('meta configuration', () => {
     expect(problems).not.toContain('EAAx');
 
     expect(() => parseConfig({ META_ACCESS_TOKEN: 'EAAx' })).toThrow('META_BUSINESS_ID: required because META_ACCESS_TOKEN is set');
+  });
+});
+
+describe('webhook settings', () => {
+  const base = { META_ACCESS_TOKEN: 'EAAtoken', META_BUSINESS_ID: '123' };
+  it('META_APP_SECRET and META_WEBHOOK_VERIFY_TOKEN come together, or not at all', () => {
+    expect(parseConfig({ ...base, META_APP_SECRET: 's3cret-app', META_WEBHOOK_VERIFY_TOKEN: 'v3rify' }).meta?.webhook).toEqual({ appSecret: 's3cret-app', verifyToken: 'v3rify' });
+    expect(() => parseConfig({ ...base, META_APP_SECRET: 's3cret-app' })).toThrow(/META_WEBHOOK_VERIFY_TOKEN/);
+  });
+
+  it('the intake settings are validated, naming the variable', () => {
+    expect(parseConfig({}).webhook).toEqual({ port: null, host: '127.0.0.1', trustProxy: false, fullPullMinIntervalSeconds: 600 });
+    expect(() => parseConfig({ WEBHOOK_PORT: 'http' })).toThrow(/WEBHOOK_PORT/);
+    expect(() => parseConfig({ WEBHOOK_TRUST_PROXY: 'yes' })).toThrow(/WEBHOOK_TRUST_PROXY/);
+    const digital99 = { DIGITAL99_CLIENT_ID: 'id', DIGITAL99_CLIENT_SECRET: 'secret' };
+    expect(() => parseConfig({ ...digital99, DIGITAL99_WEBHOOK_TOKEN: 'short' })).toThrow(/DIGITAL99_WEBHOOK_TOKEN: expected 24 to 128/);
+    expect(() => parseConfig({ ...digital99, DIGITAL99_WEBHOOK_TOKEN: 'a'.repeat(24), DIGITAL99_WEBHOOK_ALLOW: '10.0.0.0/8, not-an-ip' })).toThrow(/DIGITAL99_WEBHOOK_ALLOW: not an IP address or CIDR: "not-an-ip"/);
+    const config = parseConfig({ ...digital99, DIGITAL99_WEBHOOK_TOKEN: 'a'.repeat(24), DIGITAL99_WEBHOOK_ALLOW: '10.0.0.0/8,2001:db8::1' });
+    expect(config.digital99?.webhook?.allow).toHaveLength(2);
   });
 });
