@@ -36,6 +36,8 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     .option('--churn-runs <n>', 'full syncs after churn', whole('--churn-runs', 0), 10)
     .option('--churn <percent>', 'share of each fleet changed before each churn sync', positive('--churn'), 0.5)
     .option('--new-wabas <n>', 'new client WABAs before the incremental Meta sync', whole('--new-wabas', 1), 50)
+    .option('--webhooks <n>', 'signed Meta webhook deliveries in the webhook phase (0: skip it)', whole('--webhooks', 0), 1000)
+    .option('--webhook-rate <per-second>', 'deliveries sent per second', positive('--webhook-rate'), 50)
     .option('--json <file>', 'also write the whole report as JSON')
     .option('--cpu-prof <dir>', 'write a CPU profile of the sync worker into DIR (open it in Chrome DevTools)')
     .option('--quiet', 'no progress lines on stderr')
@@ -56,6 +58,8 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     churnRuns: number;
     churn: number;
     newWabas: number;
+    webhooks: number;
+    webhookRate: number;
     json?: string;
     cpuProf?: string;
     quiet?: boolean;
@@ -80,6 +84,8 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     churnRuns: options.churnRuns,
     churnShare: options.churn / 100,
     newWabas: options.newWabas,
+    webhookDeliveries: options.webhooks,
+    webhookRate: options.webhookRate,
     cpuProfileDir: options.cpuProf,
     progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`),
   };

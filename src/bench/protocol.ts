@@ -7,6 +7,11 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'sync'; readonly source: SourceName; readonly mode: RunMode }
   | { readonly id: number; readonly op: 'rawInsert'; readonly source: SourceName; readonly dir: string }
   | { readonly id: number; readonly op: 'dbSize' }
+  | { readonly id: number; readonly op: 'startIntake' }
+  | { readonly id: number; readonly op: 'intakeSettled' }
+  | { readonly id: number; readonly op: 'stopIntake' }
+  | { readonly id: number; readonly op: 'lastEventId' }
+  | { readonly id: number; readonly op: 'eventsAfter'; readonly after: number }
   | { readonly id: number; readonly op: 'close' };
 
 export interface SyncReply {
@@ -22,6 +27,13 @@ export interface SyncReply {
   readonly retries: number;
   /** Peak resident set size of the worker so far (MB). */
   readonly maxRssMb: number;
+}
+
+/** An event as the webhook phase reads it back: when it was written, for what. */
+export interface EventStamp {
+  readonly type: string;
+  readonly key: string;
+  readonly at: string;
 }
 
 export interface RawInsertReply {

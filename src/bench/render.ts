@@ -91,7 +91,18 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
     ),
   );
 
-  add('\n4. Limits measured in this run, and ours against them (baseline / worst churn sync)');
+  const w = report.webhooks;
+  if (w) {
+    add(`\n4. Webhooks: ${w.deliveries} signed Meta deliveries at ${w.ratePerSecond}/s (one in ten a new WABA, the rest review decisions)`);
+    add(
+      textTable(
+        ['P50', 'P99', 'MAX', 'GRAPH CALLS', 'PER DELIVERY', 'EVENTS EXPECTED', 'WRITTEN', 'LOST', 'REPEATED', 'RETRIED'],
+        [[`${w.p50Ms} ms`, `${w.p99Ms} ms`, `${w.maxMs} ms`, String(w.graphCalls), w.callsPerDelivery.toFixed(2), String(w.expectedEvents), String(w.events), String(w.lost.length), String(w.repeated.length), String(w.retried)]],
+      ),
+    );
+  }
+
+  add(`\n${w ? 5 : 4}. Limits measured in this run, and ours against them (baseline / worst churn sync)`);
   add(
     textTable(
       ['SOURCE', 'MIN CALLS', 'LATENCY FLOOR', 'RAW INSERT', 'CALLS ÷ MIN', 'WALL ÷ FLOOR', 'STORE ÷ RAW', 'SIM BUSY'],

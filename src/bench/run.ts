@@ -14,6 +14,7 @@ import { type BenchUpstreams, type CallCounts, type FleetSize, callsBetween, sca
 import { type CallMinimum, dialog360Minimum, digital99Minimum, latencyFloorMs, metaFullMinimum, metaIncrementalMinimum } from './limits.js';
 import type { DbSizeReply, RawInsertReply, SyncReply } from './protocol.js';
 import { SyncWorker } from './worker-client.js';
+import { BENCH_APP_SECRET, type WebhookMeasure, benchWebhooks } from './webhooks.js';
 
 export const BENCH_SOURCES: readonly SourceName[] = ['meta', 'digital99', 'dialog360'];
 
@@ -27,6 +28,9 @@ export interface BenchOptions {
   readonly churnShare: number;
   /** New client WABAs before the incremental Meta pull. */
   readonly newWabas: number;
+  /** Signed Meta webhook deliveries in the webhook phase (0: none), sent at `webhookRate` per second. */
+  readonly webhookDeliveries: number;
+  readonly webhookRate: number;
   /** Write a CPU profile of the sync worker into this directory. */
   readonly cpuProfileDir?: string;
   /** Lines of progress (stderr). */
@@ -92,6 +96,8 @@ export interface BenchReport {
   };
   readonly churn: readonly ChurnMeasure[];
   readonly incremental: PullMeasure;
+  /** Null when the run sent no webhooks. */
+  readonly webhooks: WebhookMeasure | null;
   readonly totalMs: number;
 }
 
@@ -121,6 +127,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         DIALOG360_PAGE_SIZE: String(upstreams.dialog360.maxLimit),
         META_CONCURRENCY: String(options.concurrency),
         DIALOG360_CONCURRENCY: String(options.concurrency),
+        // The webhook phase's intake (started only for it, on a free loopback port).
+        WEBHOOK_PORT: '0',
+        META_APP_SECRET: BENCH_APP_SECRET,
+        META_WEBHOOK_VERIFY_TOKEN: 'bench-verify-token',
       },
     });
     let digital99HasToken = false;
@@ -226,6 +236,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const added = metaNewWabas(upstreams.meta, options.newWabas);
     const incremental = await pull('meta', 'incremental', added.expected, metaIncrementalMinimum(upstreams, since));
 
+    // 4. Webhooks against the whole fleet.
+    const webhooks = options.webhookDeliveries > 0 ? await benchWebhooks(upstreams.meta, worker, { deliveries: options.webhookDeliveries, ratePerSecond: options.webhookRate, say }) : null;
+
     return {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -236,6 +249,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         churnRuns: options.churnRuns,
         churnShare: options.churnShare,
         newWabas: options.newWabas,
+        webhookDeliveries: options.webhookDeliveries,
+        webhookRate: options.webhookRate,
       },
       database: { backend, label: options.databaseLabel ?? (backend === 'sqlite' ? 'SQLite, a file in a temporary folder' : 'PostgreSQL') },
       fleet,
@@ -243,6 +258,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       baseline,
       churn,
       incremental,
+      webhooks,
       totalMs: performance.now() - began,
     };
   } finally {

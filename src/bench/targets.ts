@@ -26,6 +26,8 @@ export const TARGETS = {
   storePerRaw: 2,
   peakRssMb: 250,
   dbGrowth: 1.15,
+  webhookP99Ms: 1000,
+  graphCallsPerDelivery: 2,
 } as const;
 
 export function fullPulls(report: BenchReport, source: SourceName): PullMeasure[] {
@@ -134,7 +136,40 @@ export function judgeTargets(report: BenchReport, sqlite?: BenchReport): TargetR
     allowed: 1,
     pass: mismatched.length === 0,
   });
+  if (report.webhooks) results.push(...webhookTargets(report.webhooks));
   return results;
+}
+
+function webhookTargets(w: NonNullable<BenchReport['webhooks']>): TargetResult[] {
+  return [
+    {
+      target: 'webhook delivery → event p99 ≤ 1 s',
+      source: 'meta',
+      measured: `p99 ${w.p99Ms} ms (p50 ${w.p50Ms} ms) over ${w.deliveries} deliveries at ${w.ratePerSecond}/s`,
+      limit: `≤ ${TARGETS.webhookP99Ms} ms`,
+      ratio: w.p99Ms / TARGETS.webhookP99Ms,
+      allowed: 1,
+      pass: Number.isFinite(w.p99Ms) ? w.p99Ms <= TARGETS.webhookP99Ms : false,
+    },
+    {
+      target: 'Graph calls per WABA-scoped delivery ≤ 2',
+      source: 'meta',
+      measured: `${w.graphCalls} calls for ${w.deliveries} deliveries`,
+      limit: `≤ ${TARGETS.graphCallsPerDelivery}`,
+      ratio: w.callsPerDelivery / TARGETS.graphCallsPerDelivery,
+      allowed: 1,
+      pass: w.callsPerDelivery <= TARGETS.graphCallsPerDelivery,
+    },
+    {
+      target: 'webhook events: none lost or repeated',
+      source: 'meta',
+      measured: `${w.events} written, ${w.expectedEvents} expected; ${w.lost.length} lost, ${w.repeated.length} repeated`,
+      limit: '0 lost, 0 repeated',
+      ratio: null,
+      allowed: 0,
+      pass: w.lost.length === 0 && w.repeated.length === 0 && w.events === w.expectedEvents,
+    },
+  ];
 }
 
 /** PostgreSQL: each pull's storing (staging + commit) against the same pull's on SQLite in the same invocation. */
@@ -164,7 +199,9 @@ function storeAgainstSqlite(report: BenchReport, sqlite: BenchReport | undefined
 /** The run is correct when every pull completed and every event count matched. */
 export function eventsChecked(report: BenchReport): boolean {
   const pulls = [...report.baseline.pulls, ...report.churn.flatMap((round) => round.pulls), report.incremental];
-  return pulls.every((pull) => pull.outcome === 'complete' && pull.mismatches.length === 0);
+  const webhooks = report.webhooks;
+  const webhooksExact = !webhooks || (webhooks.lost.length === 0 && webhooks.repeated.length === 0 && webhooks.events === webhooks.expectedEvents);
+  return webhooksExact && pulls.every((pull) => pull.outcome === 'complete' && pull.mismatches.length === 0);
 }
 
 export function seconds(ms: number): string {

@@ -14,10 +14,15 @@ import { type App, openApp } from '../app.js';
 import { parseConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { runSourcePull } from '../sync/run-source.js';
-import type { DbSizeReply, RawInsertReply, SyncReply, WorkerReply, WorkerRequest } from './protocol.js';
+import type { DbSizeReply, EventStamp, RawInsertReply, SyncReply, WorkerReply, WorkerRequest } from './protocol.js';
+import { type Intake, startIntake } from '../intake/index.js';
+import { createMetrics } from '../observability/metrics.js';
+import { SourceLocks } from '../sync/source-locks.js';
 import type { RunMode } from '../sync/types.js';
 
 let app: App | null = null;
+let intake: Intake | null = null;
+let intakeController: AbortController | null = null;
 
 function opened(): App {
   if (!app) throw new Error('the worker has no open app');
@@ -37,6 +42,26 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return rawInsert(request.source, request.dir);
     case 'dbSize':
       return dbSize();
+    case 'startIntake': {
+      const current = opened();
+      intakeController = new AbortController();
+      intake = await startIntake(current, { metrics: createMetrics(current.db, () => [...current.sources.keys()]), locks: new SourceLocks(), signal: intakeController.signal, pollMs: 500 });
+      return { port: intake.port };
+    }
+    case 'intakeSettled':
+      await intake?.processor?.settled();
+      return null;
+    case 'stopIntake':
+      intakeController?.abort();
+      await intake?.stop();
+      intake = null;
+      return null;
+    case 'lastEventId': {
+      const row = await opened().db.selectFrom('event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      return row?.id == null ? 0 : Number(row.id);
+    }
+    case 'eventsAfter':
+      return (await opened().db.selectFrom('event').select(['type', 'key', 'at']).where('id', '>', request.after).orderBy('id').execute()) satisfies EventStamp[];
     case 'close':
       await app?.close();
       app = null;
