@@ -44,7 +44,7 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     expect(result).toMatchObject({ outcome: 'complete', events: 0 });
   });
 
-  it('a review decision and a quality drop: the WABA is read again → waba.review_status_changed and phone_number.quality_changed (the rating comes from the read)', async () => {
+  it('a review decision, a quality drop and a name decision: the WABA is read again → waba.review_status_changed, phone_number.quality_changed (the rating comes from the read), phone_number.changed', async () => {
     const { h, d, waba, phone, poll } = await setup();
     h.world.setReviewStatus(waba.id, 'REJECTED');
     h.world.updatePhoneNumber(phone.id, { quality_rating: 'RED' });
@@ -53,6 +53,10 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     const [quality] = await d.events('phone_number.quality_changed');
     expect(quality).toMatchObject({ key: phone.id });
     expect(JSON.stringify(quality!.after)).toContain('"quality_rating":"RED"');
+    // A display name decision: the numbers are read again.
+    h.world.updatePhoneNumber(phone.id, { verified_name: 'Hummus Eliyahu' });
+    await d.eventually('phone_number.changed');
+    expect(JSON.stringify((await d.events('phone_number.changed'))[0]!.after)).toContain('"verified_name":"Hummus Eliyahu"');
     expect((await poll()).events).toBe(0);
   });
 
