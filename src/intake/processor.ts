@@ -76,7 +76,7 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
     return trigger;
   };
 
-  /** One batch; true when it was full (more may be due). */
+  /** One batch; true when there was one (more may have arrived meanwhile). */
   const processDue = async (name: string, source: Source, reader: WebhookReader<unknown>, trigger: FullPullTrigger): Promise<boolean> => {
     const rows = await dueDeliveries(deps.db, name, deps.clock(), BATCH);
     if (rows.length === 0) return false;
@@ -112,7 +112,8 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
     if (full.includes('now')) trigger.now();
     else if (full.includes('debounced')) await trigger.debounced();
     if (alerts > 0) await deps.notify();
-    return rows.length === BATCH;
+    // A batch that failed and waits for its retry leaves nothing due: the loop ends there.
+    return true;
   };
 
   const processWithoutPull = async (ids: readonly number[], outcome: string, note: string) => {
@@ -153,8 +154,9 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
     while (!stopped) {
       busy.add(name);
       try {
+        // Until nothing is due: deliveries that arrived while a batch was processed go next, at once.
         while (!stopped && (await processDue(name, lane.source, lane.reader, triggerOf(name, lane.source)))) {
-          // a full batch: there may be more
+          // another batch
         }
       } catch (error) {
         deps.metrics.recordUnexpectedError('webhook-intake');
