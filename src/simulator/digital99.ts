@@ -1,11 +1,14 @@
 /**
  * A loopback fake of the 99digital partners API as documented (seeds 000–002): the one-hour
  * access token, getAccounts, getWhatsApp, getConversationsStatistics, `{status, reason}` answers, with a scriptable world
- * (add, finish, swap, delete, rotate, move counters) and fault injection.
+ * (add, finish, swap, delete, rotate, move counters) and fault injection. Seed 001's writes too:
+ * createAccount and deleteAccount (src/simulator/digital99-onboarding.ts), so links created over
+ * HTTP appear in getAccounts and can be finished by a script.
  */
 import { randomBytes } from 'node:crypto';
 import type { SimHandler, SimRequest, SimResponse } from './server.js';
 import { type Rng, createRng } from './rng.js';
+import { createAccount, deleteAccount } from './digital99-onboarding.js';
 
 export interface SimOnboarding {
   create_time: number;
@@ -38,7 +41,7 @@ export interface SimNumber {
   incomingThisMonth: number;
 }
 
-export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'getConversationsStatistics';
+export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'getConversationsStatistics' | 'createAccount' | 'deleteAccount';
 
 export type Digital99Fault = { call: Digital99Call | '*'; times?: number } & (
   | { kind: 'http'; status: number }
@@ -87,6 +90,13 @@ export class Digital99World {
   readonly numbers = new Map<string, SimNumber>();
   /** Closed months (mmyyyy) → per number counters, filled by resetCounters({closeMonth}). */
   readonly monthlyHistory = new Map<string, Map<string, SimMonthCounters>>();
+  /**
+   * Numbers registered and verified in the account (seed 001's step 1, a human step upstream):
+   * createAccount accepts only these (or "1" for a coexistence link).
+   */
+  readonly registeredNumbers = new Set<string>();
+  /** The JSON bodies createAccount received, in order (tests check what was sent). */
+  readonly createRequests: Record<string, unknown>[] = [];
   readonly timezone: string;
   /** Requests received per call. */
   readonly calls: Record<string, number> = {};
@@ -142,6 +152,16 @@ export class Digital99World {
       this.addNumber({ whatsapp: item.whatsapp, display_name: item.display_name, business_name: item.business_name, coexistence: item.coexistence });
     }
     return item;
+  }
+
+  /** Step 1 done by hand: the number may now get an onboarding link. */
+  registerNumber(whatsapp: string): void {
+    this.registeredNumbers.add(whatsapp);
+  }
+
+  /** The onboarding whose `whatsapp` is this number (the temporary one while a coexistence link is open). */
+  onboardingOf(whatsapp: string): SimOnboarding | undefined {
+    return [...this.onboardings.values()].find((item) => item.whatsapp === whatsapp);
   }
 
   /** Unfinished onboardings can be deleted; finished ones can't (as upstream). */
@@ -280,7 +300,7 @@ export class Digital99World {
     if (fault?.kind === 'reason') return respond({ status: 'FAIL', reason: fault.reason });
 
     if (fault?.kind === 'expire_tokens') this.expireTokens();
-    const expectedMethod = call === 'accessToken' ? 'POST' : 'GET';
+    const expectedMethod = call === 'accessToken' || call === 'createAccount' ? 'POST' : call === 'deleteAccount' ? 'DELETE' : 'GET';
     if (request.method !== expectedMethod) return respond({ status: 'FAIL', reason: 13 });
 
     let body: Record<string, unknown>;
@@ -290,6 +310,10 @@ export class Digital99World {
       body = { status: 'FAIL', reason: 3 };
     } else if (call === 'getConversationsStatistics') {
       body = this.statistics(request.query);
+    } else if (call === 'createAccount') {
+      body = createAccount(this, request.body);
+    } else if (call === 'deleteAccount') {
+      body = deleteAccount(this, request.body);
     } else if (call === 'getAccounts') {
       body = { status: 'OK', reason: 1, list: [...this.onboardings.values()].map((item) => ({ ...item })) };
     } else {
@@ -401,6 +425,10 @@ function callOf(path: string): Digital99Call | undefined {
       return 'getWhatsApp';
     case '/whatsapp/getConversationsStatistics':
       return 'getConversationsStatistics';
+    case '/whatsapp/createAccount':
+      return 'createAccount';
+    case '/whatsapp/deleteAccount':
+      return 'deleteAccount';
     default:
       return undefined;
   }
