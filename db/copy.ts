@@ -32,6 +32,7 @@ export const TABLE_KEYS = {
   check_finding: ['check', 'key'],
   alert_episode: ['source', 'mode'],
   report_delivery: ['idempotency_key'],
+  onboarding_request: ['onboarding_link'],
 } as const satisfies Record<keyof Database, readonly string[]>;
 
 export type TableName = keyof typeof TABLE_KEYS;
