@@ -84,7 +84,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .command('report')
     .description('the monthly conversation report (99digital counters): prints a text summary, or writes files (--out), or emails REPORT_TO (--send)')
     .requiredOption('--month <YYYY-MM>', 'the month, in TIMEZONE; the current month is reported month to date')
-    .option('--out <dir>', 'create DIR and write report.html, report.txt, report.csv and the chart PNGs')
+    .option('--out <dir>', 'create DIR and write report.html, report.txt, report.csv, onboarding.csv and the chart PNGs')
     .option('--send', 'queue the email for each REPORT_TO recipient, once per month and recipient')
     .option('--force', 'with --send: send it again even if it was sent')
     .action(async (options: { month: string; out?: string; send?: boolean; force?: boolean }) => {
