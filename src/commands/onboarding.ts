@@ -43,8 +43,9 @@ export async function onboardingCreateCommand(io: CliIo, options: CreateOptions)
       created = await createOnboardingLink(client, digital99.createAccountPath, checked.body, { signal: io.signal });
     } catch (error) {
       if (!(error instanceof WabaSyncError)) throw error;
-      const refused = error instanceof UpstreamError && error.code !== 'UNAVAILABLE' && error.code !== 'PAYLOAD';
-      const doubt = refused ? '' : '\nThe link may or may not have been created: the next sync shows it if it was (`onboarding list`); not sent again, so it is never created twice.';
+      // Only a createAccount request that got no readable answer leaves the outcome unknown.
+      const unknown = error instanceof UpstreamError && error.call === 'createAccount' && (error.code === 'UNAVAILABLE' || error.code === 'PAYLOAD');
+      const doubt = !unknown ? '' : '\nThe link may or may not have been created: the next sync shows it if it was (`onboarding list`); not sent again, so it is never created twice.';
       writeLine(io.stderr, `99digital did not create the link: ${app.scrubber.describe(error)}${doubt}`);
       return 1;
     }

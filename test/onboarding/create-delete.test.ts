@@ -189,6 +189,14 @@ describe("onboarding create and delete: 99digital's reasons in words", () => {
     expect(run.stderr).toContain('HTTP 503');
     expect(run.stderr).toContain('may or may not have been created');
     expect(h.world.calls.createAccount).toBe(1);
+
+    // A token request that fails sent nothing (each command has its own client): no doubt to report.
+    h.world.inject({ call: 'accessToken', kind: 'http', status: 503 });
+    const noToken = await cli(h, BASE);
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('digital99 accessToken: HTTP 503');
+    expect(noToken.stderr).not.toContain('may or may not');
+    expect(h.world.calls.createAccount).toBe(1);
   });
 });
 
@@ -275,5 +283,17 @@ describe('onboarding delete on a terminal', () => {
     const accepted = await ask('y');
     expect(accepted.code).toBe(0);
     expect(h.world.onboardingOf(NUMBER)).toBeUndefined();
+  });
+});
+
+describe('onboarding create through the npm script (the compiled build)', () => {
+  // spawnSync blocks this process, so the in-process simulator can't answer: only the refusal, which makes no call.
+  it('exits 2 naming the field, with no call', async () => {
+    const { npmRun } = await import('../helpers/cli.js');
+    const h = await harness();
+    const bad = npmRun('cli', ['onboarding', 'create', '--number', NUMBER, '--business-name', 'Acme', '--display-name', 'Acme!'], h.env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--display-name (display_name): only letters, numbers, spaces and hyphens');
+    expect(writes(h)).toBe(1); // the baseline's token only
   });
 });
