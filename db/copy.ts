@@ -33,6 +33,7 @@ export const TABLE_KEYS = {
   alert_episode: ['source', 'mode'],
   report_delivery: ['idempotency_key'],
   webhook_inbox: ['id'],
+  onboarding_request: ['onboarding_link'],
 } as const satisfies Record<keyof Database, readonly string[]>;
 
 export type TableName = keyof typeof TABLE_KEYS;

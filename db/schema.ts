@@ -188,6 +188,21 @@ export interface ReportDeliveryTable {
   forced: number;
 }
 
+/** A 99digital onboarding link waba-sync created (`onboarding create`), and who deleted it. */
+export interface OnboardingRequestTable {
+  onboarding_link: string;
+  /** The number as 99digital answered it: the temporary one for a coexistence link. */
+  number: string;
+  coexistence: number;
+  reference: string | null;
+  business_name: string;
+  /** The OS user, or what `--by` said. */
+  created_by: string;
+  created_at: string;
+  deleted_by: string | null;
+  deleted_at: string | null;
+}
+
 export interface Database {
   sync_run: SyncRunTable;
   entity_version: EntityVersionTable;
@@ -205,6 +220,7 @@ export interface Database {
   alert_episode: AlertEpisodeTable;
   report_delivery: ReportDeliveryTable;
   webhook_inbox: WebhookInboxTable;
+  onboarding_request: OnboardingRequestTable;
 }
 
 export type SyncRunRow = Selectable<SyncRunTable>;

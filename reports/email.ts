@@ -43,6 +43,7 @@ export function reportEmail(rendered: RenderedReport, recipient: string, idempot
     attachments: [
       ...rendered.charts.map((chart) => ({ filename: chart.filename, contentType: 'image/png', content: chart.png, cid: cid(chart.name) })),
       { filename: `conversations-${rendered.report.month}.csv`, contentType: 'text/csv; charset=utf-8', content: rendered.csv },
+      { filename: `onboarding-${rendered.report.month}.csv`, contentType: 'text/csv; charset=utf-8', content: rendered.onboardingCsv },
     ],
   };
 }

@@ -6,6 +6,7 @@ import { addMonths, compareMonths, monthKey, monthName, monthOf, shortMonthName 
 import { sumCounters } from './query.js';
 import { COUNTER_NAMES, type CounterName, type CounterReading, type Counters, type Membership, type NumberInfo, type PullRef, type ReportData } from './types.js';
 import { duration, localTime } from './format.js';
+import { type OnboardingSection, onboardingSection } from './onboarding.js';
 
 export interface ReportOptions {
   /** A pull further than this before the month's end (or before now, month to date) is flagged. */
@@ -74,6 +75,8 @@ export interface MonthlyReport {
   readonly findings: readonly Finding[];
   readonly crossCheck: CrossCheck;
   readonly trend: readonly TrendEntry[];
+  /** 99digital onboarding links in the month. */
+  readonly onboarding: OnboardingSection;
 }
 
 export function buildReport(data: ReportData, options: ReportOptions): MonthlyReport {
@@ -113,6 +116,7 @@ export function buildReport(data: ReportData, options: ReportOptions): MonthlyRe
       totals: point.totals,
       upstream: data.upstream.status === 'ok' ? (data.upstream.months.get(monthKey(point.month)) ?? null) : null,
     })),
+    onboarding: onboardingSection(data.onboardings, bounds, current?.pull ?? null),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Db } from '../db/database.js';
 import { describeError } from '../src/errors.js';
 // 99digital's stored records, parsed by its own module: the report knows no upstream field names.
 import { NOT_CONFIGURED, NUMBER, NUMBER_COUNTERS, SOURCE, readCounters, readNumber, unknownNumber } from '../src/sources/digital99/stored.js';
+import { readOnboardingTimelines } from '../src/sources/digital99/onboardings.js';
 import { type Month, type MonthBounds, addMonths, monthBounds, monthKey, monthsEndingWith } from './month.js';
 import type { CounterReading, Counters, Membership, NumberInfo, PullRef, ReportData, Snapshot, StoredCheck, TrendPoint, UpstreamStatistics } from './types.js';
 import { type CompletePullRef, completePullStartedIn, lastCompletePullStartedBefore } from '../src/sync/ledger.js';
@@ -61,7 +62,8 @@ export async function loadReportData(db: Db, options: LoadOptions): Promise<Repo
     trend.push({ month: m, pull: ref, totals: counters ? sumCounters(counters.values()) : null });
   }
 
-  return { month, timezone, now, bounds, current, previous, storedChecks, readings, membership, trend, upstream: await readUpstream(options) };
+  const onboardings = (await readOnboardingTimelines(db)).map(({ createdAt, finishedAt, removedAt, versions }) => ({ createdAt, finishedAt, removedAt, versions }));
+  return { month, timezone, now, bounds, current, previous, storedChecks, readings, membership, trend, upstream: await readUpstream(options), onboardings };
 }
 
 async function readUpstream(options: LoadOptions): Promise<UpstreamStatistics> {

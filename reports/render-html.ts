@@ -8,6 +8,7 @@ import { displayValue } from '../src/render/truncate.js';
 import { change, localTime, num, signed } from './format.js';
 import type { MonthlyReport, ReportRow } from './model.js';
 import { LISTED_ROWS, nameOf, trendRows } from './render-text.js';
+import { ONBOARDING_TITLE, onboardingRows } from './render-onboarding.js';
 import { COUNTER_NAMES } from './types.js';
 
 export interface HtmlImage {
@@ -77,6 +78,9 @@ export function renderHtml(report: MonthlyReport, options: HtmlOptions): string 
     });
     parts.push(`<p>Removed: ${removed.length === 0 ? 'none' : removed.join(', ')}.</p>`);
   }
+
+  parts.push(`<h2 style="font-size:16px">${e(ONBOARDING_TITLE)}</h2>`);
+  parts.push(htmlTable(['Links', report.title], onboardingRows(report, '–'), { numeric: [false, true] }));
 
   if (report.rows.length > 0) {
     const more = report.rows.length > LISTED_ROWS ? ` — the first ${LISTED_ROWS} here, all ${report.rows.length} in the CSV` : '';

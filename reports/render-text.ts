@@ -7,6 +7,7 @@ import { textTable } from '../src/render/text-table.js';
 import { displayValue } from '../src/render/truncate.js';
 import { change, localTime, num, signed } from './format.js';
 import type { MonthlyReport, ReportRow } from './model.js';
+import { ONBOARDING_TITLE, onboardingRows } from './render-onboarding.js';
 import { COUNTER_NAMES, type NumberInfo } from './types.js';
 
 /** Rows listed in the text and HTML; the CSV always has every number. */
@@ -56,6 +57,10 @@ export function renderText(report: MonthlyReport): string {
       out.push(`  - ${plainText(displayValue(info.whatsapp))} ${plainText(displayValue(nameOf(info)))}${last}`);
     }
   }
+
+  out.push('');
+  out.push(ONBOARDING_TITLE);
+  out.push(textTable(['LINKS', report.title.toUpperCase()], onboardingRows(report, '-')));
 
   if (report.rows.length > 0) {
     out.push('');

@@ -6,11 +6,14 @@ import type { MonthlyReport } from './model.js';
 import { renderCsv } from './render-csv.js';
 import { renderHtml } from './render-html.js';
 import { renderText } from './render-text.js';
+import { renderOnboardingCsv } from './render-onboarding.js';
 
 export interface RenderedReport {
   readonly report: MonthlyReport;
   readonly text: string;
   readonly csv: string;
+  /** The onboarding section's figures (onboarding.csv; report.csv keeps one row per number). */
+  readonly onboardingCsv: string;
   readonly charts: readonly ChartImage[];
   /** The HTML with images found through `imageSrc` (cid: in an email, a file name on disk). */
   html(imageSrc: (chart: ChartImage) => string): string;
@@ -22,6 +25,7 @@ export async function renderReport(report: MonthlyReport): Promise<RenderedRepor
     report,
     text: renderText(report),
     csv: renderCsv(report),
+    onboardingCsv: renderOnboardingCsv(report),
     charts,
     html: (imageSrc) =>
       renderHtml(report, {
@@ -38,6 +42,7 @@ export async function writeReportFiles(rendered: RenderedReport, dir: string): P
     ['report.html', rendered.html((chart) => chart.filename)],
     ['report.txt', rendered.text],
     ['report.csv', rendered.csv],
+    ['onboarding.csv', rendered.onboardingCsv],
     ...rendered.charts.map((chart): [string, Buffer] => [chart.filename, chart.png]),
   ];
   const paths: string[] = [];

@@ -73,6 +73,17 @@ export type UpstreamStatistics =
   | { readonly status: 'failed'; readonly error: string }
   | { readonly status: 'unavailable'; readonly reason: string };
 
+/** One 99digital onboarding link over time, in the report's words (read by src/sources/digital99/onboardings.ts). */
+export interface OnboardingRecord {
+  readonly createdAt: string;
+  /** When a pull first saw it finished; null when unfinished or finished before waba-sync watched. */
+  readonly finishedAt: string | null;
+  /** When it vanished from 99digital's list; null while listed. */
+  readonly removedAt: string | null;
+  /** Its stored versions: from when, until when, finished or not. */
+  readonly versions: readonly { readonly validFrom: string; readonly validTo: string | null; readonly finished: boolean }[];
+}
+
 /** Everything the model needs, read at one moment. */
 export interface ReportData {
   readonly month: Month;
@@ -91,4 +102,6 @@ export interface ReportData {
   /** 12 months ending with the report's month, oldest first. */
   readonly trend: readonly TrendPoint[];
   readonly upstream: UpstreamStatistics;
+  /** Every onboarding link ever stored (the onboarding section). */
+  readonly onboardings: readonly OnboardingRecord[];
 }

@@ -10,6 +10,7 @@ import { WabaSyncError } from './errors.js';
 import { digestCommand } from './commands/digest.js';
 import { eventsCommand } from './commands/events.js';
 import { migrateDataCommand } from './commands/migrate-data.js';
+import { type CreateOptions, onboardingCreateCommand, onboardingDeleteCommand, onboardingListCommand } from './commands/onboarding.js';
 import { reportCommand } from './commands/report.js';
 import { type CliIo, writeLine } from './commands/io.js';
 import { outboxCommand } from './commands/outbox.js';
@@ -83,7 +84,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .command('report')
     .description('the monthly conversation report (99digital counters): prints a text summary, or writes files (--out), or emails REPORT_TO (--send)')
     .requiredOption('--month <YYYY-MM>', 'the month, in TIMEZONE; the current month is reported month to date')
-    .option('--out <dir>', 'create DIR and write report.html, report.txt, report.csv and the chart PNGs')
+    .option('--out <dir>', 'create DIR and write report.html, report.txt, report.csv, onboarding.csv and the chart PNGs')
     .option('--send', 'queue the email for each REPORT_TO recipient, once per month and recipient')
     .option('--force', 'with --send: send it again even if it was sent')
     .action(async (options: { month: string; out?: string; send?: boolean; force?: boolean }) => {
@@ -106,6 +107,46 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--verify-only', 'copy nothing: only compare the target with the source')
     .action(async (options: { from: string; to: string; verifyOnly?: boolean }) => {
       setExit(await migrateDataCommand(io, options));
+    });
+
+  const onboarding = program
+    .command('onboarding')
+    .description('99digital onboarding links: create one, delete an unfinished one, follow each to a live number (docs/onboarding.md)');
+  onboarding
+    .command('create')
+    .description('create a 99digital onboarding link; every field is checked first (a bad one is named, nothing sent); exit 1 when 99digital refuses')
+    .option('--number <digits>', 'a registered, verified number of the account, e.g. 972501234567')
+    .option('--coexistence', "instead of --number: a link for a WhatsApp Business app number (99digital lends a temporary 97257… number until the client finishes)")
+    .option('--business-name <text>', 'required: the official business name (≤ 100; letters, numbers, spaces, hyphens)')
+    .option('--display-name <text>', "required: the WhatsApp display name (≤ 50; letters, numbers, spaces, hyphens; can't be changed later)")
+    .option('--business-email <email>', 'helps the client create a Facebook business (≤ 200)')
+    .option('--business-id <digits>', 'the business id (digits, ≤ 20)')
+    .option('--business-address <text>', 'the full address (≤ 300); with the name and id, 99digital makes a landing page')
+    .option('--reference <text>', 'your own reference for the client (≤ 50; letters, numbers, spaces, hyphens)')
+    .option('--logo <https-url>', 'a logo for this link instead of the account default (https, ≤ 1000; 200x60 png/jpg)')
+    .option('--message <text>', 'a welcome text for this link (≤ 200; letters, numbers, spaces, hyphens)')
+    .option('--basic-templates', 'have 99digital submit its 3 Hebrew basic templates when the client finishes')
+    .option('--by <name>', 'who is creating it, recorded with the link (default: the OS user)')
+    .option('--json', 'print the result as one JSON object')
+    .action(async (options: CreateOptions) => {
+      setExit(await onboardingCreateCommand(io, options));
+    });
+  onboarding
+    .command('delete')
+    .description("delete an unfinished link (irreversible); refused without a call when the last pull saw it finished; asks on a terminal")
+    .argument('<number>', "the link's number (a coexistence link's temporary number while unfinished)")
+    .option('--yes', 'do not ask (required when not on a terminal)')
+    .option('--by <name>', 'who is deleting it, recorded (default: the OS user)')
+    .action(async (number: string, options: { yes?: boolean; by?: string }) => {
+      setExit(await onboardingDeleteCommand(io, number, options));
+    });
+  onboarding
+    .command('list')
+    .description('each onboarding 99digital lists, with its stage (created → finished → 99digital number → on Meta → on 360dialog) and age')
+    .option('--stuck', 'only those unfinished after ONBOARDING_STUCK_DAYS, or finished with no number after RECONCILE_GRACE_HOURS')
+    .option('--json', 'one JSON object a line')
+    .action(async (options: { stuck?: boolean; json?: boolean }) => {
+      setExit(await onboardingListCommand(io, options));
     });
 
   return program;

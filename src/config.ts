@@ -61,6 +61,8 @@ export interface NotifyConfig {
   readonly alertAfterFailures: number;
   /** A finished 99digital onboarding may miss from the numbers list this long before it is flagged. */
   readonly reconcileGraceHours: number;
+  /** ONBOARDING_STUCK_DAYS: a 99digital onboarding link still unfinished this many days after it was created is stuck. */
+  readonly onboardingStuckDays: number;
   /** Sending attempts per email before it is marked failed. */
   readonly outboxMaxAttempts: number;
   /** First retry delay of a failed send, doubling each attempt. */
@@ -278,6 +280,7 @@ export function parseConfig(env: Env): Config {
       digestSectionLimit: read.int('DIGEST_SECTION_LIMIT', 25, 1, 10_000),
       alertAfterFailures: read.int('ALERT_AFTER_FAILURES', 3, 1, 1000),
       reconcileGraceHours: read.int('RECONCILE_GRACE_HOURS', 24, 0, 24 * 90),
+      onboardingStuckDays: read.int('ONBOARDING_STUCK_DAYS', 7, 1, 365),
       outboxMaxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
       outboxRetryBaseMs: read.int('OUTBOX_RETRY_BASE_SECONDS', 60, 1, 86_400) * 1000,
     },

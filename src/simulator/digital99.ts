@@ -1,12 +1,15 @@
 /**
  * A loopback fake of the 99digital partners API as documented (seeds 000–002): the one-hour
  * access token, getAccounts, getWhatsApp, getConversationsStatistics, `{status, reason}` answers, with a scriptable world
- * (add, finish, swap, delete, rotate, move counters) and fault injection.
+ * (add, finish, swap, delete, rotate, move counters) and fault injection. Seed 001's writes too:
+ * createAccount and deleteAccount (src/simulator/digital99-onboarding.ts), so links created over
+ * HTTP appear in getAccounts and can be finished by a script.
  */
 import { randomBytes } from 'node:crypto';
 import type { SimHandler, SimRequest, SimResponse } from './server.js';
 import type { WebhookSender } from './webhooks.js';
 import { type Rng, createRng } from './rng.js';
+import { createAccount, deleteAccount } from './digital99-onboarding.js';
 
 export interface SimOnboarding {
   create_time: number;
@@ -39,7 +42,7 @@ export interface SimNumber {
   incomingThisMonth: number;
 }
 
-export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'getConversationsStatistics';
+export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'getConversationsStatistics' | 'createAccount' | 'deleteAccount';
 
 export type Digital99Fault = { call: Digital99Call | '*'; times?: number } & (
   | { kind: 'http'; status: number }
@@ -88,6 +91,13 @@ export class Digital99World {
   readonly numbers = new Map<string, SimNumber>();
   /** Closed months (mmyyyy) → per number counters, filled by resetCounters({closeMonth}). */
   readonly monthlyHistory = new Map<string, Map<string, SimMonthCounters>>();
+  /**
+   * Numbers registered and verified in the account (seed 001's step 1, a human step upstream):
+   * createAccount accepts only these (or "1" for a coexistence link).
+   */
+  readonly registeredNumbers = new Set<string>();
+  /** The JSON bodies createAccount received, in order (tests check what was sent). */
+  readonly createRequests: Record<string, unknown>[] = [];
   readonly timezone: string;
   /** Requests received per call. */
   readonly calls: Record<string, number> = {};
@@ -149,6 +159,15 @@ export class Digital99World {
 
   /** Where "the client completed the process" goes as the onboarding webhook; null: none sent. */
   webhooks: WebhookSender | null = null;
+  /** Step 1 done by hand: the number may now get an onboarding link. */
+  registerNumber(whatsapp: string): void {
+    this.registeredNumbers.add(whatsapp);
+  }
+
+  /** The onboarding whose `whatsapp` is this number (the temporary one while a coexistence link is open). */
+  onboardingOf(whatsapp: string): SimOnboarding | undefined {
+    return [...this.onboardings.values()].find((item) => item.whatsapp === whatsapp);
+  }
 
   /** Unfinished onboardings can be deleted; finished ones can't (as upstream). */
   deleteOnboarding(link: string): void {
@@ -286,7 +305,7 @@ export class Digital99World {
     if (fault?.kind === 'reason') return respond({ status: 'FAIL', reason: fault.reason });
 
     if (fault?.kind === 'expire_tokens') this.expireTokens();
-    const expectedMethod = call === 'accessToken' ? 'POST' : 'GET';
+    const expectedMethod = call === 'accessToken' || call === 'createAccount' ? 'POST' : call === 'deleteAccount' ? 'DELETE' : 'GET';
     if (request.method !== expectedMethod) return respond({ status: 'FAIL', reason: 13 });
 
     let body: Record<string, unknown>;
@@ -296,6 +315,10 @@ export class Digital99World {
       body = { status: 'FAIL', reason: 3 };
     } else if (call === 'getConversationsStatistics') {
       body = this.statistics(request.query);
+    } else if (call === 'createAccount') {
+      body = createAccount(this, request.body);
+    } else if (call === 'deleteAccount') {
+      body = deleteAccount(this, request.body);
     } else if (call === 'getAccounts') {
       body = { status: 'OK', reason: 1, list: [...this.onboardings.values()].map((item) => ({ ...item })) };
     } else {
@@ -407,6 +430,10 @@ function callOf(path: string): Digital99Call | undefined {
       return 'getWhatsApp';
     case '/whatsapp/getConversationsStatistics':
       return 'getConversationsStatistics';
+    case '/whatsapp/createAccount':
+      return 'createAccount';
+    case '/whatsapp/deleteAccount':
+      return 'deleteAccount';
     default:
       return undefined;
   }

@@ -34,7 +34,7 @@ export interface HttpClientOptions {
 export interface CallOptions {
   /** Names the call in errors and counts, e.g. "getAccounts". */
   readonly call: string;
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
   /** URLSearchParams when a parameter repeats (e.g. several `sort` fields). */
   readonly searchParams?: Record<string, string | number> | URLSearchParams;

@@ -104,6 +104,8 @@ export interface CheckContext {
   readonly now: Date;
   /** How long a finished onboarding may miss from the numbers list before it is a finding. */
   readonly graceHours: number;
+  /** ONBOARDING_STUCK_DAYS: how long an onboarding link may stay unfinished before it is a finding. */
+  readonly onboardingStuckDays: number;
   /** The latest complete pull of each source the check reads. */
   readonly runIds: Readonly<Record<string, number>>;
   /** Current entities of one kind of one source. */

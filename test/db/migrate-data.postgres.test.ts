@@ -55,6 +55,9 @@ async function scriptedHistory(): Promise<{ h: Digital99Harness; env: Env; sqlit
   expect((await cli(h, ['digest', '--send'])).code).toBe(0);
   expect((await cli(h, ['report', '--month', '2026-10', '--send'])).code).toBe(0);
   expect(smtp.mails.length).toBeGreaterThanOrEqual(3);
+  // An onboarding link waba-sync created: who and when, in onboarding_request.
+  h.world.registerNumber('972501112233');
+  expect((await cli(h, ['onboarding', 'create', '--number', '972501112233', '--business-name', 'Acme', '--display-name', 'Acme', '--by', 'Dana Ünïcode'])).code).toBe(0);
 
   // Meta keeps per-source state (its newest creation_time) in source_state.
   const meta = await metaHarness({ dbPath });

@@ -33,6 +33,7 @@ describe('mail settings', () => {
       digestSectionLimit: 25,
       alertAfterFailures: 3,
       reconcileGraceHours: 24,
+      onboardingStuckDays: 7,
       outboxMaxAttempts: 8,
       outboxRetryBaseMs: 60_000,
     });

@@ -34,12 +34,12 @@ async function fleet() {
 }
 
 describe('report --out', () => {
-  it('creates the folder and writes report.html, report.txt, report.csv and the chart PNGs', async () => {
+  it('creates the folder and writes report.html, report.txt, report.csv, onboarding.csv and the chart PNGs', async () => {
     const { h } = await fleet();
     const dir = join(tempDir(), 'reports', 'october');
     const run = await cli(h, ['report', '--month', '2026-10', '--out', dir]);
     expect(run.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['conversations-2026-10.png', 'report.csv', 'report.html', 'report.txt', 'trend-2026-10.png']);
+    expect(readdirSync(dir).sort()).toEqual(['conversations-2026-10.png', 'onboarding.csv', 'report.csv', 'report.html', 'report.txt', 'trend-2026-10.png']);
     expect(run.stdout).toContain(join(dir, 'report.html'));
     expect(readFileSync(join(dir, 'report.txt'), 'utf8')).toContain('Monthly conversation report — October 2026');
 

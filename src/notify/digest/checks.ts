@@ -25,6 +25,8 @@ export interface CheckResults {
 export interface CheckOptions {
   readonly now: Date;
   readonly graceHours: number;
+  /** ONBOARDING_STUCK_DAYS (default 7 when a caller has no configuration). */
+  readonly onboardingStuckDays?: number;
   /** Sources enabled in this configuration (a check joining sources needs each enabled). */
   readonly enabledSources: readonly string[];
 }
@@ -59,6 +61,7 @@ function checkContext(db: Reader, options: CheckOptions, runIds: Record<string, 
     db,
     now: options.now,
     graceHours: options.graceHours,
+    onboardingStuckDays: options.onboardingStuckDays ?? 7,
     runIds,
     current: (source, kind) => current(db, source, kind),
     joined: async (source: string, join: JoinName) => {

@@ -23,6 +23,7 @@ export interface DigestSettings {
   readonly timezone: string;
   readonly sectionLimit: number;
   readonly graceHours: number;
+  readonly onboardingStuckDays?: number;
   readonly enabledSources: readonly SourceName[];
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -34,6 +35,7 @@ export function digestSettings(config: Config): DigestSettings {
     timezone: config.timezone,
     sectionLimit: config.notify.digestSectionLimit,
     graceHours: config.notify.reconcileGraceHours,
+    onboardingStuckDays: config.notify.onboardingStuckDays,
     enabledSources: enabledSources(config),
     disabledReasons: config.disabledReasons,
   };
@@ -103,7 +105,7 @@ async function prepareDigest(trx: Transaction<Database>, now: Date, settings: Di
       .orderBy('id')
       .execute()
   ).map(toEventRecord);
-  const checks = await runChecks(trx, { now, graceHours: settings.graceHours, enabledSources: settings.enabledSources });
+  const checks = await runChecks(trx, { now, graceHours: settings.graceHours, onboardingStuckDays: settings.onboardingStuckDays, enabledSources: settings.enabledSources });
   const open = await trx.selectFrom('check_finding').selectAll().execute();
   const { opened, cleared } = compareFindings(open, checks);
   if (events.length === 0 && opened.length === 0 && cleared.length === 0) return { kind: 'nothing', since: previous?.period_to ?? null };

@@ -5,6 +5,8 @@
 import type { CheckContext, Finding, ReconcileCheck } from '../upstream.js';
 import { SOURCE } from './client.js';
 import { NUMBER, ONBOARDING } from './kinds.js';
+import { lifecycleOf } from './lifecycle.js';
+import { readOnboardingTimelines } from './onboardings.js';
 
 /** Finished onboardings (status 1 for longer than the grace period) whose number is not listed. */
 async function missingNumbers(ctx: CheckContext): Promise<Finding[]> {
@@ -69,6 +71,23 @@ async function counterFindings(ctx: CheckContext): Promise<Finding[]> {
   }));
 }
 
+/**
+ * Links still unfinished ONBOARDING_STUCK_DAYS after they were created, with the link to resend.
+ * A finished one whose number is missing is `onboarding_number_missing`'s, so it is not repeated.
+ */
+async function stuckOnboardings(ctx: CheckContext): Promise<Finding[]> {
+  const settings = { now: ctx.now, stuckDays: ctx.onboardingStuckDays, graceHours: ctx.graceHours };
+  const findings: Finding[] = [];
+  for (const timeline of await readOnboardingTimelines(ctx.db)) {
+    if (timeline.removedAt !== null) continue;
+    const lifecycle = lifecycleOf(timeline, new Map(), [], settings);
+    if (lifecycle.stuck !== 'unfinished') continue;
+    const business = [timeline.business, timeline.reference ? `reference ${timeline.reference}` : null].filter(Boolean).join(', ');
+    findings.push({ check: 'onboarding_stuck', key: timeline.link, detail: `${lifecycle.number} (${business || 'no business name'}) ${lifecycle.stuckDetail}` });
+  }
+  return findings;
+}
+
 export const DIGITAL99_CHECKS: readonly ReconcileCheck[] = [
   {
     titles: { onboarding_number_missing: '99digital: finished onboarding whose number is not in the numbers list' },
@@ -84,5 +103,11 @@ export const DIGITAL99_CHECKS: readonly ReconcileCheck[] = [
     reads: [SOURCE],
     needsEnabled: false,
     run: counterFindings,
+  },
+  {
+    titles: { onboarding_stuck: '99digital: onboarding link not finished in time (resend the link)' },
+    reads: [SOURCE],
+    needsEnabled: false,
+    run: stuckOnboardings,
   },
 ];

@@ -9,6 +9,9 @@ import type { SecretScrubber } from '../../secrets.js';
 import type { SharedClients } from '../upstream.js';
 import { HttpClient } from '../http.js';
 import { type Digital99Call, TOKEN_EXPIRED_REASON, reasonMeaning } from './reasons.js';
+
+/** The calls that change something at the provider (src/sources/digital99/onboarding-link.ts). */
+export type WriteCall = 'createAccount' | 'deleteAccount';
 import { envelope, tokenResponse } from './schemas.js';
 import { formatIssue } from '../validation.js';
 import { type MonthlyStatistics, type StatisticsRange, readStatistics, statisticsParams } from './statistics.js';
@@ -86,14 +89,35 @@ export class Digital99Client {
   }
 
   /** GET a data endpoint; returns the parsed body of an OK answer. */
-  async get(call: Exclude<Digital99Call, 'accessToken'>, hooks: CallHooks, searchParams?: Record<string, string>): Promise<Record<string, unknown>> {
+  async get(call: Exclude<Digital99Call, 'accessToken' | WriteCall>, hooks: CallHooks, searchParams?: Record<string, string>): Promise<Record<string, unknown>> {
+    return this.send(call, hooks, { searchParams });
+  }
+
+  /**
+   * A write (createAccount, deleteAccount): sent once, never retried after a timeout or a 5xx —
+   * the provider may have acted on it, and a second create is refused (one link per number)
+   * while a second delete would report "not found". A "token expired" answer means it was not
+   * acted on, so that one is renewed and sent again, as for reads.
+   */
+  async write(call: WriteCall, hooks: CallHooks, request: { method: 'POST' | 'DELETE'; path: string; json: unknown }): Promise<Record<string, unknown>> {
+    return this.send(call, hooks, { method: request.method, path: request.path, json: request.json, retry: false });
+  }
+
+  private async send(
+    call: Exclude<Digital99Call, 'accessToken'>,
+    hooks: CallHooks,
+    request: { searchParams?: Record<string, string>; method?: 'GET' | 'POST' | 'DELETE'; path?: string; json?: unknown; retry?: boolean },
+  ): Promise<Record<string, unknown>> {
     let renewed = false;
     for (;;) {
       const token = await this.accessToken(hooks, renewed);
       const response = await this.http.request({
         call,
-        path: `whatsapp/${call}`,
-        searchParams,
+        method: request.method,
+        path: request.path ?? `whatsapp/${call}`,
+        searchParams: request.searchParams,
+        json: request.json,
+        retry: request.retry,
         headers: { authorization: `Bearer ${token}` },
         signal: hooks.signal,
         onAttempt: hooks.onAttempt,
@@ -108,7 +132,7 @@ export class Digital99Client {
         continue;
       }
       const meaning = reasonMeaning(call, body.reason ?? -1);
-      throw new UpstreamError(meaning.code, SOURCE, call, meaning.text);
+      throw new UpstreamError(meaning.code, SOURCE, call, withUpstreamMessage(meaning.text, body.raw.message));
     }
   }
 
@@ -156,6 +180,11 @@ export class Digital99Client {
       throw error;
     }
   }
+}
+
+/** The provider's own words, when it sent any, after ours (upstream text: shown through stripControlChars by whoever prints it). */
+function withUpstreamMessage(text: string, message: unknown): string {
+  return typeof message === 'string' && message.trim() ? `${text}: 99digital says ${JSON.stringify(message.trim().slice(0, 200))}` : text;
 }
 
 interface Envelope {

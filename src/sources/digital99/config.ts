@@ -18,6 +18,11 @@ export interface Digital99Config {
    * Null: the intake path is off.
    */
   readonly webhook: { readonly token: string; readonly allow: readonly AddressRange[] } | null;
+  /**
+   * The path of seed 001's "create onboarding link" call, below DIGITAL99_API_URL: the docs' URL
+   * cell is cut off, so `whatsapp/createAccount` is our reading (UPSTREAM.md §3a), kept changeable.
+   */
+  readonly createAccountPath: string;
 }
 
 /** DIGITAL99_TEMP_NUMBER_PREFIX's default: the numbers 99digital lends while an onboarding runs. */
@@ -37,6 +42,10 @@ export const digital99ConfigSection: ConfigSection<Digital99Config> = {
     const digital99Url = read.url('DIGITAL99_API_URL', 'https://partners.99digital.co.il/api');
     const tempNumberPrefix = read.string('DIGITAL99_TEMP_NUMBER_PREFIX', DEFAULT_TEMP_NUMBER_PREFIX);
     const shortList = read.oneOf('DIGITAL99_SHORT_LIST', 'fail', ['fail', 'record']) as 'fail' | 'record';
+    const createAccountPath = read.string('DIGITAL99_CREATE_ACCOUNT_PATH', 'whatsapp/createAccount').replace(/^\/+/, '');
+    if (!/^[A-Za-z0-9_\-/]+$/.test(createAccountPath)) {
+      read.problems.push(`DIGITAL99_CREATE_ACCOUNT_PATH: expected a path such as whatsapp/createAccount, got ${JSON.stringify(createAccountPath)}`);
+    }
     if (!/^\d+$/.test(tempNumberPrefix)) {
       read.problems.push(`DIGITAL99_TEMP_NUMBER_PREFIX: expected digits, got ${JSON.stringify(tempNumberPrefix)}`);
     }
@@ -48,6 +57,6 @@ export const digital99ConfigSection: ConfigSection<Digital99Config> = {
     const allow = parseAllowList(allowText);
     if (typeof allow === 'string') read.problems.push(`DIGITAL99_WEBHOOK_ALLOW: ${allow}`);
     const webhook = token !== undefined && typeof allow !== 'string' ? { token, allow } : null;
-    return digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix, shortList, webhook };
+    return digital99Credentials && { ...digital99Credentials, apiUrl: digital99Url, tempNumberPrefix, shortList, createAccountPath, webhook };
   },
 };

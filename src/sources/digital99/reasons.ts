@@ -4,7 +4,7 @@
  */
 import type { ErrorCode } from '../../errors.js';
 
-export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'getConversationsStatistics';
+export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'getConversationsStatistics' | 'createAccount' | 'deleteAccount';
 
 interface Meaning {
   readonly code: ErrorCode;
@@ -32,11 +32,34 @@ const STATISTICS: Record<number, Meaning> = {
   26: { code: 'UPSTREAM', text: 'no statistics for this period or number (reason 26)' },
 };
 
+/**
+ * createAccount (seed 001; its own reason table is cut off in every copy, so these are the shared
+ * codes read for this call, UPSTREAM.md §3a). A code not listed is shown with the text that came
+ * with it, if any.
+ */
+const CREATE: Record<number, Meaning> = {
+  ...DATA,
+  2: { code: 'UPSTREAM', text: 'wrong credentials or a body 99digital could not read (reason 2)' },
+  4: { code: 'UPSTREAM', text: 'the number is empty or wrong, or it already has an onboarding link (reason 4): one link per registered number' },
+  25: { code: 'UPSTREAM', text: "this number's onboarding is already finished (reason 25)" },
+  26: { code: 'UPSTREAM', text: 'the number is not a registered, verified number of this account (reason 26): register and verify it first' },
+};
+
+/** deleteAccount (UPSTREAM.md §3a): only an unfinished link can be deleted. */
+const DELETE: Record<number, Meaning> = {
+  ...DATA,
+  4: { code: 'UPSTREAM', text: 'the number is empty or wrong (reason 4)' },
+  25: { code: 'UPSTREAM', text: 'the onboarding is already finished and can no longer be deleted (reason 25)' },
+  26: { code: 'UPSTREAM', text: 'no onboarding link for this number (reason 26)' },
+};
+
 const TABLES: Record<Digital99Call, Record<number, Meaning>> = {
   accessToken: TOKEN,
   getAccounts: DATA,
   getWhatsApp: DATA,
   getConversationsStatistics: STATISTICS,
+  createAccount: CREATE,
+  deleteAccount: DELETE,
 };
 
 export function reasonMeaning(call: Digital99Call, reason: number): Meaning {

@@ -2,7 +2,7 @@
 import type { Upstream } from '../upstream.js';
 import { SOURCE } from './client.js';
 import { type MetaConfig, metaConfigSection } from './config.js';
-import { META_KINDS, WABA } from './kinds.js';
+import { META_KINDS, PHONE_NUMBER, WABA } from './kinds.js';
 import { META_PRESENTERS, META_SECTIONS } from './presentation.js';
 import { createMetaSource } from './source.js';
 import { ACCOUNT_UPDATE, metaWebhook } from './webhook.js';
@@ -22,6 +22,13 @@ export const metaUpstream: Upstream<typeof SOURCE, MetaConfig> = {
       kind: WABA,
       describes: 'the Meta client WABAs',
       values: (key, waba) => [key, typeof waba.id === 'string' ? waba.id : key],
+    },
+    {
+      // Meta writes "+972 50-123 4567": the digits are what other upstreams' numbers match.
+      join: 'phone_number',
+      kind: PHONE_NUMBER,
+      describes: 'the Meta phone numbers',
+      values: (_key, phone) => (typeof phone.display_phone_number === 'string' && /\d/.test(phone.display_phone_number) ? [phone.display_phone_number.replace(/\D/g, '')] : []),
     },
   ],
   webhook: metaWebhook,
