@@ -155,3 +155,22 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     expect(await second.events('waba.review_status_changed')).toHaveLength(1);
   });
 });
+
+describe('account updates in the digest', () => {
+  it('head it, with the event and its reason', async () => {
+    const { digestRow, SECTIONS } = await import('../../src/notify/digest/sections.js');
+    expect(SECTIONS[0]!.id).toBe('account');
+    const row = digestRow({
+      id: 1,
+      type: 'waba.account_update',
+      source: 'meta',
+      key: '123456',
+      at: '2026-11-30T06:00:00.000Z',
+      run_id: 1,
+      before: null,
+      after: { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: '2026-12-01' } },
+      changes: null,
+    });
+    expect(row).toMatchObject({ section: 'account', numberOrId: '123456', detail: 'DISABLED_UPDATE; ban: DISABLE' });
+  });
+});

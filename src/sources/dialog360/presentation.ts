@@ -29,10 +29,11 @@ const presentClient: Presenter = (client) => ({
 const presentChannel: Presenter = (channel) => ({
   name: pick(channel, ['setup_info.phone_name']),
   label: pickString(channel, ['setup_info.phone_name']),
-  number: pick(channel, ['setup_info.phone_number']),
+  number: pick(channel, ['setup_info.phone_number', 'phone_number']),
   owner: null,
   wabaId: pick(channel, ['waba_account.external_id']),
-  notes: [],
+  // A `channel.account_update` (the webhook's data): the event and its violation type.
+  notes: [pick(channel, ['event']), pick(channel, ['violation_type'])].filter((note): note is string => note !== null),
 });
 
 export const DIALOG360_PRESENTERS: Readonly<Record<string, Presenter>> = {

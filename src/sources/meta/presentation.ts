@@ -1,4 +1,5 @@
 /** How Meta's entities and events show to people: digest sections and per-kind presenters. */
+import type { Entity } from '../../diff/types.js';
 import { type DigestSectionId, type Presenter, pick, pickString } from '../upstream.js';
 import { OWNED_WABA, PHONE_NUMBER, WABA } from './kinds.js';
 
@@ -24,8 +25,23 @@ const presentWaba: Presenter = (waba) => ({
   number: null,
   owner: pick(waba, ['owner_business_info', 'on_behalf_of_business_info']),
   wabaId: null,
-  notes: [],
+  notes: accountUpdateNotes(waba),
 });
+
+/** What a `waba.account_update` (the webhook's value) says, in a digest line: the event and its reason. */
+function accountUpdateNotes(value: Entity): string[] {
+  const facts: [string, string[]][] = [
+    ['event', ['event']],
+    ['violation', ['violation_info.violation_type']],
+    ['ban', ['ban_info.waba_ban_state']],
+    ['restriction', ['restriction_info']],
+    ['reason', ['disconnection_info.reason', 'alert_info.description']],
+  ];
+  return facts.flatMap(([label, paths]) => {
+    const found = pick(value, paths);
+    return found === null ? [] : [label === 'event' ? found : `${label}: ${found}`];
+  });
+}
 
 /** A phone number: its verified name and number, and the WABA it belongs to. */
 const presentPhoneNumber: Presenter = (phone) => ({
