@@ -6,7 +6,7 @@
  * - `sync_run.scope`: `all` for a pull that read everything its mode reads, `targeted` for a pull a
  *   webhook caused that read only the entities the delivery names (mode `webhook`).
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import { generatedId } from './portable.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -29,6 +29,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('webhook_inbox_pending').on('webhook_inbox').columns(['upstream', 'processed_at', 'id']).execute();
   await db.schema.alterTable('sync_run').addColumn('scope', 'text', (c) => c.notNull().defaultTo('all')).execute();
+  // Byte order on PostgreSQL, as every other text column (2026_11_30_0060_postgres_byte_order).
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const columns = ['upstream', 'body_hash', 'body', 'received_at', 'last_received_at', 'next_attempt_at', 'processed_at', 'outcome', 'note', 'error'];
+    await sql`alter table webhook_inbox ${sql.join(columns.map((name) => sql`alter column ${sql.ref(name)} type text collate "C"`))}`.execute(db);
+    await sql`alter table sync_run alter column scope type text collate "C"`.execute(db);
+  }
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -8,6 +8,7 @@ import * as postgresByteOrder from './2026_11_30_0060_postgres_byte_order.js';
 import * as currentEntityView from './2026_11_30_0070_current_entity_view.js';
 import * as jobClaim from './2026_11_30_0090_job_claim.js';
 import * as webhookInbox from './2026_11_30_0100_webhook_inbox.js';
+import * as unloggedStaging from './2026_11_30_0110_unlogged_staging.js';
 import * as onboardingRequest from './2026_11_30_0120_onboarding_request.js';
 
 export const migrations: Record<string, Migration> = {
@@ -19,5 +20,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0070_current_entity_view': currentEntityView,
   '2026_11_30_0090_job_claim': jobClaim,
   '2026_11_30_0100_webhook_inbox': webhookInbox,
+  '2026_11_30_0110_unlogged_staging': unloggedStaging,
   '2026_11_30_0120_onboarding_request': onboardingRequest,
 };
