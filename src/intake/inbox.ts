@@ -15,7 +15,8 @@ export async function recordDelivery(db: Kysely<Database>, delivery: { upstream:
   const at = delivery.at.toISOString();
   const inserted = await db
     .insertInto('webhook_inbox')
-    .values({ upstream: delivery.upstream, body_hash: bodyHash, body: delivery.rawBody.toString('utf8'), received_at: at, last_received_at: at, next_attempt_at: at })
+    // As text (PostgreSQL's can hold no NUL); the hash is of the bytes as received.
+    .values({ upstream: delivery.upstream, body_hash: bodyHash, body: delivery.rawBody.toString('utf8').replaceAll('\u0000', '\uFFFD'), received_at: at, last_received_at: at, next_attempt_at: at })
     .onConflict((oc) => oc.columns(['upstream', 'body_hash']).doNothing())
     .returning('id')
     .executeTakeFirst();

@@ -71,3 +71,16 @@ describe('99digital onboarding webhook', () => {
     expect(d.logs.text()).not.toContain(TOKEN);
   });
 });
+
+describe('what an authenticated sender may put in a body', () => {
+  it('a body with NUL bytes and invalid UTF-8 is recorded (the hash over the bytes) and left alone', async () => {
+    const h = await digital99Harness();
+    const d = await intakeDaemon({ ...h.env, DIGITAL99_WEBHOOK_TOKEN: TOKEN, DIGITAL99_WEBHOOK_ALLOW: '127.0.0.1,::1' });
+    const body = Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]);
+    expect((await d.post(`/webhooks/digital99/${TOKEN}`, body, { 'content-type': 'application/octet-stream' })).status).toBe(200);
+    await d.daemon.intake.processor!.settled();
+    const [row] = await d.app.db.selectFrom('webhook_inbox').select(['body', 'processed_at']).execute();
+    expect(row!.body).toBe('{\uFFFD\uFFFD\uFFFD}');
+    expect(row!.processed_at).not.toBeNull();
+  });
+});

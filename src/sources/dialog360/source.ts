@@ -9,6 +9,7 @@
  * fields we don't keep); `hub_status` is deprecated in favour of `availability_status` and would
  * double each availability change the same way. Internal and deprecated fields are not kept.
  */
+import pLimit from 'p-limit';
 import type { HttpConfig } from '../../config.js';
 import type { Dialog360Config } from './config.js';
 import type { PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
@@ -43,16 +44,17 @@ export function createDialog360Source(deps: Dialog360SourceDeps): Source {
     kinds: dialog360Kinds,
     supportsIncremental: false,
     pull: (ctx) => pullDialog360(client, ctx),
-    pullTargets: (ctx, targets) => pullDialog360Targets(client, ctx, targets),
+    pullTargets: (ctx, targets) => pullDialog360Targets(client, deps.config.concurrency, ctx, targets),
   };
 }
 
 /** A webhook's clients and channels, each read by id (`filters={"id":…}`, one call each). */
-async function pullDialog360Targets(client: Dialog360Client, ctx: PullContext, targets: readonly string[]): Promise<PullResult> {
+async function pullDialog360Targets(client: Dialog360Client, concurrency: number, ctx: PullContext, targets: readonly string[]): Promise<PullResult> {
   const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry };
   const ids = (prefix: string) => targets.filter((target) => target.startsWith(prefix)).map((target) => target.slice(prefix.length));
-  const clients = (await Promise.all(ids('client:').map((id) => client.find(CLIENTS, { id }, hooks)))).flat();
-  const channels = (await Promise.all(ids('channel:').map((id) => client.find(CHANNELS, { id }, hooks)))).flat();
+  const limit = pLimit(concurrency);
+  const clients = (await Promise.all(ids('client:').map((id) => limit(() => client.find(CLIENTS, { id }, hooks))))).flat();
+  const channels = (await Promise.all(ids('channel:').map((id) => limit(() => client.find(CHANNELS, { id }, hooks))))).flat();
   if (clients.length > 0) await ctx.stage(CLIENT, clients.map(clientRecord));
   if (channels.length > 0) await ctx.stage(CHANNEL, channels.map(channelRecord));
   return { coverage: { [CLIENT]: 'partial', [CHANNEL]: 'partial' } };
