@@ -15,7 +15,7 @@ import { type CliIo, writeLine } from './io.js';
 /** The webhook intake: where it listens, and per upstream whose webhook is configured, the last delivery and what waits. */
 async function writeIntake(io: CliIo, config: Config, db: Db): Promise<void> {
   const open = intakeRoutes({ config }).filter((route) => route.config !== null && route.reader.enabled(route.config));
-  const listening = config.webhook.port === null ? 'WEBHOOK_PORT is not set, no listener' : `listening on ${config.webhook.host}:${config.webhook.port}`;
+  const listening = config.webhook.port === null ? 'WEBHOOK_PORT is not set, no listener' : `the daemon listens on ${config.webhook.host}:${config.webhook.port}`;
   if (open.length === 0) {
     writeLine(io.stdout, `Webhook intake: no upstream's webhook secret is set (${listening})`);
     return;
