@@ -135,9 +135,10 @@ describe('two daemons on one PostgreSQL database', () => {
     const survivor = both.find((daemon) => daemon !== holder)!;
     // The survivor finished it either by taking it over, or — when it started so late (a loaded
     // machine) that the holder was already gone — by running the fleet's catch-up itself.
-    const tookOver = survivor.lines().some((line) => line.msg === 'digital99: taking over a pull left running by a process that is gone');
-    const caughtUp = finished([survivor], 'sync-full', 'catch-up').some((line) => line.digital99 === 'complete');
-    expect(tookOver || caughtUp).toBe(true);
+    // Its job logs that after the pull's commit (alerts and the outbox come first): wait for the line.
+    const tookOver = () => survivor.lines().some((line) => line.msg === 'digital99: taking over a pull left running by a process that is gone');
+    const caughtUp = () => finished([survivor], 'sync-full', 'catch-up').some((line) => line.digital99 === 'complete');
+    await until60s(() => tookOver() || caughtUp(), 'the survivor to say how it completed the pull');
     await stopAll();
 
     const runs = await runsSince(h, started);
