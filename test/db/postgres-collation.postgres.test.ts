@@ -39,3 +39,20 @@ describe('PostgreSQL with a language collation', () => {
     }
   });
 });
+
+describe('every text column of every table', () => {
+  it('compares by bytes after the migrations, whatever table added it', async () => {
+    const db = await openDatabase(freshPostgresUrl({ icuLocale: 'en-US' }));
+    try {
+      const { sql } = await import('kysely');
+      const { rows } = await sql<{ table_name: string; column_name: string; collation_name: string | null }>`
+        select c.table_name, c.column_name, c.collation_name from information_schema.columns c
+        join information_schema.tables t on t.table_name = c.table_name and t.table_schema = c.table_schema and t.table_type = 'BASE TABLE'
+        where c.table_schema = current_schema() and c.data_type = 'text' and c.table_name not like 'kysely\\_%'`.execute(db);
+      expect(rows.length).toBeGreaterThan(20);
+      expect(rows.filter((row) => row.collation_name !== 'C').map((row) => `${row.table_name}.${row.column_name}`)).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
