@@ -10,7 +10,7 @@
  *
  * What "wrote after we started" means:
  * - New versions: commits of one source are serialized (`commit:<source>`, db/serialize.ts), so
- *   every version a pull can't have seen has an id above the newest id of the source when it
+ *   every version of it a pull can't have seen has an id above the table's newest id when it
  *   started (`newestVersionId`).
  * - Versions only closed (an entity a full pull found gone): only full pulls remove, so only a
  *   targeted pull must look for them, among the few keys it staged: closed by a run that was
@@ -21,10 +21,20 @@ import { serializeOn } from '../../db/serialize.js';
 import type { Database } from '../../db/schema.js';
 import { WabaSyncError } from '../errors.js';
 
-/** The newest version id of a source (0 when none): read before a pull reads its upstream. */
+/**
+ * The newest version id of any source (0 when none), read before a pull reads its upstream, once
+ * no commit of `source` is in flight: every version of the source committed later then has a
+ * higher id (PostgreSQL hands ids out in time order, and the source's commits wait for each other;
+ * SQLite commits one at a time). The table's newest id is one index step on both backends, where
+ * "the newest of this source" could walk back through every other source's rows.
+ */
 export async function newestVersionId(db: Kysely<Database>, source: string): Promise<number> {
-  const row = await db.selectFrom('entity_version').select((eb) => eb.fn.max('id').as('maxId')).where('source', '=', source).executeTakeFirst();
-  return row?.maxId == null ? 0 : Number(row.maxId);
+  // READ COMMITTED: the read after the wait sees what the waited-for commit wrote.
+  return db.transaction().execute(async (trx) => {
+    await serializeOn(trx, `commit:${source}`);
+    const row = await trx.selectFrom('entity_version').select((eb) => eb.fn.max('id').as('maxId')).executeTakeFirst();
+    return row?.maxId == null ? 0 : Number(row.maxId);
+  });
 }
 
 /** Entities (kind → keys) a pull must leave alone at its commit. */
@@ -69,14 +79,16 @@ export async function yieldedSince(
 ): Promise<YieldedKeys> {
   await serializeOn(trx, `commit:${start.source}`);
   const yielded = new YieldedKeys();
+  // By id alone, the source picked out here: a range of the primary key (what every source wrote
+  // since — little), where a condition on the source would have the planners walk all its versions.
   const written = await trx
     .selectFrom('entity_version as v')
     .leftJoin('sync_run as r', 'r.id', 'v.run_from')
-    .select(['v.kind', 'v.key', 'r.scope'])
-    .where('v.source', '=', start.source)
+    .select(['v.source', 'v.kind', 'v.key', 'r.scope'])
     .where('v.id', '>', start.newestId)
     .execute();
   for (const row of written) {
+    if (row.source !== start.source) continue;
     if (start.scope === 'all' && row.scope !== 'targeted') {
       throw new WabaSyncError(
         'INCONSISTENT',

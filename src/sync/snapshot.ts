@@ -88,7 +88,7 @@ interface Fingerprint {
 
 export interface SourceSnapshot {
   readonly kinds: ReadonlyMap<string, KindSnapshot>;
-  /** The source's newest version id (current or closed) when the snapshot was read. */
+  /** The newest version id (concurrent-writes.ts) read just before the snapshot: anything later is another pull's. */
   readonly newestId: number;
   /**
    * Throws INCONSISTENT when the source's current versions are no longer those read. Only when no
@@ -98,11 +98,12 @@ export interface SourceSnapshot {
 }
 
 export async function readSnapshot(db: Kysely<Database>, source: string, kinds: readonly string[]): Promise<SourceSnapshot> {
+  // Before the snapshot: a commit between the two only makes the pull leave those entities to the next one.
+  const newestId = await newestVersionId(db, source);
   // One read transaction: the fingerprint and the keys come from the same state (on PostgreSQL
   // that takes REPEATABLE READ; SQLite's transactions always read one state).
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const before = await fingerprint(trx, source);
-    const newestId = await newestVersionId(trx, source);
     const snapshots = new Map<string, KindSnapshot>();
     for (const kind of kinds) snapshots.set(kind, await readKind(trx, source, kind));
     return {
