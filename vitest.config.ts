@@ -23,6 +23,7 @@ const SQLITE_ONLY = [
   'test/docs.test.ts',
   'test/node-flags.test.ts',
   'test/notify/mail-config.test.ts',
+  'test/packaging.test.ts',
   'test/render/truncate.test.ts',
   'test/reports/config.test.ts',
   'test/reports/month.test.ts',

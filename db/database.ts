@@ -9,6 +9,7 @@ import { Kysely, type MigrationProvider, Migrator, PostgresAdapter, SqliteDialec
 import { WabaSyncError } from '../src/errors.js';
 import { migrations } from './migrations/index.js';
 import { isPostgresError, openPostgres, postgresError } from './postgres.js';
+import { refuseNewerSchema } from './schema-version.js';
 import type { Database } from './schema.js';
 import { backendOf } from './url.js';
 
@@ -42,6 +43,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   if (backendOf(url) === 'sqlite') return openSqlite(url, options);
   const db = await openPostgres(url);
   if (options.migrate !== false) {
+    try {
+      await refuseNewerSchema(db, url);
+    } catch (error) {
+      await db.destroy();
+      throw error instanceof WabaSyncError ? error : postgresError(url, 'cannot read its schema version', error);
+    }
     try {
       await migrateToLatest(db);
     } catch (error) {
@@ -83,9 +90,12 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   if (options.migrate !== false) {
     try {
+      // Before migrating: a newer schema is refused by name rather than failing inside Kysely.
+      await refuseNewerSchema(db, path);
       await migrateToLatest(db);
     } catch (error) {
       await db.destroy();
+      if (error instanceof WabaSyncError) throw error;
       throw databaseError(path, 'cannot bring its schema up to date', error);
     }
   }

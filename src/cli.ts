@@ -1,7 +1,10 @@
+#!/usr/bin/env node
 /**
  * The command line: composition root for one-shot commands. `runCli` returns the exit code, so
  * tests run it in-process; the guard at the bottom makes this file the `npm run cli` entry point.
  */
+import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { databaseError, isDatabaseError } from '../db/database.js';
@@ -17,6 +20,8 @@ import { resolveTokenCommand } from './commands/resolve-token.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { commandConfig } from './commands/context.js';
+import { NODE_MEMORY_FLAGS } from './node-flags.js';
+import { VERSION } from './version.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -25,6 +30,7 @@ export const EXIT_USAGE = 2;
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('waba-sync')
     .description('Keeps an exact, audited picture of a WhatsApp Business partner fleet (Meta, 360dialog, 99digital).')
+    .version(VERSION, '-V, --version', "print waba-sync's version")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .configureHelp({
@@ -159,7 +165,33 @@ function configuredDatabasePath(io: CliIo): string {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/**
+ * `npx waba-sync` / the installed `waba-sync` start plain `node` (the shebang can't portably carry
+ * options): run this file again under the memory flags `npm run cli` passes (src/node-flags.ts),
+ * with the same arguments, standard streams and exit code, forwarding a stop signal. A process
+ * started with the flags (npm run cli, the child itself) runs the command at once.
+ */
+function relaunchWithMemoryFlags(script: string): boolean {
+  if (NODE_MEMORY_FLAGS.every((flag) => process.execArgv.includes(flag))) return false;
+  const child = spawn(process.execPath, [...NODE_MEMORY_FLAGS, '--enable-source-maps', ...process.execArgv, script, ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 143);
+  });
+  return true;
+}
+
+/** Whether this module is the program node started, also through a symlink (node_modules/.bin/waba-sync). */
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint() && !relaunchWithMemoryFlags(realpathSync(process.argv[1]!))) {
   dropOutputOnClosedPipe(process.stdout);
   dropOutputOnClosedPipe(process.stderr);
   const controller = new AbortController();

@@ -1,0 +1,66 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { NODE_MEMORY_FLAGS } from '../src/node-flags.js';
+import { VERSION } from '../src/version.js';
+import { npmRun } from './helpers/cli.js';
+import { tempDir } from './helpers/temp.js';
+import { until } from './helpers/wait.js';
+
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; bin: Record<string, string> };
+
+/** `npx waba-sync …` in this checkout, as the README tells a user to run it. */
+function npx(args: string[], cwd = process.cwd()) {
+  return spawnSync('npx', ['--no-install', 'waba-sync', ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, encoding: 'utf8', timeout: 60_000 });
+}
+
+/** The command lines of every process in a process group (Linux /proc). */
+function commandLinesOfGroup(pgid: number): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) lines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return lines;
+}
+
+describe('the waba-sync command (package.json bin)', () => {
+  it('is the compiled command line, started by node through its shebang', () => {
+    expect(manifest.bin).toEqual({ 'waba-sync': 'dist/src/cli.js' });
+    expect(readFileSync(manifest.bin['waba-sync']!, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
+  it('npx waba-sync --version prints the version; --help is the same command line as npm run cli', () => {
+    const version = npx(['--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout).toBe(`${manifest.version}\n`);
+    expect(VERSION).toBe(manifest.version);
+    const help = npx(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toBe(npmRun('cli', ['--help'], {}).stdout);
+  });
+
+  it('runs the command under the memory flags of npm run cli, with its standard input and exit code', async () => {
+    // resolve-token - reads the token from standard input first: the process waits there, long
+    // enough to look at it; then, with Meta not configured, it exits 2.
+    const child = spawn('npx', ['--no-install', 'waba-sync', 'resolve-token', '-'], {
+      detached: true,
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `${tempDir()}/unused.sqlite` },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const command = (line: string) => line.includes('dist/src/cli.js resolve-token -');
+    await until(() => commandLinesOfGroup(child.pid!).some((line) => command(line) && NODE_MEMORY_FLAGS.every((flag) => line.includes(flag))), 'the command running under the memory flags');
+    child.stdin!.end('a-token\n');
+    expect(await exited).toBe(2);
+    expect(stderr).toContain('resolve-token: the meta source is not enabled');
+  });
+});
