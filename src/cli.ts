@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { databaseError, isDatabaseError } from '../db/database.js';
 import { SOURCE_NAMES } from './config.js';
 import { WabaSyncError } from './errors.js';
+import { backupCommand } from './commands/backup.js';
 import { digestCommand } from './commands/digest.js';
 import { eventsCommand } from './commands/events.js';
 import { migrateDataCommand } from './commands/migrate-data.js';
@@ -112,6 +113,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--verify-only', 'copy nothing: only compare the target with the source')
     .action(async (options: { from: string; to: string; verifyOnly?: boolean }) => {
       setExit(await migrateDataCommand(io, options));
+    });
+
+  program
+    .command('backup')
+    .description('SQLite: write a consistent copy of the database to FILE while the daemon runs, verified with integrity_check (PostgreSQL: use pg_dump, exit 2)')
+    .argument('<file>', 'the copy to create (never overwritten; created 0600)')
+    .action(async (file: string) => {
+      setExit(await backupCommand(io, file));
     });
 
   return program;
