@@ -78,6 +78,10 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
     // set first, so that even switching to WAL waits. WAL lets readers (status, events) run
     // during a pull.
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    // A new database (no table yet, the only moment it can be chosen) frees space incrementally:
+    // after a prune (src/retention/) its free pages go back to the file system. Older databases
+    // reuse freed pages for new rows; docs/production.md says how to convert one.
+    if ((sqlite.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n === 0) sqlite.pragma('auto_vacuum = INCREMENTAL');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');

@@ -17,6 +17,7 @@ import { migrateDataCommand } from './commands/migrate-data.js';
 import { reportCommand } from './commands/report.js';
 import { type CliIo, writeLine } from './commands/io.js';
 import { outboxCommand } from './commands/outbox.js';
+import { pruneCommand } from './commands/prune.js';
 import { resolveTokenCommand } from './commands/resolve-token.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
@@ -121,6 +122,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<file>', 'the copy to create (never overwritten; created 0600)')
     .action(async (file: string) => {
       setExit(await backupCommand(io, file));
+    });
+
+  program
+    .command('prune')
+    .description('delete history older than RETAIN_EVENTS_DAYS, RETAIN_HISTORY_DAYS, RETAIN_RUNS_DAYS, RETAIN_SENT_MAIL_DAYS (unset: kept), never current state or what is still to be mailed or reported; prints per table what went')
+    .option('--dry-run', 'only count, per table, what would be deleted')
+    .action(async (options: { dryRun?: boolean }) => {
+      setExit(await pruneCommand(io, options));
     });
 
   return program;
