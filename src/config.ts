@@ -102,6 +102,8 @@ export interface Config extends UpstreamConfigs {
   readonly databaseBusyTimeoutMs: number;
   readonly timezone: string;
   readonly logLevel: string;
+  /** LOG_FORMAT: json or pretty; null (unset) = pretty exactly when stderr is a terminal. */
+  readonly logFormat: LogFormat | null;
   readonly http: HttpConfig;
   readonly syncCron: string;
   readonly fullSyncCron: string;
@@ -129,6 +131,9 @@ export interface Config extends UpstreamConfigs {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** LOG_FORMAT: one JSON object a line, or pino-pretty's lines for people. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Reads `.env` from `cwd` (when present) beneath the process environment, which wins. */
 export function loadEnv(processEnv: Env, cwd: string): Env {
@@ -256,6 +261,7 @@ export function parseConfig(env: Env): Config {
     databaseBusyTimeoutMs: read.int('DATABASE_BUSY_TIMEOUT_SECONDS', 30, 0, 3_600) * 1000,
     timezone: read.timezone('TIMEZONE', 'UTC'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    logFormat: read.raw('LOG_FORMAT') === undefined ? null : (read.oneOf('LOG_FORMAT', 'json', LOG_FORMATS) as LogFormat),
     http: {
       timeoutMs: read.int('HTTP_TIMEOUT_MS', 30_000, 100, 600_000),
       retries: read.int('HTTP_RETRIES', 3, 0, 10),
