@@ -185,13 +185,15 @@ function configuredDatabasePath(io: CliIo): string {
 
 /**
  * `npx waba-sync` / the installed `waba-sync` start plain `node` (the shebang can't portably carry
- * options): run this file again under the memory flags `npm run cli` passes (src/node-flags.ts),
- * with the same arguments, standard streams and exit code, forwarding a stop signal. A process
- * started with the flags (npm run cli, the child itself) runs the command at once.
+ * options): when node got no options at all, run this file again under the memory flags `npm run
+ * cli` passes (src/node-flags.ts), with the same arguments, standard streams and exit code,
+ * forwarding a stop signal. A process started with options of its own (npm run cli, a loader, the
+ * child itself) runs the command as it is. The child is tied to us by an IPC channel: if we are
+ * killed outright, it stops as on SIGTERM instead of running on orphaned.
  */
 function relaunchWithMemoryFlags(script: string): boolean {
-  if (NODE_MEMORY_FLAGS.every((flag) => process.execArgv.includes(flag))) return false;
-  const child = spawn(process.execPath, [...NODE_MEMORY_FLAGS, '--enable-source-maps', ...process.execArgv, script, ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (process.execArgv.length > 0) return false;
+  const child = spawn(process.execPath, [...NODE_MEMORY_FLAGS, '--enable-source-maps', script, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 143);
@@ -216,6 +218,11 @@ if (isEntryPoint() && !relaunchWithMemoryFlags(realpathSync(process.argv[1]!))) 
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Relaunched by the waba-sync command: its end (even killed outright) stops us like a signal.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', stop);
+  }
   const code = await runCli(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),
