@@ -61,7 +61,7 @@ describe('dashboard and alerts', () => {
     expect(dashboard.title).toBe('waba-sync');
     expect(dashboard.__inputs.map((input) => input.name)).toEqual(['DS_PROMETHEUS']);
     const graphs = dashboard.panels.filter((panel) => panel.type !== 'row');
-    for (const panel of graphs) expect(panel.datasource?.uid, panel.title).toBe('${DS_PROMETHEUS}');
+    for (const panel of graphs) expect(panel.datasource?.uid, panel.title).toBe(`\${DS_PROMETHEUS}`);
     const shown = new Set(graphs.flatMap((panel) => (panel.targets ?? []).flatMap((target) => metricNames(target.expr))));
     for (const name of [
       'waba_sync_runs_total',
