@@ -216,12 +216,26 @@ if (isEntryPoint() && !relaunchWithMemoryFlags(realpathSync(process.argv[1]!))) 
   dropOutputOnClosedPipe(process.stderr);
   const controller = new AbortController();
   const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  // Relaunched by the waba-sync command: its end (even killed outright) stops us like a signal.
   if (process.channel) {
+    // Relaunched by the waba-sync command: its end (even killed outright) stops us like a signal.
     process.channel.unref();
     process.once('disconnect', stop);
+    // Ctrl-C reaches us twice, from the terminal and forwarded by the launcher: only a signal
+    // more than a second after the first means "stop now" (as in the daemon).
+    let firstSignalAt: number | null = null;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstSignalAt === null) {
+        firstSignalAt = Date.now();
+        stop();
+      } else if (Date.now() - firstSignalAt > 1_000) {
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  } else {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   }
   const code = await runCli(process.argv.slice(2), {
     env: process.env,

@@ -71,6 +71,27 @@ describe('the waba-sync command (package.json bin)', () => {
     expect(stderr).toContain('resolve-token: the meta source is not enabled');
   });
 
+  it('Ctrl-C (SIGINT to the whole process group, reaching the command twice) stops the pull cleanly', async () => {
+    const h = await digital99Harness();
+    h.world.addOnboarding();
+    await h.sync();
+    h.world.inject({ kind: 'latency', call: 'getWhatsApp', ms: 60_000 });
+    const child = spawn('npx', ['--no-install', 'waba-sync', 'sync'], {
+      detached: true,
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...h.env, LOG_LEVEL: 'silent' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await until(() => h.world.calls.getWhatsApp === 2, 'the pull waiting on the numbers list');
+    process.kill(-child.pid!, 'SIGINT');
+    await exited;
+    await until(() => processesOfGroup(child.pid!).length === 0, 'every process of the command to end');
+    // Stopped as asked (not killed mid-way, which would leave the run 'running').
+    const last = await h.app.db.selectFrom('sync_run').select(['outcome', 'error_code']).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(last).toEqual({ outcome: 'failed', error_code: 'ABORTED' });
+  });
+
   it('killed outright, it takes the command with it: the pull stops as on SIGTERM, nothing runs on orphaned', async () => {
     const h = await digital99Harness();
     h.world.addOnboarding();
