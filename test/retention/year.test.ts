@@ -45,7 +45,7 @@ async function reportOf(app: App, month: Month): Promise<unknown> {
 }
 
 describe('retention over a simulated year', () => {
-  it('daily churn, daily digest, daily prune: the database stays within a bound and last month\'s report is what it was', { timeout: 600_000 }, async () => {
+  it('daily churn, a weekly digest, the daily prune: the database stays within a bound and last month\'s report is what it was', { timeout: 600_000 }, async () => {
     const smtp = await startSmtp();
     const h = await digital99Harness({
       timezone: 'UTC',
@@ -95,7 +95,7 @@ describe('retention over a simulated year', () => {
       const pull = await h.sync();
       expect(pull.outcome).toBe('complete');
       eventsEmitted += pull.events;
-      await job('digest').run(ctx);
+      if (day % 7 === 0) await job('digest').run(ctx); // weekly: events wait up to a week to be mailed
       h.clock.set(new Date(start + day * DAY_MS + 8 * 3_600_000));
       await job('prune').run(ctx);
       if (day === DAYS - 93) versionsBefore92Days = await maxVersionId(h.app);
@@ -118,8 +118,8 @@ describe('retention over a simulated year', () => {
     // Current state is whole: one current number per number upstream.
     const current = await h.app.db.selectFrom('entity_version').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'number').where('valid_to', 'is', null).executeTakeFirstOrThrow();
     expect(Number(current.n)).toBe(h.world.numbers.size);
-    // Every digest was mailed; nothing waits.
-    expect(smtp.mails.length).toBeGreaterThan(300);
+    // Every digest was mailed.
+    expect(smtp.mails.length).toBe(Math.ceil(DAYS / 7));
 
     // Last month's report (December 2025), read today after two weeks of pruning, is the one read on January 1st.
     const december: Month = { year: 2025, month: 12 };
