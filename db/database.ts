@@ -9,6 +9,7 @@ import { Kysely, type MigrationProvider, Migrator, PostgresAdapter, SqliteDialec
 import { WabaSyncError } from '../src/errors.js';
 import { migrations } from './migrations/index.js';
 import { isPostgresError, openPostgres, postgresError } from './postgres.js';
+import { refuseNewerSchema } from './schema-version.js';
 import type { Database } from './schema.js';
 import { backendOf } from './url.js';
 
@@ -43,6 +44,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const db = await openPostgres(url);
   if (options.migrate !== false) {
     try {
+      await refuseNewerSchema(db, url);
+    } catch (error) {
+      await db.destroy();
+      throw error instanceof WabaSyncError ? error : postgresError(url, 'cannot read its schema version', error);
+    }
+    try {
       await migrateToLatest(db);
     } catch (error) {
       await db.destroy();
@@ -71,6 +78,10 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
     // set first, so that even switching to WAL waits. WAL lets readers (status, events) run
     // during a pull.
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    // A new database (no table yet, the only moment it can be chosen) frees space incrementally:
+    // after a prune (src/retention/) its free pages go back to the file system. Older databases
+    // reuse freed pages for new rows; docs/production.md says how to convert one.
+    if ((sqlite.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n === 0) sqlite.pragma('auto_vacuum = INCREMENTAL');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
@@ -83,9 +94,12 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   if (options.migrate !== false) {
     try {
+      // Before migrating: a newer schema is refused by name rather than failing inside Kysely.
+      await refuseNewerSchema(db, path);
       await migrateToLatest(db);
     } catch (error) {
       await db.destroy();
+      if (error instanceof WabaSyncError) throw error;
       throw databaseError(path, 'cannot bring its schema up to date', error);
     }
   }

@@ -1,7 +1,9 @@
 /** The schedule table: which job runs on which cron expression, and how each catches up at start. */
 import type { Config } from '../src/config.js';
 import { drainConfigured } from '../src/notify/mailer.js';
+import { retentionConfigured } from '../src/retention/prune.js';
 import { digestCatchUp, digestJob } from './digest.js';
+import { PRUNE_CRON, pruneJob } from './prune.js';
 import { reportCatchUp, reportJob } from './report.js';
 import { pullSources, sourcesDueForFullPull, syncFullJob, syncIncrementalJob } from './sync.js';
 import type { JobContext, JobDefinition, JobSummary } from './types.js';
@@ -41,6 +43,9 @@ export function scheduleTable(config: Config): JobDefinition[] {
       run: async (ctx) => (await sendReport(ctx, 'scheduled')) ?? {},
       catchUp: (ctx) => sendReport(ctx, 'catch-up'),
     });
+  }
+  if (retentionConfigured(config.retention)) {
+    jobs.push({ name: 'prune', variable: 'RETAIN_*_DAYS (daily)', cron: PRUNE_CRON, run: pruneJob });
   }
   return jobs;
 }

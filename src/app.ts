@@ -35,7 +35,7 @@ export interface AppOptions {
 
 export async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger({ level: config.logLevel });
+  const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs });
   if (options.announceDatabase !== false) log.info({ backend: backendOf(config.databasePath), database: maskDatabaseUrl(config.databasePath) }, 'database opened');
   const fingerprint = lazyFingerprint(db, config.fingerprintSecret);

@@ -1,12 +1,16 @@
+#!/usr/bin/env node
 /**
  * The command line: composition root for one-shot commands. `runCli` returns the exit code, so
  * tests run it in-process; the guard at the bottom makes this file the `npm run cli` entry point.
  */
+import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { databaseError, isDatabaseError } from '../db/database.js';
 import { SOURCE_NAMES } from './config.js';
 import { WabaSyncError } from './errors.js';
+import { backupCommand } from './commands/backup.js';
 import { digestCommand } from './commands/digest.js';
 import { eventsCommand } from './commands/events.js';
 import { migrateDataCommand } from './commands/migrate-data.js';
@@ -14,10 +18,13 @@ import { type CreateOptions, onboardingCreateCommand, onboardingDeleteCommand, o
 import { reportCommand } from './commands/report.js';
 import { type CliIo, writeLine } from './commands/io.js';
 import { outboxCommand } from './commands/outbox.js';
+import { pruneCommand } from './commands/prune.js';
 import { resolveTokenCommand } from './commands/resolve-token.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { commandConfig } from './commands/context.js';
+import { NODE_MEMORY_FLAGS } from './node-flags.js';
+import { VERSION } from './version.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -26,6 +33,7 @@ export const EXIT_USAGE = 2;
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('waba-sync')
     .description('Keeps an exact, audited picture of a WhatsApp Business partner fleet (Meta, 360dialog, 99digital).')
+    .version(VERSION, '-V, --version', "print waba-sync's version")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .configureHelp({
@@ -149,6 +157,22 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       setExit(await onboardingListCommand(io, options));
     });
 
+  program
+    .command('backup')
+    .description('SQLite: write a consistent copy of the database to FILE while the daemon runs, verified with integrity_check (PostgreSQL: use pg_dump, exit 2)')
+    .argument('<file>', 'the copy to create (never overwritten; created 0600)')
+    .action(async (file: string) => {
+      setExit(await backupCommand(io, file));
+    });
+
+  program
+    .command('prune')
+    .description('delete history older than RETAIN_EVENTS_DAYS, RETAIN_HISTORY_DAYS, RETAIN_RUNS_DAYS, RETAIN_SENT_MAIL_DAYS (unset: kept), never current state or what is still to be mailed or reported; prints per table what went')
+    .option('--dry-run', 'only count, per table, what would be deleted')
+    .action(async (options: { dryRun?: boolean }) => {
+      setExit(await pruneCommand(io, options));
+    });
+
   return program;
 }
 
@@ -200,13 +224,60 @@ function configuredDatabasePath(io: CliIo): string {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/**
+ * `npx waba-sync` / the installed `waba-sync` start plain `node` (the shebang can't portably carry
+ * options): when node got no options at all, run this file again under the memory flags `npm run
+ * cli` passes (src/node-flags.ts), with the same arguments, standard streams and exit code,
+ * forwarding a stop signal. A process started with options of its own (npm run cli, a loader, the
+ * child itself) runs the command as it is. The child is tied to us by an IPC channel: if we are
+ * killed outright, it stops as on SIGTERM instead of running on orphaned.
+ */
+function relaunchWithMemoryFlags(script: string): boolean {
+  if (process.execArgv.length > 0) return false;
+  const child = spawn(process.execPath, [...NODE_MEMORY_FLAGS, '--enable-source-maps', script, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 143);
+  });
+  return true;
+}
+
+/** Whether this module is the program node started, also through a symlink (node_modules/.bin/waba-sync). */
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint() && !relaunchWithMemoryFlags(realpathSync(process.argv[1]!))) {
   dropOutputOnClosedPipe(process.stdout);
   dropOutputOnClosedPipe(process.stderr);
   const controller = new AbortController();
   const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  if (process.channel) {
+    // Relaunched by the waba-sync command: its end (even killed outright) stops us like a signal.
+    process.channel.unref();
+    process.once('disconnect', stop);
+    // Ctrl-C reaches us twice, from the terminal and forwarded by the launcher: only a signal
+    // more than a second after the first means "stop now" (as in the daemon).
+    let firstSignalAt: number | null = null;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstSignalAt === null) {
+        firstSignalAt = Date.now();
+        stop();
+      } else if (Date.now() - firstSignalAt > 1_000) {
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  } else {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
   const code = await runCli(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),

@@ -81,6 +81,22 @@ export interface ReportConfig {
   readonly monthEndSyncCron: string;
 }
 
+/**
+ * Retention (RETAIN_*_DAYS): how many days of each kind of history to keep; null (unset) keeps
+ * everything. What is still needed — current state, what is still to be mailed, what a report of
+ * this or last month reads — is kept whatever these say (src/retention/prune.ts).
+ */
+export interface RetentionConfig {
+  /** RETAIN_EVENTS_DAYS: events detected longer ago. */
+  readonly eventsDays: number | null;
+  /** RETAIN_HISTORY_DAYS: entity versions replaced (closed) longer ago. */
+  readonly historyDays: number | null;
+  /** RETAIN_RUNS_DAYS: sync ledger rows (and their data checks) of pulls started longer ago. */
+  readonly runsDays: number | null;
+  /** RETAIN_SENT_MAIL_DAYS: emails sent longer ago (their bodies and attachments). */
+  readonly sentMailDays: number | null;
+}
+
 export interface Config extends UpstreamConfigs {
   /** DATABASE_URL: a SQLite file path or a PostgreSQL URL; shown only through `maskDatabaseUrl`. */
   readonly databasePath: string;
@@ -88,6 +104,8 @@ export interface Config extends UpstreamConfigs {
   readonly databaseBusyTimeoutMs: number;
   readonly timezone: string;
   readonly logLevel: string;
+  /** LOG_FORMAT: json or pretty; null (unset) = pretty exactly when stderr is a terminal. */
+  readonly logFormat: LogFormat | null;
   readonly http: HttpConfig;
   readonly syncCron: string;
   readonly fullSyncCron: string;
@@ -109,6 +127,7 @@ export interface Config extends UpstreamConfigs {
   readonly mail: MailConfig;
   readonly notify: NotifyConfig;
   readonly report: ReportConfig;
+  readonly retention: RetentionConfig;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -127,6 +146,9 @@ export interface WebhookConfig {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** LOG_FORMAT: one JSON object a line, or pino-pretty's lines for people. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Reads `.env` from `cwd` (when present) beneath the process environment, which wins. */
 export function loadEnv(processEnv: Env, cwd: string): Env {
@@ -254,6 +276,7 @@ export function parseConfig(env: Env): Config {
     databaseBusyTimeoutMs: read.int('DATABASE_BUSY_TIMEOUT_SECONDS', 30, 0, 3_600) * 1000,
     timezone: read.timezone('TIMEZONE', 'UTC'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    logFormat: read.raw('LOG_FORMAT') === undefined ? null : (read.oneOf('LOG_FORMAT', 'json', LOG_FORMATS) as LogFormat),
     http: {
       timeoutMs: read.int('HTTP_TIMEOUT_MS', 30_000, 100, 600_000),
       retries: read.int('HTTP_RETRIES', 3, 0, 10),
@@ -291,6 +314,12 @@ export function parseConfig(env: Env): Config {
       // node-cron 4 supports L (last day of the month) in the day-of-month field.
       monthEndSyncCron: read.cron('MONTH_END_SYNC_CRON', '50 23 L * *'),
     },
+    retention: {
+      eventsDays: readDays(read, 'RETAIN_EVENTS_DAYS'),
+      historyDays: readDays(read, 'RETAIN_HISTORY_DAYS'),
+      runsDays: readDays(read, 'RETAIN_RUNS_DAYS'),
+      sentMailDays: readDays(read, 'RETAIN_SENT_MAIL_DAYS'),
+    },
     disabledReasons: Object.fromEntries(UPSTREAMS.filter((upstream) => upstreams[upstream.name] === null).map((upstream) => [upstream.name, disabledReason(upstream)])),
   };
 
@@ -298,6 +327,11 @@ export function parseConfig(env: Env): Config {
   if (databaseProblem !== null) read.problems.push(databaseProblem);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return deepFreeze(config);
+}
+
+/** A retention period in whole days (1 to 100 years), or null when unset: keep everything. */
+function readDays(read: EnvReader, name: string): number | null {
+  return read.raw(name) === undefined ? null : read.int(name, 0, 1, 36_500);
 }
 
 /** DATABASE_URL: a SQLite file path, or a PostgreSQL URL that names a host (shown with its password masked). */

@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     process.on('SIGINT', onSignal);
   });
 
-  const log = createLogger({ level: config.logLevel });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
   let app: App;
   let waitingServer: ObservabilityServer | undefined;
   try {

@@ -1,9 +1,11 @@
 /**
- * Structured logs (pino) to stderr, human-readable on a terminal. Credentials are redacted by
- * path as a second line of defence; the first is that no code logs them.
+ * Structured logs (pino) to stderr: one JSON object a line (LOG_FORMAT=json, the default unless
+ * stderr is a terminal) or pino-pretty's lines (LOG_FORMAT=pretty, the default on a terminal).
+ * Credentials are redacted by path as a second line of defence; the first is that no code logs them.
  */
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogFormat } from './config.js';
 import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
@@ -19,6 +21,8 @@ export const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level: string;
+  /** LOG_FORMAT; null or absent: pretty exactly when stderr is a terminal. */
+  format?: LogFormat | null;
   /** Where lines go; default stderr. */
   destination?: DestinationStream;
   /** Pretty lines instead of JSON; default: when stderr is a terminal. */
@@ -33,7 +37,7 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (options.destination) return pino(base, options.destination);
-  const usePretty = options.pretty ?? process.stderr.isTTY === true;
+  const usePretty = options.pretty ?? (options.format ? options.format === 'pretty' : process.stderr.isTTY === true);
   if (usePretty) return pino(base, loadPretty()({ destination: 2, sync: true, ignore: 'pid,hostname' }));
   return pino(base, pino.destination({ dest: 2, sync: true }));
 }

@@ -1,7 +1,9 @@
 /**
  * V8 memory flags our syncing processes start with: `npm start` (the daemon), `npm run sync` and
- * `npm run cli` (package.json passes the same list; a test keeps the two equal) and the bench's
- * sync worker, so the benchmark measures what production runs.
+ * `npm run cli` (package.json passes the same list; a test keeps the two equal), the `waba-sync`
+ * command (src/cli.ts runs itself again with them), deploy/'s systemd unit and Dockerfile (their
+ * test compares them with `npm start`) and the bench's sync worker, so the benchmark measures what
+ * production runs.
  *
  * Why: a pull's live heap is small (≈ 30 MB at 100,000 WABAs: pages stream through), but it
  * allocates fast (≈ 3 GB of short-lived objects per 100,000 WABAs: parsed pages, validated copies,

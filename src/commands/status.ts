@@ -1,4 +1,5 @@
 /** `status`: per source, the last run and its outcome, the last complete (and complete full) pull, failures since, entity counts. */
+import { databaseSchemaVersion } from '../../db/schema-version.js';
 import { maskDatabaseUrl } from '../../db/url.js';
 import { SOURCE_NAMES } from '../config.js';
 import { textTable } from '../render/text-table.js';
@@ -9,6 +10,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../../db/database.js';
 import { intakeRoutes } from '../intake/index.js';
 import { intakeSummary } from '../intake/inbox.js';
+import { VERSION } from '../version.js';
 import { commandConfig, withApp } from './context.js';
 import { type CliIo, writeLine } from './io.js';
 
@@ -57,6 +59,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
       if (last?.outcome === 'failed' && last.error) details.push(`${source}: last error: ${scrubber.scrub(last.error)}`);
     }
     writeLine(io.stdout, `Database: ${maskDatabaseUrl(config.databasePath)}`);
+    writeLine(io.stdout, `Version: waba-sync ${VERSION}, database schema ${(await databaseSchemaVersion(db)) ?? 'none'}`);
     writeLine(io.stdout, textTable(['SOURCE', 'STATE', 'LAST RUN', 'LAST COMPLETE', 'LAST COMPLETE FULL', 'FAILURES SINCE', 'ENTITIES'], rows));
     for (const line of details) writeLine(io.stdout, line);
     const outbox = await db
