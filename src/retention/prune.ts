@@ -134,6 +134,12 @@ export async function prune(db: Db, options: PruneOptions): Promise<PruneResult>
     if (options.dryRun) checks = await countDataChecksOf(db, where);
     tables.push({ table: 'sync_run', variable: 'RETAIN_RUNS_DAYS', rows, what: `pulls started before ${before} (the latest of each source and what reports read stay)` });
     tables.push({ table: 'data_check', variable: 'RETAIN_RUNS_DAYS', rows: checks, what: 'data checks of those pulls' });
+    // Processed webhook deliveries go with the ledger, but never within the week Meta may still
+    // repeat one (a repeat of a pruned delivery is processed again, and changes nothing).
+    const inboxBefore = cutoff(Math.max(retention.runsDays, WEBHOOK_REPEAT_DAYS));
+    const inboxWhere: Where<'webhook_inbox'> = (eb) => eb.and([eb('webhook_inbox.processed_at', 'is not', null), eb('webhook_inbox.processed_at', '<', inboxBefore)]);
+    const inboxRows = await pruneById(db, 'webhook_inbox', inboxWhere, options.dryRun);
+    tables.push({ table: 'webhook_inbox', variable: 'RETAIN_RUNS_DAYS', rows: inboxRows, what: `webhook deliveries processed before ${inboxBefore} (at least ${WEBHOOK_REPEAT_DAYS} days; unprocessed ones stay)` });
   }
 
   if (retention.sentMailDays === null) {
@@ -154,7 +160,10 @@ function unset(table: string, variable: string): TablePrune {
   return { table, variable, rows: null, what: `${variable} is unset: everything is kept` };
 }
 
-type IdTable = 'event' | 'entity_version' | 'sync_run' | 'outbox';
+type IdTable = 'event' | 'entity_version' | 'sync_run' | 'outbox' | 'webhook_inbox';
+
+/** Meta repeats an unanswered webhook for up to 7 days: processed deliveries stay at least this long. */
+const WEBHOOK_REPEAT_DAYS = 8;
 
 /**
  * Counts (dry run) or deletes the rows `where` selects, walking the table by id in chunks: each

@@ -101,3 +101,26 @@ describe('prune', () => {
     expect(run.stderr).toContain('RETAIN_EVENTS_DAYS: expected a whole number from 1 to 36500, got "0"');
   });
 });
+
+describe('prune and the webhook inbox', () => {
+  it('processed deliveries go with RETAIN_RUNS_DAYS but stay at least 8 days (Meta repeats for 7); unprocessed ones stay', async () => {
+    const h = await digital99Harness({ env: { RETAIN_RUNS_DAYS: '1' } });
+    const at = (days: number) => new Date(h.clock().getTime() - days * DAY_MS).toISOString();
+    const row = (hash: string, processedDaysAgo: number | null) => ({
+      upstream: 'meta',
+      body_hash: hash.repeat(64),
+      body: '{}',
+      received_at: at(processedDaysAgo ?? 30),
+      last_received_at: at(processedDaysAgo ?? 30),
+      next_attempt_at: at(processedDaysAgo ?? 30),
+      processed_at: processedDaysAgo === null ? null : at(processedDaysAgo),
+      outcome: processedDaysAgo === null ? null : 'applied',
+    });
+    await h.app.db.insertInto('webhook_inbox').values([row('a', 30), row('b', 5), row('c', null)]).execute();
+    const run = await cli(['prune'], h.env, { clock: h.clock });
+    expect(run.code).toBe(0);
+    expect(rowsOf(run.stdout, 'webhook_inbox')).toBe('1');
+    const left = await h.app.db.selectFrom('webhook_inbox').select('body_hash').orderBy('body_hash').execute();
+    expect(left.map((r) => r.body_hash[0])).toEqual(['b', 'c']);
+  });
+});
