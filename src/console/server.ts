@@ -103,7 +103,10 @@ export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyIns
 
   app.get('/login', async (request, reply) => loginPage(request, reply, null, 200));
   const loginPage = (request: FastifyRequest, reply: FastifyReply, problem: string | null, status: number) => {
-    const token = randomToken();
+    // The token already in the browser when there is one: two tabs (or a reload racing the first
+    // load) must not invalidate each other's form.
+    const held = readCookie(request, LOGIN_COOKIE);
+    const token = held && /^[A-Za-z0-9_-]{43}$/.test(held) ? held : randomToken();
     reply.header('set-cookie', cookie(LOGIN_COOKIE, token, { secure, path: '/login' }));
     return kit.page(request, reply, 'login', 'Sign in', { problem, loginToken: token }, status);
   };

@@ -1,5 +1,6 @@
 /** The console over plain HTTP: access, CSRF, headers, and its pages' data (browser tests: console.browser.test.ts). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsPage } from '../../src/console/queries/events.js';
 import { type ConsoleFixture, CONSOLE_PASSWORD, CONSOLE_USER, HOSTILE_NAME, startConsoleFixture } from '../helpers/console.js';
 
 let fixture: ConsoleFixture;
@@ -77,6 +78,37 @@ describe('the web console over HTTP', () => {
     const jsonl = (await (await get('/events.jsonl?type=waba.*', cookie)).text()).trim().split('\n');
     expect(jsonl.length).toBeGreaterThan(0);
     for (const line of jsonl) expect(JSON.parse(line).type).toMatch(/^waba\./);
+  });
+
+  it('pages the events newest first by (at, id) without skipping or repeating one', async () => {
+    const all = await fixture.app.db.selectFrom('event').select(['id', 'at']).orderBy('at', 'desc').orderBy('id', 'desc').execute();
+    const seen: number[] = [];
+    let before: { at: string; id: number } | undefined;
+    for (;;) {
+      const page = await eventsPage(fixture.app.db, {}, null, before, 4);
+      seen.push(...page.rows.map((r) => r.id));
+      if (!page.more) break;
+      before = { at: page.rows.at(-1)!.at, id: page.rows.at(-1)!.id };
+    }
+    expect(seen).toEqual(all.map((r) => r.id));
+    // A family filter and a number written another way, on this backend's queries.
+    const family = await eventsPage(fixture.app.db, { type: 'channel.*' }, null, undefined);
+    expect(family.rows.length).toBeGreaterThan(0);
+    for (const row of family.rows) expect(row.type).toMatch(/^channel\./);
+  });
+
+  it('finds by a number in another format and shows the entity with its links', async () => {
+    const { cookie } = await signIn();
+    const search = await (await get(`/search?q=${encodeURIComponent('+972 (50) 123-4567')}`, cookie)).text();
+    expect(search).toContain('Linked channel');
+    expect(search).toContain('Linked number');
+    const entity = await get(`/entity/meta/waba/${fixture.hostileWabaId}`, cookie);
+    expect(entity.status).toBe(200);
+    const html = await entity.text();
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain(HOSTILE_NAME);
+    expect(html).toContain('Linked channel');
+    expect((await get('/entity/meta/waba/no-such-id', cookie)).status).toBe(404);
   });
 
   it('throttles an address after five failed sign-ins, even with the right password then', async () => {

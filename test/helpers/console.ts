@@ -62,6 +62,9 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
   const hostile = meta.world.shareWaba({ name: HOSTILE_NAME, account_review_status: 'APPROVED' });
   meta.world.addPhoneNumber(hostile.id, { verified_name: HOSTILE_NAME, display_phone_number: '+972 50-123 4567' });
   meta.world.shareWaba({ name: FORMULA_NAME, account_review_status: 'APPROVED' });
+  // The same business on 360dialog (a channel on that WABA) and on 99digital (the same number's digits).
+  dialog360.world.addChannel({ waba_account: { id: 'WA-linked', external_id: hostile.id, fb_account_status: 'verified' }, setup_info: { phone_number: '972501234567', phone_name: 'Linked channel' } });
+  digital99.world.addNumber({ whatsapp: '972501234567', display_name: 'Linked number', business_name: 'Linked business' });
   digital99.day();
   dialog360.day();
   meta.day();
