@@ -98,6 +98,10 @@ describe.skipIf(chromiumPath() === null)('the web console in Chromium', () => {
     await page.locator('main li a').first().click();
     const report = page.frameLocator('iframe.report');
     await expect.poll(() => report.locator('h1').textContent()).toContain('Monthly conversation report');
+    // The charts load inside the frame (same origin, the session's cookie): each image has its pixels.
+    const charts = report.locator('img');
+    expect(await charts.count()).toBeGreaterThan(0);
+    await expect.poll(() => charts.evaluateAll((images: { complete: boolean; naturalWidth: number }[]) => images.every((i) => i.complete && i.naturalWidth > 0))).toBe(true);
     await shoot(page, 'report');
 
     await page.goto(`${fixture.url}/onboarding`);

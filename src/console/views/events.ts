@@ -21,7 +21,7 @@ export const EVENTS = `<% layout('@layout') %>
 <tbody>
 <% for (const e of it.rows) { %>
 <tr>
-  <td><%= e.at %></td>
+  <td class="when"><%= e.at %></td>
   <td><%= e.type %></td>
   <td><%= e.source %></td>
   <td><% if (e.href) { %><a href="<%= e.href %>"><%= e.label %></a><% } else { %><%= e.label %><% } %></td>

@@ -46,7 +46,8 @@ export const REPORTS = `<% layout('@layout') %>
 
 export const REPORT = `<% layout('@layout') %>
 <p><a href="/reports/<%= it.month %>/report.csv" download>Download the CSV</a> · <a href="/reports/<%= it.month %>/onboarding.csv" download>Onboarding CSV</a> · <a href="/reports">All months</a></p>
-<iframe class="report" src="/reports/<%= it.month %>/report.html" title="Report <%= it.title %>" sandbox></iframe>
+<%/* A frame of our own origin, with no scripts allowed (no allow-scripts): its charts load with the session cookie. */%>
+<iframe class="report" src="/reports/<%= it.month %>/report.html" title="Report <%= it.title %>" sandbox="allow-same-origin"></iframe>
 `;
 
 export const ONBOARDING = `<% layout('@layout') %>
