@@ -258,7 +258,8 @@ export function search(index: CurrentIndex, q: string, limit: number): IndexedEn
     // A local number ("050-123 4567"): the stored digits end with it, less its leading 0.
     if (found.size === 0) add(index.byDigitsSuffix(digits.replace(/^0+/, ''), limit));
   }
-  if (q.length >= 2) add(index.byName(q, limit));
+  // A number that found its entity is not also looked for among names (a scan of every name).
+  if (q.length >= 2 && !(looksLikePhone(q) && found.size > 0)) add(index.byName(q, limit));
   return [...found.values()];
 }
 
