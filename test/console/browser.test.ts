@@ -197,6 +197,26 @@ describe.skipIf(chromiumPath() === null)('the web console in Chromium', () => {
     await page.context().close();
   });
 
+  it('creates a 99digital onboarding link from the form: a bad field is named and nothing sent; a good one is created and recorded', async () => {
+    const { page } = await signedIn();
+    const requests = async () => (await fixture.app.db.selectFrom('onboarding_request').selectAll().execute()).length;
+    await page.goto(`${fixture.url}/onboarding`);
+    await page.getByLabel(/Coexistence instead/).check();
+    await page.getByLabel('Business name (required)').fill('Shop Mizrahi');
+    await page.getByLabel(/Display name/).fill('Shop!');
+    await page.getByRole('button', { name: 'Create the link' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('Display name');
+    expect(await requests()).toBe(0);
+    // The form keeps what was typed.
+    expect(await page.getByLabel('Business name (required)').inputValue()).toBe('Shop Mizrahi');
+    await page.getByLabel(/Display name/).fill('Shop Mizrahi');
+    await page.getByRole('button', { name: 'Create the link' }).click();
+    expect(await page.locator('main').textContent()).toContain('Onboarding link for');
+    const recorded = await fixture.app.db.selectFrom('onboarding_request').selectAll().execute();
+    expect(recorded).toMatchObject([{ business_name: 'Shop Mizrahi', coexistence: 1, created_by: CONSOLE_USER }]);
+    await page.context().close();
+  });
+
   it('exports the filtered events as CSV with formulas neutralised', async () => {
     const { page } = await signedIn();
     await page.goto(`${fixture.url}/events?source=meta`);
