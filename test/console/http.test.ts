@@ -1,6 +1,7 @@
 /** The console over plain HTTP: access, CSRF, headers, and its pages' data (browser tests: console.browser.test.ts). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsPage } from '../../src/console/queries/events.js';
+import { buildConsole } from '../../src/console/server.js';
 import { type ConsoleFixture, CONSOLE_PASSWORD, CONSOLE_USER, HOSTILE_NAME, startConsoleFixture } from '../helpers/console.js';
 
 let fixture: ConsoleFixture;
@@ -54,6 +55,24 @@ describe('the web console over HTTP', () => {
     const setCookie = answer.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/waba_console=[^;]+; Path=\/; HttpOnly; SameSite=Strict/);
     expect(setCookie).not.toContain('Secure');
+  });
+
+  it('marks the cookies Secure when CONSOLE_SECURE_COOKIE says the console is behind HTTPS', async () => {
+    const { app } = await buildConsole({ app: fixture.app, settings: { ...fixture.app.config.console!, secureCookie: true }, syncNow: async () => null, onError: () => undefined });
+    try {
+      const form = await app.inject({ method: 'GET', url: '/login' });
+      expect(String(form.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+      const login = await app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password: CONSOLE_PASSWORD }).toString(),
+      });
+      expect(login.statusCode).toBe(303);
+      expect([login.headers['set-cookie']].flat()[0]).toMatch(/^waba_console=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses a POST without its CSRF token, and one with another token', async () => {
