@@ -10,9 +10,11 @@ import { CONSOLE_PASSWORD, CONSOLE_USER, type ConsoleFixture, HOSTILE_NAME, star
 import { chromiumPath, launchChromium } from '../helpers/chromium.js';
 import { tempDir } from '../helpers/temp.js';
 
+// Every run takes the screenshots; UPDATE_SCREENSHOTS=1 keeps them in docs/ (from the SQLite
+// project only: the pages are the same on PostgreSQL), so a plain `npm test` leaves the tree clean.
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
-// Screenshots are taken once, from the SQLite project (the pages are the same on PostgreSQL).
 const SCREENSHOTS = process.env.WABA_TEST_BACKEND !== 'postgres';
+const screenshotDir = () => (process.env.UPDATE_SCREENSHOTS === '1' ? DOCS : tempDir());
 
 let fixture: ConsoleFixture;
 let browser: Browser;
@@ -51,7 +53,7 @@ describe.skipIf(chromiumPath() === null)('the web console in Chromium', () => {
   }
 
   const shoot = async (page: Page, name: string) => {
-    if (SCREENSHOTS) await page.screenshot({ path: join(DOCS, `console-${name}.png`) });
+    if (SCREENSHOTS) await page.screenshot({ path: join(screenshotDir(), `console-${name}.png`) });
   };
 
   it('asks for a login first and refuses a wrong password', async () => {
