@@ -12,6 +12,7 @@ const shared = {
  * files, another process's write lock, the bench's SQLite baseline).
  */
 const SQLITE_ONLY = [
+  'test/console/sessions.test.ts',
   'test/bench/**',
   'test/config.test.ts',
   'test/daemon/schedule-dst.test.ts',

@@ -25,6 +25,7 @@ import { syncCommand } from './commands/sync.js';
 import { commandConfig } from './commands/context.js';
 import { NODE_MEMORY_FLAGS } from './node-flags.js';
 import { VERSION } from './version.js';
+import { consoleCommand, consoleUserCommand } from './commands/console.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -42,7 +43,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     })
     .addHelpText(
       'after',
-      '\nAlso: npm start (the daemon: schedules, /healthz, /metrics), npm run demo, npm run bench.\nSettings come from the environment or a .env file in the working directory (see .env.example).\nExit codes: 0 ok, 1 a selected source failed, 2 configuration or usage error.',
+      '\nAlso: npm start (the daemon: schedules, /healthz, /metrics, the web console), npm run demo, npm run bench.\nSettings come from the environment or a .env file in the working directory (see .env.example).\nExit codes: 0 ok, 1 a selected source failed, 2 configuration or usage error.',
     );
 
   program
@@ -171,6 +172,20 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--dry-run', 'only count, per table, what would be deleted')
     .action(async (options: { dryRun?: boolean }) => {
       setExit(await pruneCommand(io, options));
+    });
+
+  program
+    .command('console')
+    .description('serve the web console (and /healthz, /metrics) on HTTP_HOST:HTTP_PORT without the daemon; needs CONSOLE_USERS (docs/console.md)')
+    .action(async () => {
+      setExit(await consoleCommand(io));
+    });
+  program
+    .command('console-user')
+    .description('read a password (at least 12 characters) from standard input and print the CONSOLE_USERS entry NAME:scrypt.… for it')
+    .argument('<name>', 'the user name (letters, digits, . _ @ -)')
+    .action(async (name: string) => {
+      setExit(await consoleUserCommand(io, name));
     });
 
   return program;

@@ -12,6 +12,7 @@ import { ConfigError } from './errors.js';
 import { SOURCE_NAMES, type SourceName, UPSTREAMS, type UpstreamConfigs, disabledReason } from './sources/registry.js';
 import type { SettingsReader } from './sources/upstream.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './sources/http.js';
+import { type ConsoleUser, parseConsoleUsers } from './console/passwords.js';
 
 // Each upstream's settings section lives in its folder (src/sources/<upstream>/config.ts);
 // this file keeps what is shared and composes the sections from the registry.
@@ -115,6 +116,8 @@ export interface Config extends UpstreamConfigs {
   readonly httpHost: string;
   /** The webhook intake's listener (issue 15); null: no intake. */
   readonly webhook: WebhookConfig;
+  /** The web console on HTTP_PORT (issue 17); null when CONSOLE_USERS is unset (`/` answers 404). */
+  readonly console: ConsoleConfig | null;
   /** A source is healthy when its last complete pull is at most this old. */
   readonly healthMaxAgeSeconds: number;
   /**
@@ -141,6 +144,15 @@ export interface WebhookConfig {
   readonly trustProxy: boolean;
   /** WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS: the shortest gap between full pulls webhooks trigger. */
   readonly fullPullMinIntervalSeconds: number;
+}
+
+export interface ConsoleConfig {
+  /** CONSOLE_USERS: `name:scrypt-hash` entries (`console-user NAME` prints one). */
+  readonly users: readonly ConsoleUser[];
+  /** CONSOLE_SECURE_COOKIE=1: the console is reached over HTTPS, so its cookie is marked Secure. */
+  readonly secureCookie: boolean;
+  /** CONSOLE_IDLE_MINUTES: a session unused this long ends (default 30). */
+  readonly idleMs: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -293,6 +305,7 @@ export function parseConfig(env: Env): Config {
       trustProxy: read.oneOf('WEBHOOK_TRUST_PROXY', '0', ['0', '1']) === '1',
       fullPullMinIntervalSeconds: read.int('WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS', 600, 0, 7 * 86_400),
     },
+    console: readConsole(read),
     healthMaxAgeSeconds: read.int('HEALTH_MAX_AGE_SECONDS', 3600, 1, 30 * 86_400),
     healthMaxFullAgeSeconds: read.raw('HEALTH_MAX_FULL_AGE_SECONDS') === undefined ? null : read.int('HEALTH_MAX_FULL_AGE_SECONDS', 0, 1, 366 * 86_400),
     fingerprintSecret: read.raw('FINGERPRINT_SECRET') ?? null,
@@ -443,4 +456,15 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** The console's block: off (null) unless CONSOLE_USERS is set; its other settings are read either way. */
+function readConsole(read: EnvReader): ConsoleConfig | null {
+  const secureCookie = read.oneOf('CONSOLE_SECURE_COOKIE', '0', ['0', '1']) === '1';
+  const idleMs = read.int('CONSOLE_IDLE_MINUTES', 30, 1, 7 * 24 * 60) * 60_000;
+  const value = read.raw('CONSOLE_USERS');
+  if (value === undefined) return null;
+  const { users, problems } = parseConsoleUsers(value);
+  read.problems.push(...problems);
+  return { users, secureCookie, idleMs };
 }

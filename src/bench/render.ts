@@ -102,7 +102,14 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
     );
   }
 
-  add(`\n${w ? 5 : 4}. Limits measured in this run, and ours against them (baseline / worst churn sync)`);
+  const c = report.console;
+  let step = w ? 5 : 4;
+  if (c) {
+    add(`\n${step++}. Web console: server time per page (${c.events} events, ${c.entityVersions} entity versions; the search index built in ${c.indexBuildMs} ms on the first search)`);
+    add(textTable(['PAGE', 'REQUESTS', 'P50', 'P95', 'MAX'], c.pages.map((p) => [p.page, String(p.samples), `${p.p50Ms} ms`, `${p.p95Ms} ms`, `${p.maxMs} ms`])));
+  }
+
+  add(`\n${step}. Limits measured in this run, and ours against them (baseline / worst churn sync)`);
   add(
     textTable(
       ['SOURCE', 'MIN CALLS', 'LATENCY FLOOR', 'RAW INSERT', 'CALLS ÷ MIN', 'WALL ÷ FLOOR', 'STORE ÷ RAW', 'SIM BUSY'],

@@ -15,6 +15,7 @@ import { type CallMinimum, dialog360Minimum, digital99Minimum, latencyFloorMs, m
 import type { DbSizeReply, RawInsertReply, SyncReply } from './protocol.js';
 import { SyncWorker } from './worker-client.js';
 import { BENCH_APP_SECRET, type WebhookMeasure, benchWebhooks } from './webhooks.js';
+import { type ConsoleMeasure, benchConsole } from './console.js';
 
 export const BENCH_SOURCES: readonly SourceName[] = ['meta', 'digital99', 'dialog360'];
 
@@ -31,6 +32,8 @@ export interface BenchOptions {
   /** Signed Meta webhook deliveries in the webhook phase (0: none), sent at `webhookRate` per second. */
   readonly webhookDeliveries: number;
   readonly webhookRate: number;
+  /** Requests per console page in the console phase (0: none). */
+  readonly consoleSamples?: number;
   /** Write a CPU profile of the sync worker into this directory. */
   readonly cpuProfileDir?: string;
   /** Lines of progress (stderr). */
@@ -98,6 +101,8 @@ export interface BenchReport {
   readonly incremental: PullMeasure;
   /** Null when the run sent no webhooks. */
   readonly webhooks: WebhookMeasure | null;
+  /** Null when the run skipped the console phase. */
+  readonly console: ConsoleMeasure | null;
   readonly totalMs: number;
 }
 
@@ -239,6 +244,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     // 4. Webhooks against the whole fleet.
     const webhooks = options.webhookDeliveries > 0 ? await benchWebhooks(upstreams.meta, worker, { deliveries: options.webhookDeliveries, ratePerSecond: options.webhookRate, say }) : null;
 
+    // 5. The console's pages on this database, history and all.
+    const consoleMeasure = (options.consoleSamples ?? 0) > 0 ? await benchConsole(databaseUrl, { samples: options.consoleSamples!, say }) : null;
+
     return {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -251,6 +259,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         newWabas: options.newWabas,
         webhookDeliveries: options.webhookDeliveries,
         webhookRate: options.webhookRate,
+        consoleSamples: options.consoleSamples ?? 0,
       },
       database: { backend, label: options.databaseLabel ?? (backend === 'sqlite' ? 'SQLite, a file in a temporary folder' : 'PostgreSQL') },
       fleet,
@@ -259,6 +268,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       churn,
       incremental,
       webhooks,
+      console: consoleMeasure,
       totalMs: performance.now() - began,
     };
   } finally {

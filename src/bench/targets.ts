@@ -28,6 +28,7 @@ export const TARGETS = {
   dbGrowth: 1.15,
   webhookP99Ms: 1000,
   graphCallsPerDelivery: 2,
+  consolePageP95Ms: 100,
 } as const;
 
 export function fullPulls(report: BenchReport, source: SourceName): PullMeasure[] {
@@ -137,6 +138,17 @@ export function judgeTargets(report: BenchReport, sqlite?: BenchReport): TargetR
     pass: mismatched.length === 0,
   });
   if (report.webhooks) results.push(...webhookTargets(report.webhooks));
+  for (const page of report.console?.pages ?? []) {
+    results.push({
+      target: `console page p95 ≤ ${TARGETS.consolePageP95Ms} ms: ${page.page}`,
+      source: null,
+      measured: `p95 ${page.p95Ms} ms (p50 ${page.p50Ms} ms, max ${page.maxMs} ms) over ${page.samples} requests`,
+      limit: `≤ ${TARGETS.consolePageP95Ms} ms`,
+      ratio: page.p95Ms / TARGETS.consolePageP95Ms,
+      allowed: 1,
+      pass: page.p95Ms <= TARGETS.consolePageP95Ms,
+    });
+  }
   return results;
 }
 

@@ -21,6 +21,7 @@ import { type Intake, startIntake } from '../intake/index.js';
 import { intakeSummary } from '../intake/inbox.js';
 import { pullSources } from '../../jobs/sync.js';
 import { claimFiring } from './job-claim.js';
+import { type ConsoleHost, startConsoleFor } from '../console/index.js';
 import { TAKEOVER_CHECK_MS, abandonedPulls } from './takeover.js';
 
 export interface Daemon {
@@ -130,14 +131,19 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
       return { ok: false, checkedAt: app.clock().toISOString(), database: databaseDown(app.config.databasePath, error, app.scrubber) };
     }
   };
-  const serverDeps = {
-    metrics,
-    health,
-    onError: (error: unknown) => {
-      metrics.recordUnexpectedError('http');
-      log.error({ error: app.scrubber.describe(error) }, 'health/metrics request failed');
-    },
+  const onHttpError = (error: unknown) => {
+    metrics.recordUnexpectedError('http');
+    log.error({ error: app.scrubber.describe(error) }, 'health/metrics/console request failed');
   };
+  // The web console on the same port (CONSOLE_USERS; null when unset: `/` stays 404).
+  let consoleHost: ConsoleHost | null;
+  try {
+    consoleHost = await startConsoleFor(app, { locks, signal: controller.signal, onRun: (result) => metrics.recordRun(result), onError: onHttpError });
+  } catch (error) {
+    for (const task of tasks) await task.destroy();
+    throw error;
+  }
+  const serverDeps = { metrics, health, onError: onHttpError, ...(consoleHost ? { console: consoleHost.handler } : {}) };
   let server: ObservabilityServer;
   try {
     if (options.server) {
@@ -165,6 +171,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     log.info({ job: job.name, cron: job.cron, timezone: app.config.timezone, next: job.nextRun?.toISOString() ?? null }, `scheduled ${job.name}`);
   }
   log.info({ host: app.config.httpHost, port: server.port }, `health and metrics on http://${hostForUrl(app.config.httpHost)}:${server.port}/healthz and /metrics`);
+  if (consoleHost) log.info({ host: app.config.httpHost, port: server.port }, `web console on http://${hostForUrl(app.config.httpHost)}:${server.port}/`);
 
   // Catch up once, in table order (a full pull before the digest that reports it), and once for
   // every daemon on the database: another daemon catching up now does it for us too.
@@ -215,6 +222,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
       const timedOut = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
       if (timedOut) log.warn({ running: [...running.keys()] }, 'jobs still running at shutdown; the database rolls back what they left unfinished');
       await server.close();
+      await consoleHost?.close();
     },
   };
 }

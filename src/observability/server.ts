@@ -1,4 +1,7 @@
-/** The daemon's HTTP side: GET /healthz (JSON, 200 or 503) and GET /metrics (Prometheus text). */
+/**
+ * The daemon's HTTP side: GET /healthz (JSON, 200 or 503) and GET /metrics (Prometheus text);
+ * every other path goes to the web console when CONSOLE_USERS turns it on (src/console/), else 404.
+ */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HealthReport } from './health.js';
@@ -25,6 +28,8 @@ export interface ObservabilityDeps {
   readonly metrics: Pick<Metrics, 'registry'>;
   readonly health: () => Promise<HealthReport>;
   readonly onError: (error: unknown) => void;
+  /** The web console's request handler; absent: only /healthz and /metrics, anything else 404. */
+  readonly console?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /**
@@ -69,6 +74,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, deps: Observabi
   const path = requestPath(req.url);
   if (path === null) {
     res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request\n');
+  } else if (path !== '/healthz' && path !== '/metrics' && deps.console) {
+    deps.console(req, res);
   } else if (req.method !== 'GET') {
     res.writeHead(405, { allow: 'GET' }).end();
   } else if (path === '/healthz') {

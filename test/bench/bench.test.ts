@@ -24,10 +24,10 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 describe('npm run bench', () => {
   it('runs every step at a tiny scale, prints each section and the targets, and events equal the churn in every pull', async () => {
     const json = join(tempDir(), 'bench.json');
-    const { code, stdout, stderr } = await runBench(['--scale', '0.001', '--latency', '0', '--churn-runs', '2', '--webhooks', '30', '--webhook-rate', '200', '--json', json]);
+    const { code, stdout, stderr } = await runBench(['--scale', '0.001', '--latency', '0', '--churn-runs', '2', '--webhooks', '30', '--webhook-rate', '200', '--console-samples', '3', '--json', json]);
     expect(stderr).not.toContain('MISMATCH');
     expect(code).toBe(0);
-    for (const heading of ['1. Baseline full sync', '2. Full syncs after 0.50 % churn each', '3. Incremental Meta sync after 50 new client WABAs', '4. Webhooks: 30 signed Meta deliveries at 200/s', '5. Limits measured in this run', 'Targets']) {
+    for (const heading of ['1. Baseline full sync', '2. Full syncs after 0.50 % churn each', '3. Incremental Meta sync after 50 new client WABAs', '4. Webhooks: 30 signed Meta deliveries at 200/s', '5. Web console: server time per page', '6. Limits measured in this run', 'Targets']) {
       expect(stdout).toContain(heading);
     }
     expect(stdout).not.toContain('MISMATCH');
@@ -57,7 +57,9 @@ describe('npm run bench', () => {
     expect(report.baseline.peakRssMb).toBeGreaterThan(0);
     // 27 review decisions and 3 new WABAs with a number each: 33 events, each once, one Graph call a delivery.
     expect(report.webhooks).toMatchObject({ deliveries: 30, expectedEvents: 33, events: 33, lost: [], repeated: [], graphCalls: 30 });
-    expect(report.targets.map((t: { target: string; source: string | null }) => `${t.target}${t.source ? ` (${t.source})` : ''}`)).toHaveLength(15);
+    // Each console page asked 3 times, on the database the run left (its WABAs' pages included).
+    expect(report.console.pages.map((p: { page: string; samples: number }) => p.samples)).toEqual([3, 3, 3, 3, 3, 3, 3]);
+    expect(report.targets.map((t: { target: string; source: string | null }) => `${t.target}${t.source ? ` (${t.source})` : ''}`)).toHaveLength(22);
   }, 120_000);
 
   it('rejects a bad option with exit code 2, naming it', async () => {
@@ -73,7 +75,7 @@ describe('npm run bench', () => {
   const serverOfTests = process.env.TEST_POSTGRES_URL ? ['--database-url', process.env.TEST_POSTGRES_URL] : [];
   it('--database both: the same run on SQLite and on an embedded PostgreSQL, side by side, events equal to the churn on both', async () => {
     const json = join(tempDir(), 'bench.json');
-    const { code, stdout, stderr } = await runBench(['--scale', '0.001', '--latency', '0', '--churn-runs', '1', '--webhooks', '20', '--webhook-rate', '200', '--database', 'both', '--quiet', '--json', json, ...serverOfTests]);
+    const { code, stdout, stderr } = await runBench(['--scale', '0.001', '--latency', '0', '--churn-runs', '1', '--webhooks', '20', '--webhook-rate', '200', '--console-samples', '3', '--database', 'both', '--quiet', '--json', json, ...serverOfTests]);
     expect(code, stderr).toBe(0);
     for (const heading of ['=== SQLite ===', '=== PostgreSQL ===', 'SQLite and PostgreSQL side by side']) expect(stdout).toContain(heading);
     expect(stdout).toMatch(/^storing \+ diffing ≤ 2 × SQLite storing the same pull\s+meta\s/m);

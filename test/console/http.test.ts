@@ -1,0 +1,137 @@
+/** The console over plain HTTP: access, CSRF, headers, and its pages' data (browser tests: console.browser.test.ts). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsPage } from '../../src/console/queries/events.js';
+import { buildConsole } from '../../src/console/server.js';
+import { type ConsoleFixture, CONSOLE_PASSWORD, CONSOLE_USER, HOSTILE_NAME, startConsoleFixture } from '../helpers/console.js';
+
+let fixture: ConsoleFixture;
+beforeAll(async () => {
+  fixture = await startConsoleFixture();
+}, 120_000);
+afterAll(async () => fixture?.close());
+
+/** A signed-in cookie jar: the session cookie and the CSRF token from a page's form. */
+async function signIn(password = CONSOLE_PASSWORD): Promise<{ cookie: string; status: number }> {
+  const form = await fetch(`${fixture.url}/login`);
+  const loginCookie = form.headers.get('set-cookie')!.split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const answer = await fetch(`${fixture.url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
+    body: new URLSearchParams({ _csrf: token, user: CONSOLE_USER, password }).toString(),
+  });
+  return { cookie: (answer.headers.get('set-cookie') ?? '').split(';')[0]!, status: answer.status };
+}
+
+async function get(path: string, cookie: string) {
+  return fetch(`${fixture.url}${path}`, { headers: { cookie }, redirect: 'manual' });
+}
+
+describe('the web console over HTTP', () => {
+  it('sends an unsigned visitor to the login form, with the security headers', async () => {
+    const answer = await fetch(`${fixture.url}/events`, { redirect: 'manual' });
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe('/login');
+    const csp = answer.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    // /healthz and /metrics stay where they were, without a session.
+    expect((await fetch(`${fixture.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${fixture.url}/metrics`)).status).toBe(200);
+  });
+
+  it('refuses a wrong password, and sets an HttpOnly SameSite=Strict cookie for the right one', async () => {
+    expect((await signIn('not the password')).status).toBe(401);
+    const form = await fetch(`${fixture.url}/login`);
+    const answer = await fetch(`${fixture.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.headers.get('set-cookie')!.split(';')[0]! },
+      body: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!, user: CONSOLE_USER, password: CONSOLE_PASSWORD }).toString(),
+    });
+    expect(answer.status).toBe(303);
+    const setCookie = answer.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/waba_console=[^;]+; Path=\/; HttpOnly; SameSite=Strict/);
+    expect(setCookie).not.toContain('Secure');
+  });
+
+  it('marks the cookies Secure when CONSOLE_SECURE_COOKIE says the console is behind HTTPS', async () => {
+    const { app } = await buildConsole({ app: fixture.app, settings: { ...fixture.app.config.console!, secureCookie: true }, syncNow: async () => null, onError: () => undefined });
+    try {
+      const form = await app.inject({ method: 'GET', url: '/login' });
+      expect(String(form.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+      const login = await app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password: CONSOLE_PASSWORD }).toString(),
+      });
+      expect(login.statusCode).toBe(303);
+      expect([login.headers['set-cookie']].flat()[0]).toMatch(/^waba_console=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a POST without its CSRF token, and one with another token', async () => {
+    const { cookie } = await signIn();
+    const before = await fixture.app.db.selectFrom('sync_run').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    for (const body of ['', '_csrf=forged']) {
+      const answer = await fetch(`${fixture.url}/sources/meta/sync`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body });
+      expect(answer.status).toBe(403);
+    }
+    const after = await fixture.app.db.selectFrom('sync_run').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+  });
+
+  it('exports the events as neutralised CSV and as JSON lines', async () => {
+    const { cookie } = await signIn();
+    const csv = await (await get('/events.csv?source=meta', cookie)).text();
+    expect(csv.split('\r\n')[0]).toBe('id,at,type,source,key,name,number,detail');
+    expect(csv).toContain(HOSTILE_NAME);
+    // The formula is written as text: a leading ' and quoted, never a bare =.
+    expect(csv).toContain(`"'=HYPERLINK(""https://evil.example"",""open"")"`);
+    expect(csv).not.toMatch(/,=HYPERLINK/);
+    const jsonl = (await (await get('/events.jsonl?type=waba.*', cookie)).text()).trim().split('\n');
+    expect(jsonl.length).toBeGreaterThan(0);
+    for (const line of jsonl) expect(JSON.parse(line).type).toMatch(/^waba\./);
+  });
+
+  it('pages the events newest first by (at, id) without skipping or repeating one', async () => {
+    const all = await fixture.app.db.selectFrom('event').select(['id', 'at']).orderBy('at', 'desc').orderBy('id', 'desc').execute();
+    const seen: number[] = [];
+    let before: { at: string; id: number } | undefined;
+    for (;;) {
+      const page = await eventsPage(fixture.app.db, {}, null, before, 4);
+      seen.push(...page.rows.map((r) => r.id));
+      if (!page.more) break;
+      before = { at: page.rows.at(-1)!.at, id: page.rows.at(-1)!.id };
+    }
+    expect(seen).toEqual(all.map((r) => r.id));
+    // A family filter and a number written another way, on this backend's queries.
+    const family = await eventsPage(fixture.app.db, { type: 'channel.*' }, null, undefined);
+    expect(family.rows.length).toBeGreaterThan(0);
+    for (const row of family.rows) expect(row.type).toMatch(/^channel\./);
+  });
+
+  it('finds by a number in another format and shows the entity with its links', async () => {
+    const { cookie } = await signIn();
+    const search = await (await get(`/search?q=${encodeURIComponent('+972 (50) 123-4567')}`, cookie)).text();
+    expect(search).toContain('Linked channel');
+    expect(search).toContain('Linked number');
+    const entity = await get(`/entity/meta/waba/${fixture.hostileWabaId}`, cookie);
+    expect(entity.status).toBe(200);
+    const html = await entity.text();
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain(HOSTILE_NAME);
+    expect(html).toContain('Linked channel');
+    expect((await get('/entity/meta/waba/no-such-id', cookie)).status).toBe(404);
+  });
+
+  it('throttles an address after five failed sign-ins, even with the right password then', async () => {
+    for (let i = 0; i < 5; i++) await signIn('wrong');
+    expect((await signIn()).status).toBe(429);
+  });
+});
