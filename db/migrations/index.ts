@@ -9,6 +9,7 @@ import * as currentEntityView from './2026_11_30_0070_current_entity_view.js';
 import * as jobClaim from './2026_11_30_0090_job_claim.js';
 import * as webhookInbox from './2026_11_30_0100_webhook_inbox.js';
 import * as onboardingRequest from './2026_11_30_0120_onboarding_request.js';
+import * as eventDelivery from './2026_11_30_0130_event_delivery.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0090_job_claim': jobClaim,
   '2026_11_30_0100_webhook_inbox': webhookInbox,
   '2026_11_30_0120_onboarding_request': onboardingRequest,
+  '2026_11_30_0130_event_delivery': eventDelivery,
 };
