@@ -276,7 +276,7 @@ export interface EventDeliveryTable {
   subscription: string;
   event_id: number;
   event_type: string;
-  /** source + "\u0000" + key: deliveries of one entity go out in event order. */
+  /** source + ":" + key: deliveries of one entity go out in event order. */
   entity: string;
   /** `msg_…`, fixed at fan-out: the same on every attempt. */
   webhook_id: string;

@@ -27,7 +27,7 @@ const INSERT_CHUNK = 200;
 
 /** The entity key deliveries are ordered by. */
 export function entityOf(event: { source: string; key: string }): string {
-  return `${event.source}\u0000${event.key}`;
+  return `${event.source}:${event.key}`; // a source name holds no ":"
 }
 
 /** Fans out everything in the feed; returns how many events it took. */
