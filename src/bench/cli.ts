@@ -38,6 +38,7 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     .option('--new-wabas <n>', 'new client WABAs before the incremental Meta sync', whole('--new-wabas', 1), 50)
     .option('--webhooks <n>', 'signed Meta webhook deliveries in the webhook phase (0: skip it)', whole('--webhooks', 0), 1000)
     .option('--webhook-rate <per-second>', 'deliveries sent per second', positive('--webhook-rate'), 50)
+    .option('--no-delivery', 'do not deliver the events to a loopback subscriber (EVENT_WEBHOOK_BENCH_URL) while the churn runs')
     .option('--json <file>', 'also write the whole report as JSON')
     .option('--cpu-prof <dir>', 'write a CPU profile of the sync worker into DIR (open it in Chrome DevTools)')
     .option('--quiet', 'no progress lines on stderr')
@@ -60,6 +61,7 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     newWabas: number;
     webhooks: number;
     webhookRate: number;
+    delivery: boolean;
     json?: string;
     cpuProf?: string;
     quiet?: boolean;
@@ -86,6 +88,7 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     newWabas: options.newWabas,
     webhookDeliveries: options.webhooks,
     webhookRate: options.webhookRate,
+    eventDelivery: options.delivery,
     cpuProfileDir: options.cpuProf,
     progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`),
   };

@@ -15,6 +15,7 @@ import { type CallMinimum, dialog360Minimum, digital99Minimum, latencyFloorMs, m
 import type { DbSizeReply, RawInsertReply, SyncReply } from './protocol.js';
 import { SyncWorker } from './worker-client.js';
 import { BENCH_APP_SECRET, type WebhookMeasure, benchWebhooks } from './webhooks.js';
+import { BENCH_DELIVERY_SECRET, type BenchReceiver, type DeliveryMeasure, awaitDeliveries, measureDeliveries, startBenchReceiver } from './delivery.js';
 
 export const BENCH_SOURCES: readonly SourceName[] = ['meta', 'digital99', 'dialog360'];
 
@@ -31,6 +32,8 @@ export interface BenchOptions {
   /** Signed Meta webhook deliveries in the webhook phase (0: none), sent at `webhookRate` per second. */
   readonly webhookDeliveries: number;
   readonly webhookRate: number;
+  /** Deliver every event to a loopback subscriber while the churn runs (default true). */
+  readonly eventDelivery?: boolean;
   /** Write a CPU profile of the sync worker into this directory. */
   readonly cpuProfileDir?: string;
   /** Lines of progress (stderr). */
@@ -98,6 +101,8 @@ export interface BenchReport {
   readonly incremental: PullMeasure;
   /** Null when the run sent no webhooks. */
   readonly webhooks: WebhookMeasure | null;
+  /** The churn runs' events delivered to a loopback subscriber; null with --no-delivery. */
+  readonly delivery: DeliveryMeasure | null;
   readonly totalMs: number;
 }
 
@@ -113,6 +118,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const upstreams = await startUpstreams(fleet, options.latencyMs);
   const seedMs = performance.now() - seedStarted;
   const worker = SyncWorker.start({ cpuProfileDir: options.cpuProfileDir });
+  const receiver: BenchReceiver | null = options.eventDelivery === false ? null : await startBenchReceiver();
   try {
     const opened = await worker.request<{ maxRssMb: number }>({
       op: 'open',
@@ -131,8 +137,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         WEBHOOK_PORT: '0',
         META_APP_SECRET: BENCH_APP_SECRET,
         META_WEBHOOK_VERIFY_TOKEN: 'bench-verify-token',
+        ...(receiver ? { EVENT_WEBHOOK_BENCH_URL: receiver.url, EVENT_WEBHOOK_BENCH_SECRET: BENCH_DELIVERY_SECRET } : {}),
       },
     });
+    if (receiver) await worker.request({ op: 'startDelivery' });
     let digital99HasToken = false;
     const pull = async (source: SourceName, mode: RunMode, expected: EventCounts | null, given?: CallMinimum): Promise<PullMeasure> => {
       const minimum =
@@ -213,7 +221,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
     // 2. Churn rounds.
     const churn: ChurnMeasure[] = [];
+    const deliveryRounds: number[][] = [];
     for (let run = 1; run <= options.churnRuns; run++) {
+      const lastBefore = receiver ? await worker.request<number>({ op: 'lastEventId' }) : 0;
       say(`2. churn run ${run}/${options.churnRuns}`);
       const rounds: Record<SourceName, ChurnRound> = {
         meta: metaChurn(upstreams.meta, options.churnShare, 1000 + run),
@@ -222,6 +232,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       };
       const pulls: PullMeasure[] = [];
       for (const source of BENCH_SOURCES) pulls.push(await pull(source, 'full', rounds[source].expected));
+      if (receiver) {
+        // Delivered while the pulls ran and just after; waited for here, outside every pull's timing.
+        const ids = await worker.request<number[]>({ op: 'eventIdsAfter', after: lastBefore });
+        await awaitDeliveries(receiver, ids, 120_000);
+        deliveryRounds.push(ids);
+      }
       churn.push({
         run,
         operations: { meta: rounds.meta.operations, digital99: rounds.digital99.operations, dialog360: rounds.dialog360.operations },
@@ -237,6 +253,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const incremental = await pull('meta', 'incremental', added.expected, metaIncrementalMinimum(upstreams, since));
 
     // 4. Webhooks against the whole fleet.
+    const delivery = receiver ? measureDeliveries(receiver, deliveryRounds) : null;
+    if (delivery) say(`event delivery: ${delivery.delivered}/${delivery.events} churn events at ${delivery.perSecond}/s, lag p99 ${delivery.p99Ms} ms`);
     const webhooks = options.webhookDeliveries > 0 ? await benchWebhooks(upstreams.meta, worker, { deliveries: options.webhookDeliveries, ratePerSecond: options.webhookRate, say }) : null;
 
     return {
@@ -251,6 +269,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         newWabas: options.newWabas,
         webhookDeliveries: options.webhookDeliveries,
         webhookRate: options.webhookRate,
+        eventDelivery: receiver !== null,
       },
       database: { backend, label: options.databaseLabel ?? (backend === 'sqlite' ? 'SQLite, a file in a temporary folder' : 'PostgreSQL') },
       fleet,
@@ -259,10 +278,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       churn,
       incremental,
       webhooks,
+      delivery,
       totalMs: performance.now() - began,
     };
   } finally {
     await worker.stop();
+    await receiver?.close();
     await upstreams.close();
     rmSync(dir, { recursive: true, force: true });
   }
