@@ -34,6 +34,8 @@ export interface BenchOptions {
   readonly webhookRate: number;
   /** Deliver every event to a loopback subscriber while the churn runs (default true). */
   readonly eventDelivery?: boolean;
+  /** EVENT_WEBHOOK_CONCURRENCY of the bench subscriber (default 1, as in production). */
+  readonly deliveryConcurrency?: number;
   /** Write a CPU profile of the sync worker into this directory. */
   readonly cpuProfileDir?: string;
   /** Lines of progress (stderr). */
@@ -137,7 +139,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         WEBHOOK_PORT: '0',
         META_APP_SECRET: BENCH_APP_SECRET,
         META_WEBHOOK_VERIFY_TOKEN: 'bench-verify-token',
-        ...(receiver ? { EVENT_WEBHOOK_BENCH_URL: receiver.url, EVENT_WEBHOOK_BENCH_SECRET: BENCH_DELIVERY_SECRET } : {}),
+        ...(receiver ? { EVENT_WEBHOOK_BENCH_URL: receiver.url, EVENT_WEBHOOK_BENCH_SECRET: BENCH_DELIVERY_SECRET, EVENT_WEBHOOK_CONCURRENCY: String(options.deliveryConcurrency ?? 1) } : {}),
       },
     });
     if (receiver) await worker.request({ op: 'startDelivery' });
@@ -270,6 +272,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         webhookDeliveries: options.webhookDeliveries,
         webhookRate: options.webhookRate,
         eventDelivery: receiver !== null,
+        deliveryConcurrency: options.deliveryConcurrency ?? 1,
       },
       database: { backend, label: options.databaseLabel ?? (backend === 'sqlite' ? 'SQLite, a file in a temporary folder' : 'PostgreSQL') },
       fleet,

@@ -2,8 +2,9 @@
  * The dispatcher: fans new events out (fan-out.ts), then runs one lane per subscription and one
  * for chat, each on its own, so a slow or dead endpoint holds up only its own lane. A lane claims
  * its due deliveries (store.ts: one daemon each, in event order per entity), sends them one at a
- * time — so a crash between sending and marking repeats at most the one delivery in flight, with
- * the same webhook-id — and records each outcome.
+ * time (EVENT_WEBHOOK_CONCURRENCY: that many at once, each for another entity) — so a crash
+ * between sending and marking repeats at most the deliveries in flight, with the same
+ * webhook-id — and records each outcome before taking the next.
  *
  * An endpoint that is down (no answer, 5xx, 429) pauses its lane until the failed delivery's next
  * attempt, rather than spending every pending delivery's attempts on the outage; a refusal of one
@@ -89,7 +90,8 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
   const delivery = config.delivery;
   const holder = deps.holder ?? processHolder();
   const controller = new AbortController();
-  const leaseMs = (CLAIM_BATCH + 1) * delivery.timeoutMs + 30_000;
+  const claimBatch = Math.max(CLAIM_BATCH, 4 * delivery.concurrency);
+  const leaseMs = (Math.ceil(claimBatch / delivery.concurrency) + 1) * delivery.timeoutMs + 30_000;
   const policy = { retryDelaysMs: delivery.retryDelaysMs, giveUpAfterMs: delivery.giveUpAfterMs };
   const lanes = lanesFor(config);
   let stopping = false;
@@ -132,28 +134,37 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
       async run(counts, signal) {
         for (;;) {
           if (signal.aborted) return;
-          const rows = await claimDue(db, subscription.name, holder, clock(), leaseMs, CLAIM_BATCH);
+          // At most one delivery per entity in a batch (claimDue takes each entity's oldest), so
+          // sending them side by side keeps every entity's order.
+          const rows = await claimDue(db, subscription.name, holder, clock(), leaseMs, claimBatch);
           if (rows.length === 0) return;
           const events = await loadEvents(rows.map((row) => row.event_id));
-          for (const [i, row] of rows.entries()) {
-            const event = events.get(row.event_id);
-            let outcome: PostOutcome;
-            if (!event) {
-              outcome = { ok: false, status: null, error: 'the event no longer exists (pruned before it was delivered)', endpointDown: false };
-            } else {
-              const body = eventJsonLine(event);
-              outcome = await postJson(subscription.url, body, { ...signatureHeaders(subscription.secret, row.webhook_id, clock(), body) }, delivery.timeoutMs, signal);
+          let next = 0;
+          let stop = false;
+          const sendNext = async (): Promise<void> => {
+            while (!stop && next < rows.length) {
+              const row = rows[next++]!;
+              const event = events.get(row.event_id);
+              let outcome: PostOutcome;
+              if (!event) {
+                outcome = { ok: false, status: null, error: 'the event no longer exists (pruned before it was delivered)', endpointDown: false };
+              } else {
+                const body = eventJsonLine(event);
+                outcome = await postJson(subscription.url, body, { ...signatureHeaders(subscription.secret, row.webhook_id, clock(), body) }, delivery.timeoutMs, signal);
+              }
+              if (signal.aborted) {
+                // Stopping: what was in flight is sent again by whoever runs next (same webhook-id).
+                await release(db, [row.id], holder);
+                stop = true;
+                return;
+              }
+              if (await record(lane, row, event, outcome, counts)) stop = true;
             }
-            if (signal.aborted) {
-              // Stopping: whatever was in flight is sent again by whoever runs next (same webhook-id).
-              await release(db, rows.slice(i).map((r) => r.id), holder);
-              return;
-            }
-            if (await record(lane, row, event, outcome, counts)) {
-              await release(db, rows.slice(i + 1).map((r) => r.id), holder);
-              return;
-            }
-          }
+          };
+          await Promise.all(Array.from({ length: Math.min(delivery.concurrency, rows.length) }, sendNext));
+          // Claimed and never tried (the endpoint went down, or stopping): free for the next look.
+          await release(db, rows.slice(next).map((r) => r.id), holder);
+          if (stop) return;
         }
       },
     };
@@ -184,7 +195,8 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
           const events = await loadEvents(rows.map((row) => row.event_id));
           const present = rows.map((row) => events.get(row.event_id)).filter((event): event is EventRecord => event !== undefined);
           const allowance = CHAT_MESSAGES_PER_MINUTE - sentAt.length;
-          const messages = present.length <= allowance ? present.map((event) => chatMessage(event)) : [chatSummary(present)];
+          // Events pruned before they were posted leave nothing to say.
+          const messages = present.length === 0 ? [] : present.length <= allowance ? present.map((event) => chatMessage(event)) : [chatSummary(present)];
           let outcome: PostOutcome = { ok: true, status: null, error: null, endpointDown: false };
           for (const message of messages) {
             outcome = await postJson(url, message, {}, delivery.timeoutMs, signal);

@@ -27,6 +27,11 @@ export interface DeliveryConfig {
   readonly giveUpAfterMs: number;
   /** Per request: connecting, sending and reading the (bounded) answer. */
   readonly timeoutMs: number;
+  /**
+   * Requests in flight per subscription (each for a different entity). 1: a crash between sending
+   * and marking repeats at most one delivery per subscription; N: at most N.
+   */
+  readonly concurrency: number;
   /** CHAT_WEBHOOK_URL: a secret too (the path is the credential); null = no chat messages. */
   readonly chatUrl: string | null;
 }
@@ -43,7 +48,7 @@ export const DEFAULT_GIVE_UP_HOURS = 72;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 const PREFIX = 'EVENT_WEBHOOK_';
-const SETTINGS = new Set(['EVENT_WEBHOOK_RETRY_SCHEDULE', 'EVENT_WEBHOOK_GIVE_UP_HOURS', 'EVENT_WEBHOOK_TIMEOUT_SECONDS']);
+const SETTINGS = new Set(['EVENT_WEBHOOK_RETRY_SCHEDULE', 'EVENT_WEBHOOK_GIVE_UP_HOURS', 'EVENT_WEBHOOK_TIMEOUT_SECONDS', 'EVENT_WEBHOOK_CONCURRENCY']);
 const FIELD = /^EVENT_WEBHOOK_(.+)_(URL|SECRET|TYPES|ALLOW_HTTP)$/;
 const NAME = /^[A-Z0-9_]+$/;
 
@@ -72,6 +77,7 @@ export function readDeliveryConfig(read: DeliverySettingsReader, env: Readonly<R
     retryDelaysMs: readSchedule(read, 'EVENT_WEBHOOK_RETRY_SCHEDULE'),
     giveUpAfterMs: read.int('EVENT_WEBHOOK_GIVE_UP_HOURS', DEFAULT_GIVE_UP_HOURS, 1, 24 * 90) * 3_600_000,
     timeoutMs: read.int('EVENT_WEBHOOK_TIMEOUT_SECONDS', DEFAULT_TIMEOUT_SECONDS, 1, 120) * 1000,
+    concurrency: read.int('EVENT_WEBHOOK_CONCURRENCY', 1, 1, 64),
     chatUrl: readEndpoint(read, 'CHAT_WEBHOOK_URL', false, { secretUrl: true }),
   };
 }

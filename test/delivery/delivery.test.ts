@@ -114,6 +114,19 @@ describe('signed event webhooks', () => {
     expect(await listDeliveries(h.db, { subscription: 'OPS', statuses: ['pending', 'failed'] })).toEqual([]);
   });
 
+  it('with several requests in flight, each entity’s events still arrive in order, each once', async () => {
+    const receiver = await startReceiver();
+    const h = await deliveryHarness({ EVENT_WEBHOOK_PAR_URL: receiver.url, EVENT_WEBHOOK_PAR_SECRET: SECRET_A, EVENT_WEBHOOK_CONCURRENCY: '4' });
+    const ids = await h.writeEvents(Array.from({ length: 60 }, (_, i) => ({ type: 'phone_number.changed', key: `p${i % 7}`, changes: { n: { from: i, to: i + 1 } } })));
+    await h.dispatcher().runOnce();
+    const got = receiver.received.map((r) => JSON.parse(r.body) as { id: number; key: string });
+    expect(got.map((e) => e.id).sort((a, b) => a - b)).toEqual(ids);
+    for (const key of new Set(got.map((e) => e.key))) {
+      const ofKey = got.filter((e) => e.key === key).map((e) => e.id);
+      expect(ofKey).toEqual([...ofKey].sort((a, b) => a - b));
+    }
+  });
+
   it('a hanging receiver costs its own lane the timeout and holds up no other subscription', async () => {
     const hanging = await startReceiver();
     hanging.answer = () => 'hang';

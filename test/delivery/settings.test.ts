@@ -37,6 +37,7 @@ describe('event delivery settings', () => {
     ]);
     expect(config.delivery.retryDelaysMs).toEqual([5_000, 30_000, 120_000, 600_000, 3_600_000, 10_800_000]);
     expect(config.delivery.giveUpAfterMs).toBe(72 * 3_600_000);
+    expect(config.delivery.concurrency).toBe(1);
     expect(retryDelayMs(config.delivery.retryDelaysMs, 9)).toBe(10_800_000);
     const scrubbed = new SecretScrubber(configuredSecrets(config)).scrub(`sig key ${SECRET} and ${SECRET.slice(6)} via https://hooks.slack.com/services/T000/B000/XXXXXXXX`);
     expect(scrubbed).not.toContain(SECRET.slice(6));
