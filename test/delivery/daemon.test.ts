@@ -73,4 +73,25 @@ describe('event delivery in the daemon', () => {
     expect(status.stdout).toMatch(/SUBSCRIPTION +PENDING +OLDEST PENDING EVENT +FAILED +DELIVERED/);
     expect(status.stdout).toMatch(/BILLING +0 +- +0 +[1-9]/);
   });
+
+  it('outbox --send delivers what a one-shot sync wrote, without a daemon, and names what failed', async () => {
+    const billing = await startReceiver();
+    const h = await digital99Harness();
+    const onboarding = h.world.addOnboarding();
+    expect((await h.sync()).outcome).toBe('complete');
+    const env = { ...h.env, EVENT_WEBHOOK_BILLING_URL: billing.url, EVENT_WEBHOOK_BILLING_SECRET: SECRET_A };
+    // No dispatcher has run since the baseline was written: it is still in the feed, and goes out.
+    expect((await cli(['outbox', '--send'], env)).stdout).toContain('Delivered 1 event;');
+    h.world.finishOnboarding(onboarding.onboarding_link);
+    expect((await h.sync()).outcome).toBe('complete');
+    billing.answer = () => ({ status: 503, body: 'down for maintenance' });
+    const failed = await cli(['outbox', '--send'], env);
+    expect(failed.stdout).toContain('Delivered 0 events; 1 attempt failed');
+    expect(failed.stdout).toMatch(/BILLING +\d+ +onboarding\.completed +pending +1 +\S+ +msg_\S+ +HTTP 503: down for maintenance/);
+    billing.answer = () => ({ status: 200 });
+    h.clock.advance(3_600_000);
+    const sent = await cli(['outbox', '--send'], env);
+    expect(sent.code).toBe(0);
+    expect(billing.received.map((r) => JSON.parse(r.body).type)).toContain('onboarding.completed');
+  });
 });
