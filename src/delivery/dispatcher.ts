@@ -95,6 +95,16 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
   const policy = { retryDelaysMs: delivery.retryDelaysMs, giveUpAfterMs: delivery.giveUpAfterMs };
   const lanes = lanesFor(config);
   let stopping = false;
+  // The dispatcher looks 4 times a second: while the database is away (the daemon waits for it),
+  // one line per failure and minute, not one per look.
+  let lastProblem = { text: '', at: 0 };
+  const logProblem = (fields: Record<string, unknown>, error: unknown, message: string) => {
+    const text = deps.scrubber.describe(error);
+    const now = Date.now();
+    if (text === lastProblem.text && now - lastProblem.at < 60_000) return;
+    lastProblem = { text, at: now };
+    log.error({ ...fields, error: text }, message);
+  };
 
   const loadEvents = async (ids: readonly number[]): Promise<Map<number, EventRecord>> => {
     const rows: EventRow[] = ids.length === 0 ? [] : await db.selectFrom('event').selectAll().where('id', 'in', [...ids]).execute();
@@ -232,7 +242,7 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
           await lane.run(counts, controller.signal);
         } while (lane.again && !stopping && lane.pausedUntil <= clock().getTime());
       } catch (error) {
-        log.error({ subscription: lane.name, error: deps.scrubber.describe(error) }, 'event delivery lane failed; retrying at the next look');
+        logProblem({ subscription: lane.name }, error, 'event delivery lane failed; retrying at the next look');
       } finally {
         lane.running = null;
       }
@@ -258,7 +268,7 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
         for (const lane of runners) void startLane(lane, counts, false);
       } while (tickAgain && !stopping);
     } catch (error) {
-      log.error({ error: deps.scrubber.describe(error) }, 'event fan-out failed; retrying at the next look');
+      logProblem({}, error, 'event fan-out failed; retrying at the next look');
     } finally {
       ticking = false;
     }
