@@ -34,6 +34,8 @@ export const TABLE_KEYS = {
   report_delivery: ['idempotency_key'],
   webhook_inbox: ['id'],
   onboarding_request: ['onboarding_link'],
+  event_feed: ['event_id'],
+  event_delivery: ['id'],
 } as const satisfies Record<keyof Database, readonly string[]>;
 
 export type TableName = keyof typeof TABLE_KEYS;
@@ -111,6 +113,9 @@ export async function nonEmptyTables(db: AnyDb): Promise<TableName[]> {
 export async function copyRows(source: AnyDb, target: Transaction<Database>, onTable: (table: TableName, rows: number) => void = () => undefined): Promise<void> {
   for (const table of TABLES) {
     let copied = 0;
+    // Copying `event` filled the feed through its trigger with every event; the source's feed
+    // (events not yet fanned out) is what the copy must hold.
+    if (table === 'event_feed') await target.deleteFrom('event_feed').execute();
     for await (const batch of batchesOf(source, table)) {
       await (target as AnyDb).insertInto(table).values(batch).execute();
       copied += batch.length;

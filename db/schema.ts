@@ -221,6 +221,8 @@ export interface Database {
   report_delivery: ReportDeliveryTable;
   webhook_inbox: WebhookInboxTable;
   onboarding_request: OnboardingRequestTable;
+  event_feed: EventFeedTable;
+  event_delivery: EventDeliveryTable;
 }
 
 export type SyncRunRow = Selectable<SyncRunTable>;
@@ -259,3 +261,38 @@ export interface WebhookInboxTable {
   error: string | null;
 }
 export type WebhookInboxRow = Selectable<WebhookInboxTable>;
+
+/** Events not yet fanned out to the subscriptions (written by a trigger on `event`; src/delivery/fan-out.ts). */
+export interface EventFeedTable {
+  event_id: number;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event for one subscription (or `chat`): src/delivery/. */
+export interface EventDeliveryTable {
+  id: Generated<number>;
+  /** EVENT_WEBHOOK_<NAME>'s NAME, or `chat`. */
+  subscription: string;
+  event_id: number;
+  event_type: string;
+  /** source + ":" + key: deliveries of one entity go out in event order. */
+  entity: string;
+  /** `msg_…`, fixed at fan-out: the same on every attempt. */
+  webhook_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  first_attempt_at: string | null;
+  /** A daemon sending it holds it until then (several daemons on one database). */
+  lease_until: string | null;
+  lease_holder: string | null;
+  /** Scrubbed and cut short; never a whole response body. */
+  last_error: string | null;
+  last_status: number | null;
+  event_at: string;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export type EventDeliveryRow = Selectable<EventDeliveryTable>;

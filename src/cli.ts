@@ -83,8 +83,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   program
     .command('outbox')
-    .description('emails waiting to be sent or failed, with their last error, and the latest sent')
-    .option('--send', 'first send every pending email now, even one waiting out a retry delay (e.g. after a mail outage)')
+    .description('emails waiting to be sent or failed, with their last error, and the latest sent; event deliveries per subscription (EVENT_WEBHOOK_<NAME>_URL, CHAT_WEBHOOK_URL) with attempts and last error')
+    .option('--send', 'first send every pending email now, even one waiting out a retry delay (e.g. after a mail outage), and deliver the events that are due')
     .action(async (options: { send?: boolean }) => {
       setExit(await outboxCommand(io, options));
     });

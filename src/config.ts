@@ -9,7 +9,8 @@ import { parse as parseDotenv } from 'dotenv';
 import cron from 'node-cron';
 import { backendOf, maskDatabaseUrl } from '../db/url.js';
 import { ConfigError } from './errors.js';
-import { SOURCE_NAMES, type SourceName, UPSTREAMS, type UpstreamConfigs, disabledReason } from './sources/registry.js';
+import { SOURCE_NAMES, type SourceName, UPSTREAMS, type UpstreamConfigs, disabledReason, knownEventTypes } from './sources/registry.js';
+import { type DeliveryConfig, readDeliveryConfig } from './delivery/settings.js';
 import type { SettingsReader } from './sources/upstream.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './sources/http.js';
 import { type ConsoleUser, parseConsoleUsers } from './console/passwords.js';
@@ -131,6 +132,8 @@ export interface Config extends UpstreamConfigs {
   readonly notify: NotifyConfig;
   readonly report: ReportConfig;
   readonly retention: RetentionConfig;
+  /** Outgoing event delivery (issue 19): signed webhooks to the partner's systems, chat messages. */
+  readonly delivery: DeliveryConfig;
   /** Why a source is disabled, naming the variables to set. */
   readonly disabledReasons: Readonly<Partial<Record<SourceName, string>>>;
 }
@@ -333,6 +336,7 @@ export function parseConfig(env: Env): Config {
       runsDays: readDays(read, 'RETAIN_RUNS_DAYS'),
       sentMailDays: readDays(read, 'RETAIN_SENT_MAIL_DAYS'),
     },
+    delivery: readDeliveryConfig(read, env, knownEventTypes()),
     disabledReasons: Object.fromEntries(UPSTREAMS.filter((upstream) => upstreams[upstream.name] === null).map((upstream) => [upstream.name, disabledReason(upstream)])),
   };
 

@@ -120,5 +120,8 @@ export function configuredSecrets(config: Config): string[] {
     config.fingerprintSecret,
     // A PostgreSQL DATABASE_URL's password: a server or driver message might echo it.
     passwordOf(config.databasePath),
+    // Outgoing event delivery: the signing secrets (and their base64 part alone), the chat webhook URL.
+    ...config.delivery.subscriptions.flatMap((subscription) => [subscription.secret, subscription.secret.slice('whsec_'.length)]),
+    config.delivery.chatUrl,
   ].filter((secret): secret is string => typeof secret === 'string');
 }

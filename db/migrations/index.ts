@@ -10,6 +10,7 @@ import * as jobClaim from './2026_11_30_0090_job_claim.js';
 import * as webhookInbox from './2026_11_30_0100_webhook_inbox.js';
 import * as unloggedStaging from './2026_11_30_0110_unlogged_staging.js';
 import * as onboardingRequest from './2026_11_30_0120_onboarding_request.js';
+import * as eventDelivery from './2026_11_30_0130_event_delivery.js';
 import * as consoleEventKey from './2026_11_30_0170_console_event_key.js';
 import * as byteOrderCatchUp from './2026_11_30_0990_postgres_byte_order_catch_up.js';
 
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0100_webhook_inbox': webhookInbox,
   '2026_11_30_0110_unlogged_staging': unloggedStaging,
   '2026_11_30_0120_onboarding_request': onboardingRequest,
+  '2026_11_30_0130_event_delivery': eventDelivery,
   '2026_11_30_0170_console_event_key': consoleEventKey,
   '2026_11_30_0990_postgres_byte_order_catch_up': byteOrderCatchUp,
 };

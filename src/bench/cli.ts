@@ -39,6 +39,8 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     .option('--webhooks <n>', 'signed Meta webhook deliveries in the webhook phase (0: skip it)', whole('--webhooks', 0), 1000)
     .option('--webhook-rate <per-second>', 'deliveries sent per second', positive('--webhook-rate'), 50)
     .option('--console-samples <n>', 'requests per page in the web console phase (0: skip it)', whole('--console-samples', 0), 50)
+    .option('--no-delivery', 'do not deliver the events to a loopback subscriber (EVENT_WEBHOOK_BENCH_URL) while the churn runs')
+    .option('--delivery-concurrency <n>', 'EVENT_WEBHOOK_CONCURRENCY of the bench subscriber', whole('--delivery-concurrency', 1), 1)
     .option('--json <file>', 'also write the whole report as JSON')
     .option('--cpu-prof <dir>', 'write a CPU profile of the sync worker into DIR (open it in Chrome DevTools)')
     .option('--quiet', 'no progress lines on stderr')
@@ -62,6 +64,8 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     webhooks: number;
     webhookRate: number;
     consoleSamples: number;
+    delivery: boolean;
+    deliveryConcurrency: number;
     json?: string;
     cpuProf?: string;
     quiet?: boolean;
@@ -89,6 +93,8 @@ export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise
     webhookDeliveries: options.webhooks,
     webhookRate: options.webhookRate,
     consoleSamples: options.consoleSamples,
+    eventDelivery: options.delivery,
+    deliveryConcurrency: options.deliveryConcurrency,
     cpuProfileDir: options.cpuProf,
     progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`),
   };

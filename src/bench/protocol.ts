@@ -12,6 +12,8 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'stopIntake' }
   | { readonly id: number; readonly op: 'lastEventId' }
   | { readonly id: number; readonly op: 'eventsAfter'; readonly after: number }
+  | { readonly id: number; readonly op: 'eventIdsAfter'; readonly after: number }
+  | { readonly id: number; readonly op: 'startDelivery' }
   | { readonly id: number; readonly op: 'close' };
 
 export interface SyncReply {

@@ -70,6 +70,14 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
     ),
   );
 
+  const d = report.delivery;
+  if (d) {
+    add(
+      `event delivery to a loopback subscriber (signed webhooks, dispatcher in the sync worker, ${options.deliveryConcurrency ?? 1} in flight): ${d.delivered} of ${d.events} churn events, ` +
+        `${d.perSecond} deliveries/s while they flowed, lag event → subscriber p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms; ${d.lost} lost, ${d.repeated} repeated`,
+    );
+  }
+
   const inc = report.incremental;
   add(`\n3. Incremental Meta sync after ${options.newWabas} new client WABAs`);
   add(

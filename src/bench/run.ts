@@ -16,6 +16,7 @@ import type { DbSizeReply, RawInsertReply, SyncReply } from './protocol.js';
 import { SyncWorker } from './worker-client.js';
 import { BENCH_APP_SECRET, type WebhookMeasure, benchWebhooks } from './webhooks.js';
 import { type ConsoleMeasure, benchConsole } from './console.js';
+import { BENCH_DELIVERY_SECRET, type BenchReceiver, type DeliveryMeasure, awaitDeliveries, measureDeliveries, startBenchReceiver } from './delivery.js';
 
 export const BENCH_SOURCES: readonly SourceName[] = ['meta', 'digital99', 'dialog360'];
 
@@ -34,6 +35,10 @@ export interface BenchOptions {
   readonly webhookRate: number;
   /** Requests per console page in the console phase (0: none). */
   readonly consoleSamples?: number;
+  /** Deliver every event to a loopback subscriber while the churn runs (default true). */
+  readonly eventDelivery?: boolean;
+  /** EVENT_WEBHOOK_CONCURRENCY of the bench subscriber (default 1, as in production). */
+  readonly deliveryConcurrency?: number;
   /** Write a CPU profile of the sync worker into this directory. */
   readonly cpuProfileDir?: string;
   /** Lines of progress (stderr). */
@@ -103,6 +108,8 @@ export interface BenchReport {
   readonly webhooks: WebhookMeasure | null;
   /** Null when the run skipped the console phase. */
   readonly console: ConsoleMeasure | null;
+  /** The churn runs' events delivered to a loopback subscriber; null with --no-delivery. */
+  readonly delivery: DeliveryMeasure | null;
   readonly totalMs: number;
 }
 
@@ -118,6 +125,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const upstreams = await startUpstreams(fleet, options.latencyMs);
   const seedMs = performance.now() - seedStarted;
   const worker = SyncWorker.start({ cpuProfileDir: options.cpuProfileDir });
+  const receiver: BenchReceiver | null = options.eventDelivery === false ? null : await startBenchReceiver();
   try {
     const opened = await worker.request<{ maxRssMb: number }>({
       op: 'open',
@@ -136,8 +144,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         WEBHOOK_PORT: '0',
         META_APP_SECRET: BENCH_APP_SECRET,
         META_WEBHOOK_VERIFY_TOKEN: 'bench-verify-token',
+        ...(receiver ? { EVENT_WEBHOOK_BENCH_URL: receiver.url, EVENT_WEBHOOK_BENCH_SECRET: BENCH_DELIVERY_SECRET, EVENT_WEBHOOK_CONCURRENCY: String(options.deliveryConcurrency ?? 1) } : {}),
       },
     });
+    if (receiver) await worker.request({ op: 'startDelivery' });
     let digital99HasToken = false;
     const pull = async (source: SourceName, mode: RunMode, expected: EventCounts | null, given?: CallMinimum): Promise<PullMeasure> => {
       const minimum =
@@ -218,7 +228,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
     // 2. Churn rounds.
     const churn: ChurnMeasure[] = [];
+    const deliveryRounds: number[][] = [];
     for (let run = 1; run <= options.churnRuns; run++) {
+      const lastBefore = receiver ? await worker.request<number>({ op: 'lastEventId' }) : 0;
       say(`2. churn run ${run}/${options.churnRuns}`);
       const rounds: Record<SourceName, ChurnRound> = {
         meta: metaChurn(upstreams.meta, options.churnShare, 1000 + run),
@@ -227,6 +239,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       };
       const pulls: PullMeasure[] = [];
       for (const source of BENCH_SOURCES) pulls.push(await pull(source, 'full', rounds[source].expected));
+      if (receiver) {
+        // Delivered while the pulls ran and just after; waited for here, outside every pull's timing.
+        const ids = await worker.request<number[]>({ op: 'eventIdsAfter', after: lastBefore });
+        await awaitDeliveries(receiver, ids, 120_000);
+        deliveryRounds.push(ids);
+      }
       churn.push({
         run,
         operations: { meta: rounds.meta.operations, digital99: rounds.digital99.operations, dialog360: rounds.dialog360.operations },
@@ -242,6 +260,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const incremental = await pull('meta', 'incremental', added.expected, metaIncrementalMinimum(upstreams, since));
 
     // 4. Webhooks against the whole fleet.
+    const delivery = receiver ? measureDeliveries(receiver, deliveryRounds) : null;
+    if (delivery) say(`event delivery: ${delivery.delivered}/${delivery.events} churn events at ${delivery.perSecond}/s, lag p99 ${delivery.p99Ms} ms`);
     const webhooks = options.webhookDeliveries > 0 ? await benchWebhooks(upstreams.meta, worker, { deliveries: options.webhookDeliveries, ratePerSecond: options.webhookRate, say }) : null;
 
     // 5. The console's pages on this database, history and all.
@@ -260,6 +280,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         webhookDeliveries: options.webhookDeliveries,
         webhookRate: options.webhookRate,
         consoleSamples: options.consoleSamples ?? 0,
+        eventDelivery: receiver !== null,
+        deliveryConcurrency: options.deliveryConcurrency ?? 1,
       },
       database: { backend, label: options.databaseLabel ?? (backend === 'sqlite' ? 'SQLite, a file in a temporary folder' : 'PostgreSQL') },
       fleet,
@@ -269,10 +291,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       incremental,
       webhooks,
       console: consoleMeasure,
+      delivery,
       totalMs: performance.now() - began,
     };
   } finally {
     await worker.stop();
+    await receiver?.close();
     await upstreams.close();
     rmSync(dir, { recursive: true, force: true });
   }

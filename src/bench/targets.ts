@@ -29,6 +29,7 @@ export const TARGETS = {
   webhookP99Ms: 1000,
   graphCallsPerDelivery: 2,
   consolePageP95Ms: 100,
+  deliveryLagP99Ms: 1000,
 } as const;
 
 export function fullPulls(report: BenchReport, source: SourceName): PullMeasure[] {
@@ -149,6 +150,7 @@ export function judgeTargets(report: BenchReport, sqlite?: BenchReport): TargetR
       pass: page.p95Ms <= TARGETS.consolePageP95Ms,
     });
   }
+  if (report.delivery) results.push(deliveryTarget(report.delivery));
   return results;
 }
 
@@ -184,6 +186,19 @@ function webhookTargets(w: NonNullable<BenchReport['webhooks']>): TargetResult[]
   ];
 }
 
+/** Outgoing event delivery (issue 19): the churn runs' events at the subscriber within a second. */
+function deliveryTarget(d: NonNullable<BenchReport['delivery']>): TargetResult {
+  return {
+    target: 'event → subscriber delivery lag p99 ≤ 1 s (churn runs)',
+    source: null,
+    measured: `p99 ${d.p99Ms} ms (p50 ${d.p50Ms} ms) over ${d.delivered} of ${d.events} events at ${d.perSecond}/s; ${d.lost} lost, ${d.repeated} repeated`,
+    limit: `≤ ${TARGETS.deliveryLagP99Ms} ms, none lost`,
+    ratio: d.p99Ms / TARGETS.deliveryLagP99Ms,
+    allowed: 1,
+    pass: d.lost === 0 && d.p99Ms <= TARGETS.deliveryLagP99Ms,
+  };
+}
+
 /** PostgreSQL: each pull's storing (staging + commit) against the same pull's on SQLite in the same invocation. */
 function storeAgainstSqlite(report: BenchReport, sqlite: BenchReport | undefined, source: SourceName): TargetResult {
   const target = 'storing + diffing ≤ 2 × SQLite storing the same pull';
@@ -213,7 +228,8 @@ export function eventsChecked(report: BenchReport): boolean {
   const pulls = [...report.baseline.pulls, ...report.churn.flatMap((round) => round.pulls), report.incremental];
   const webhooks = report.webhooks;
   const webhooksExact = !webhooks || (webhooks.lost.length === 0 && webhooks.repeated.length === 0 && webhooks.events === webhooks.expectedEvents);
-  return webhooksExact && pulls.every((pull) => pull.outcome === 'complete' && pull.mismatches.length === 0);
+  const deliveredAll = !report.delivery || report.delivery.lost === 0;
+  return webhooksExact && deliveredAll && pulls.every((pull) => pull.outcome === 'complete' && pull.mismatches.length === 0);
 }
 
 export function seconds(ms: number): string {

@@ -19,10 +19,13 @@ import { type Intake, startIntake } from '../intake/index.js';
 import { createMetrics } from '../observability/metrics.js';
 import { SourceLocks } from '../sync/source-locks.js';
 import type { RunMode } from '../sync/types.js';
+import { type Dispatcher, createDispatcher } from '../delivery/dispatcher.js';
 
 let app: App | null = null;
 let intake: Intake | null = null;
 let intakeController: AbortController | null = null;
+/** Event delivery to the bench's subscriber (EVENT_WEBHOOK_BENCH_URL), woken after each pull as in the daemon. */
+let dispatcher: Dispatcher | null = null;
 
 function opened(): App {
   if (!app) throw new Error('the worker has no open app');
@@ -60,9 +63,18 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       const row = await opened().db.selectFrom('event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
       return row?.id == null ? 0 : Number(row.id);
     }
+    case 'startDelivery': {
+      const current = opened();
+      dispatcher = createDispatcher({ db: current.db, clock: current.clock, log: current.log, config: current.config, scrubber: current.scrubber });
+      return null;
+    }
+    case 'eventIdsAfter':
+      return (await opened().db.selectFrom('event').select('id').where('id', '>', request.after).orderBy('id').execute()).map((row) => row.id);
     case 'eventsAfter':
       return (await opened().db.selectFrom('event').select(['type', 'key', 'at']).where('id', '>', request.after).orderBy('id').execute()) satisfies EventStamp[];
     case 'close':
+      await dispatcher?.stop();
+      dispatcher = null;
       await app?.close();
       app = null;
       return null;
@@ -76,6 +88,7 @@ async function sync(name: Parameters<App['sources']['get']>[0], mode: RunMode): 
   const started = performance.now();
   const result = await runSourcePull({ db, clock, log }, source, mode);
   const wallMs = performance.now() - started;
+  dispatcher?.wake();
   return {
     outcome: result.outcome,
     ...(result.error ? { error: result.error } : {}),

@@ -12,6 +12,7 @@ import { intakeRoutes } from '../intake/index.js';
 import { intakeSummary } from '../intake/inbox.js';
 import { VERSION } from '../version.js';
 import { commandConfig, withApp } from './context.js';
+import { writeDeliveryBacklog } from './deliveries.js';
 import { type CliIo, writeLine } from './io.js';
 
 /** The webhook intake: where it listens, and per upstream whose webhook is configured, the last delivery and what waits. */
@@ -75,6 +76,7 @@ export async function statusCommand(io: CliIo): Promise<number> {
       `Outbox: ${count('pending')} pending${oldestPending ? ` (oldest queued ${oldestPending})` : ''}, ${count('failed')} failed${config.mail.smtp ? '' : ' — SMTP_URL is not set, nothing is sent'}; details: npm run --silent cli -- outbox`,
     );
     await writeIntake(io, config, db);
+    await writeDeliveryBacklog(io, config, db);
     writeLine(io.stdout);
     writeLine(io.stdout, `Schedule (npm start, ${config.timezone}):`);
     writeLine(

@@ -23,6 +23,7 @@ import { pullSources } from '../../jobs/sync.js';
 import { claimFiring } from './job-claim.js';
 import { type ConsoleHost, startConsoleFor } from '../console/index.js';
 import { TAKEOVER_CHECK_MS, abandonedPulls } from './takeover.js';
+import { type Dispatcher, createDispatcher } from '../delivery/dispatcher.js';
 
 export interface Daemon {
   readonly port: number;
@@ -30,6 +31,8 @@ export interface Daemon {
   readonly webhookPort: number | null;
   /** The webhook intake (its processor runs whenever a webhook secret is set). */
   readonly intake: Intake;
+  /** Outgoing event delivery (issue 19): looks every `deliveryPollMs`, and at once after a job or a processed webhook. */
+  readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
   readonly jobs: readonly { name: string; cron: string; nextRun: Date | null }[];
   /** Resolves when the start-up catch-up has finished. */
@@ -47,6 +50,8 @@ export interface DaemonOptions {
   takeoverCheckMs?: number;
   /** How often the webhook inbox is looked at without a wake-up (default 2 s). */
   intakePollMs?: number;
+  /** How often new events are looked for without a wake-up (default 250 ms). */
+  deliveryPollMs?: number;
 }
 
 export async function startDaemon(app: App, options: DaemonOptions = {}): Promise<Daemon> {
@@ -58,6 +63,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   const running = new Map<string, Promise<void>>();
   const holder = processHolder();
   let stopping = false;
+  const dispatcher = createDispatcher({ db: app.db, clock: app.clock, log, config: app.config, scrubber: app.scrubber, metrics: metrics.deliveries, holder }, { pollMs: options.deliveryPollMs });
 
   /** `slot`: the scheduled firing's time (node-cron's), claimed once across daemons. */
   const runJob = (job: JobDefinition, reason: 'scheduled' | 'catch-up' | 'takeover', slot?: Date): Promise<void> => {
@@ -91,6 +97,8 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
         log.error({ job: job.name, reason, error: app.scrubber.describe(named) }, `${job.name} failed`);
       } finally {
         running.delete(job.name);
+        // A pull may have written events: deliver them now rather than at the next look.
+        dispatcher.wake();
       }
     })();
     running.set(job.name, work);
@@ -153,14 +161,24 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
       server = await startObservabilityServer({ host: app.config.httpHost, port: app.config.httpPort }, serverDeps);
     }
   } catch (error) {
+    await dispatcher.stop();
     for (const task of tasks) await task.destroy();
     throw error;
   }
 
   let intake: Intake;
   try {
-    intake = await startIntake(app, { metrics, locks, signal: controller.signal, pollMs: options.intakePollMs });
+    // Processing a webhook may write events (targeted pulls, account updates): wake the dispatcher.
+    const webhooks = {
+      ...metrics.webhooks,
+      processed(upstream: string, seconds: number) {
+        metrics.webhooks.processed(upstream, seconds);
+        dispatcher.wake();
+      },
+    };
+    intake = await startIntake(app, { metrics: { ...metrics, webhooks }, locks, signal: controller.signal, pollMs: options.intakePollMs });
   } catch (error) {
+    await dispatcher.stop();
     for (const task of tasks) await task.destroy();
     await server.close();
     throw error;
@@ -210,6 +228,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
     port: server.port,
     webhookPort: intake.port,
     intake,
+    dispatcher,
     metrics,
     jobs,
     caughtUp,
@@ -218,7 +237,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
       clearInterval(takeover);
       for (const task of tasks) await task.destroy();
       controller.abort();
-      const settled = Promise.allSettled([intake.stop(), ...running.values(), locks.idle()]);
+      const settled = Promise.allSettled([intake.stop(), dispatcher.stop(), ...running.values(), locks.idle()]);
       const timedOut = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
       if (timedOut) log.warn({ running: [...running.keys()] }, 'jobs still running at shutdown; the database rolls back what they left unfinished');
       await server.close();

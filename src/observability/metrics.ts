@@ -8,6 +8,8 @@ import type { Db } from '../../db/database.js';
 import { lastCompleteRun } from '../sync/ledger.js';
 import type { WebhookRejection } from '../sources/upstream.js';
 import type { RunResult } from '../sync/run-source.js';
+import type { DeliveryMetrics } from '../delivery/dispatcher.js';
+import { backlogBySubscription } from '../delivery/store.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -18,6 +20,8 @@ export interface Metrics {
   recordUsage(source: string, metric: string, percent: number): void;
   /** The webhook intake (issue 15): what arrived, what was turned away and why, how late it was applied. */
   readonly webhooks: WebhookMetrics;
+  /** Outgoing event delivery (issue 19), per subscription (and `chat`). */
+  readonly deliveries: DeliveryMetrics;
 }
 
 
@@ -53,6 +57,7 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
   const usage = new Gauge({ name: 'waba_sync_upstream_usage_percent', help: 'Upstream rate-limit usage headers (100 = throttled)', labelNames: ['source', 'metric'], registers: [registry] });
 
   const webhooks = createWebhookMetrics(registry);
+  const deliveries = createDeliveryMetrics(registry, db);
 
   new Gauge({
     name: 'waba_sync_last_success_timestamp_seconds',
@@ -116,6 +121,7 @@ export function createMetrics(db: Db, sourceNames: () => readonly string[]): Met
   return {
     registry,
     webhooks,
+    deliveries,
     recordRun(result) {
       runs.inc({ source: result.source, mode: result.mode, outcome: result.outcome });
       if (result.outcome === 'failed') failures.inc({ source: result.source, code: result.errorCode ?? 'UNKNOWN' });
@@ -157,5 +163,53 @@ function createWebhookMetrics(registry: Registry): WebhookMetrics {
     unhandled: (upstream, field) => unhandled.inc({ upstream, field }),
     processed: (upstream, seconds) => lag.observe({ upstream }, seconds),
     pull: (source, kind) => pulls.inc({ source, kind }),
+  };
+}
+
+// ---- outgoing event delivery (issue 19) ----
+
+function createDeliveryMetrics(registry: Registry, db: Db): DeliveryMetrics {
+  const delivered = new Counter({ name: 'waba_sync_event_deliveries_total', help: 'Events delivered (answered 2xx), per subscription', labelNames: ['subscription'], registers: [registry] });
+  const attemptFailures = new Counter({ name: 'waba_sync_event_delivery_attempt_failures_total', help: 'Delivery attempts that failed and will be retried or given up', labelNames: ['subscription'], registers: [registry] });
+  const failed = new Counter({ name: 'waba_sync_event_delivery_failed_total', help: 'Deliveries given up on after the retry schedule', labelNames: ['subscription'], registers: [registry] });
+  const lag = new Histogram({
+    name: 'waba_sync_event_delivery_lag_seconds',
+    help: 'From an event being detected to its delivery being answered 2xx',
+    labelNames: ['subscription'],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'waba_sync_event_delivery_backlog',
+    help: 'Deliveries waiting (pending) or given up on (failed), per subscription',
+    labelNames: ['subscription', 'status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await backlogBySubscription(db).catch(() => null);
+      for (const row of rows ?? []) {
+        this.set({ subscription: row.subscription, status: 'pending' }, row.pending);
+        this.set({ subscription: row.subscription, status: 'failed' }, row.failed);
+      }
+    },
+  });
+  new Gauge({
+    name: 'waba_sync_event_delivery_oldest_pending_seconds',
+    help: 'Age of the oldest event still waiting for delivery, per subscription (0 when none)',
+    labelNames: ['subscription'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await backlogBySubscription(db).catch(() => null);
+      for (const row of rows ?? []) this.set({ subscription: row.subscription }, row.oldestPendingEventAt ? Math.max(0, (Date.now() - Date.parse(row.oldestPendingEventAt)) / 1000) : 0);
+    },
+  });
+  return {
+    delivered: (subscription, seconds) => {
+      delivered.inc({ subscription });
+      lag.observe({ subscription }, seconds);
+    },
+    attemptFailed: (subscription) => attemptFailures.inc({ subscription }),
+    failed: (subscription) => failed.inc({ subscription }),
   };
 }

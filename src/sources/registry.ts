@@ -69,3 +69,8 @@ export function secretVariablesOf(source: string): string | undefined {
 export function joinOffers(source: string, join: string) {
   return findUpstream(source)?.joins.filter((offer) => offer.join === join) ?? [];
 }
+
+/** Every event type any upstream emits (each has a digest section), plus the first pull's `sync.baseline`. */
+export function knownEventTypes(): string[] {
+  return [...new Set([...UPSTREAMS.flatMap((upstream) => Object.keys(upstream.sections)), 'sync.baseline'])].sort();
+}

@@ -75,6 +75,12 @@ async function scriptedHistory(): Promise<{ h: Digital99Harness; env: Env; sqlit
     .insertInto('webhook_inbox')
     .values({ upstream: 'meta', body_hash: 'ab'.repeat(32), body: '{"object":"whatsapp_business_account","entry":[]}', received_at: '2026-11-01T04:00:00.000Z', last_received_at: '2026-11-01T04:00:01.000Z', deliveries: 2, next_attempt_at: '2026-11-01T04:00:00.000Z', processed_at: '2026-11-01T04:00:00.200Z', outcome: 'applied', note: 'nothing to do' })
     .execute();
+  // An event delivery (issue 19) still waiting for its subscriber; the feed holds every event no dispatcher has taken.
+  const firstEvent = await db.selectFrom('event').select(['id', 'type', 'at']).orderBy('id').executeTakeFirstOrThrow();
+  await db
+    .insertInto('event_delivery')
+    .values({ subscription: 'BILLING', event_id: firstEvent.id, event_type: firstEvent.type, entity: 'digital99:x', webhook_id: 'msg_test', status: 'pending', attempts: 1, next_attempt_at: '2026-11-01T04:00:05.000Z', first_attempt_at: '2026-11-01T04:00:00.000Z', last_error: 'HTTP 503', last_status: 503, event_at: firstEvent.at, created_at: '2026-11-01T04:00:00.000Z' })
+    .execute();
   for (const table of TABLES) expect(await db.selectFrom(table).selectAll().execute(), table).not.toHaveLength(0);
   return { h, env: { ...h.env, ...mail }, sqlitePath: dbPath };
 }

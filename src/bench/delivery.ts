@@ -1,0 +1,106 @@
+/**
+ * The benchmark's event delivery: a subscriber on loopback receives every event the run writes
+ * (the dispatcher runs in the sync worker, as in the daemon, beside the pulls). Measured over the
+ * churn runs' events: deliveries per second while they drain, and the lag from an event being
+ * detected (its `at`) to the subscriber receiving it, checked against the events written (none
+ * lost; repeats counted).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const BENCH_DELIVERY_SECRET = `whsec_${Buffer.from('waba-sync-bench-delivery-secret!').toString('base64')}`;
+
+interface Received {
+  readonly id: number;
+  readonly at: string;
+  readonly receivedAt: number;
+}
+
+export interface BenchReceiver {
+  readonly url: string;
+  readonly received: Received[];
+  close(): Promise<void>;
+}
+
+export async function startBenchReceiver(): Promise<BenchReceiver> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const receivedAt = Date.now();
+      const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: number; at: string };
+      received.push({ id: event.id, at: event.at, receivedAt });
+      res.writeHead(204).end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface DeliveryMeasure {
+  /** Events the churn runs wrote, and how many of them arrived (each counted once). */
+  readonly events: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly repeated: number;
+  /** Deliveries ÷ the time the subscriber was receiving them (first to last arrival per churn run). */
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** Waits (at most `timeoutMs`) until every id has arrived. */
+export async function awaitDeliveries(receiver: BenchReceiver, ids: readonly number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const wanted = new Set(ids);
+  for (;;) {
+    const arrived = new Set(receiver.received.map((r) => r.id));
+    if ([...wanted].every((id) => arrived.has(id)) || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** `rounds`: each churn run's event ids, so throughput counts the time deliveries were flowing. */
+export function measureDeliveries(receiver: BenchReceiver, rounds: readonly (readonly number[])[]): DeliveryMeasure {
+  const lags: number[] = [];
+  let events = 0;
+  let delivered = 0;
+  let repeated = 0;
+  let flowingMs = 0;
+  for (const ids of rounds) {
+    events += ids.length;
+    const wanted = new Set(ids);
+    const arrivals = receiver.received.filter((r) => wanted.has(r.id));
+    const first = new Map<number, Received>();
+    for (const arrival of arrivals) {
+      if (first.has(arrival.id)) repeated += 1;
+      else first.set(arrival.id, arrival);
+    }
+    delivered += first.size;
+    for (const arrival of first.values()) lags.push(Math.max(0, arrival.receivedAt - Date.parse(arrival.at)));
+    if (arrivals.length > 1) flowingMs += Math.max(1, arrivals.at(-1)!.receivedAt - arrivals[0]!.receivedAt);
+  }
+  lags.sort((a, b) => a - b);
+  const at = (q: number) => (lags.length === 0 ? 0 : lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)]!);
+  return {
+    events,
+    delivered,
+    lost: events - delivered,
+    repeated,
+    perSecond: flowingMs > 0 ? Math.round((delivered / flowingMs) * 1000) : 0,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: lags.at(-1) ?? 0,
+  };
+}

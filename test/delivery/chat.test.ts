@@ -1,0 +1,48 @@
+/**
+ * Chat messages: one per important event, a summary when many arrive within a minute, nothing for
+ * unimportant changes, and upstream strings inert (valid JSON, no mention, no forged link).
+ */
+import { describe, expect, it } from 'vitest';
+import { escapeMrkdwn } from '../../src/delivery/chat.js';
+import { deliveryHarness } from '../helpers/delivery.js';
+import { startReceiver } from '../helpers/receiver.js';
+
+const texts = (received: { body: string }[]) => received.map((r) => (JSON.parse(r.body) as { text: string }).text);
+
+describe('chat messages', () => {
+  it('posts important events one by one, summarises a burst within the minute, and skips the rest', async () => {
+    const chat = await startReceiver();
+    const h = await deliveryHarness({ CHAT_WEBHOOK_URL: chat.url });
+    const dispatcher = h.dispatcher();
+    await h.writeEvents([
+      { type: 'waba.shared', key: 'w1', after: { id: 'w1', name: 'First' } },
+      { type: 'waba.changed', key: 'w1', changes: { name: { from: 'a', to: 'b' } } },
+      { type: 'phone_number.quality_changed', key: 'p1', changes: { quality_rating: { from: 'RED', to: 'GREEN' } } },
+      { type: 'phone_number.quality_changed', key: 'p2', changes: { quality_rating: { from: 'GREEN', to: 'YELLOW' } } },
+    ]);
+    await dispatcher.runOnce();
+    // The share and the quality drop; not the rename, not the recovery.
+    expect(texts(chat.received)).toHaveLength(2);
+    expect(texts(chat.received)[0]).toContain('waba.shared');
+    expect(texts(chat.received)[1]).toMatch(/phone_number\.quality_changed.*GREEN → YELLOW/);
+
+    // A burst: the minute's allowance has one message left, so it all goes as one summary.
+    await h.writeEvents(Array.from({ length: 12 }, (_, i) => ({ type: 'waba.unshared', key: `w${i}` })));
+    await dispatcher.runOnce();
+    expect(texts(chat.received)).toHaveLength(3);
+    expect(texts(chat.received)[2]).toMatch(/^\*12 important events\*: 12 × `waba.unshared`/);
+    expect(texts(chat.received)[2]).toContain('… and 2 more');
+
+    // The minute's messages are used up: the next waits, then goes.
+    await h.writeEvents([{ type: 'waba.shared', key: 'w99' }]);
+    await dispatcher.runOnce();
+    expect(chat.received).toHaveLength(3);
+    h.clock.advance(61_000);
+    await dispatcher.runOnce();
+    expect(chat.received).toHaveLength(4);
+  });
+
+  it('makes upstream text inert mrkdwn', () => {
+    expect(escapeMrkdwn('<!channel> <https://x.example|click> & @here\u001b[31m\n')).toBe('&lt;!channel&gt; &lt;https://x.example|click&gt; &amp; @\u2060here ');
+  });
+});
