@@ -32,6 +32,8 @@ export interface PruneOptions {
   readonly retention: RetentionConfig;
   /** SMTP_URL and DIGEST_TO are set: events not yet in a digest are still to be mailed. */
   readonly digestConfigured: boolean;
+  /** A subscription or CHAT_WEBHOOK_URL is set: an event not yet fanned out to them is still to be delivered. */
+  readonly deliveryConfigured: boolean;
   /** Count what would go, delete nothing. */
   readonly dryRun: boolean;
 }
@@ -66,6 +68,9 @@ export async function prune(db: Db, options: PruneOptions): Promise<PruneResult>
     const where: Where<'event'> = (eb) =>
       eb.and([
         eb('event.at', '<', before),
+        // Delivered: not waiting to be fanned out to the subscriptions (when there are any), nor to reach one of them.
+        ...(options.deliveryConfigured ? [eb.not(eb.exists(eb.selectFrom('event_feed').select('event_feed.event_id').whereRef('event_feed.event_id', '=', 'event.id')))] : []),
+        eb.not(eb.exists(eb.selectFrom('event_delivery').select('event_delivery.id').whereRef('event_delivery.event_id', '=', 'event.id').where('event_delivery.status', '=', 'pending'))),
         // Mailed: in a digest whose email is no longer waiting (pending) or given up on (failed);
         // a sent email's row may itself be pruned already.
         ...(options.digestConfigured
@@ -85,8 +90,15 @@ export async function prune(db: Db, options: PruneOptions): Promise<PruneResult>
       ]);
     const rows = await pruneById(db, 'event', where, options.dryRun, async (trx, ids) => {
       await trx.deleteFrom('digest_event').where('event_id', 'in', ids).execute();
+      await trx.deleteFrom('event_delivery').where('event_id', 'in', ids).execute();
+      await trx.deleteFrom('event_feed').where('event_id', 'in', ids).execute();
     });
-    tables.push({ table: 'event', variable: 'RETAIN_EVENTS_DAYS', rows, what: `detected before ${before}${options.digestConfigured ? ', already mailed in a digest' : ''} (with their digest_event rows)` });
+    tables.push({
+      table: 'event',
+      variable: 'RETAIN_EVENTS_DAYS',
+      rows,
+      what: `detected before ${before}${options.digestConfigured ? ', already mailed in a digest' : ''}, delivered to every subscription (with their digest_event and event_delivery rows)`,
+    });
   }
 
   if (retention.historyDays === null) {
@@ -256,8 +268,8 @@ async function freePages(db: Db): Promise<number> {
 }
 
 /** The options from the configuration: the digest counts as configured exactly when the daemon schedules it. */
-export function pruneOptions(config: Pick<Config, 'timezone' | 'retention' | 'mail'>, now: Date, dryRun: boolean): PruneOptions {
-  return { now, timezone: config.timezone, retention: config.retention, digestConfigured: config.mail.smtp !== null && config.mail.digestTo.length > 0, dryRun };
+export function pruneOptions(config: Pick<Config, 'timezone' | 'retention' | 'mail' | 'delivery'>, now: Date, dryRun: boolean): PruneOptions {
+  return { now, timezone: config.timezone, retention: config.retention, digestConfigured: config.mail.smtp !== null && config.mail.digestTo.length > 0, deliveryConfigured: config.delivery.subscriptions.length > 0 || config.delivery.chatUrl !== null, dryRun };
 }
 
 /** Whether any RETAIN_*_DAYS is set (the daemon schedules its prune job only then). */

@@ -124,3 +124,47 @@ describe('prune and the webhook inbox', () => {
     expect(left.map((r) => r.body_hash[0])).toEqual(['b', 'c']);
   });
 });
+
+describe('prune and outgoing event delivery', () => {
+  it('keeps an event still waiting to be fanned out or delivered; an event delivered everywhere goes with its delivery rows', async () => {
+    const subscription = { EVENT_WEBHOOK_BILLING_URL: 'http://127.0.0.1:9/hooks', EVENT_WEBHOOK_BILLING_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}` };
+    const h = await digital99Harness({ env: { RETAIN_EVENTS_DAYS: '1', ...subscription } });
+    h.world.addNumber();
+    await h.sync(); // sync.baseline: in event_feed (no dispatcher ran)
+    h.world.addNumber();
+    await h.sync(); // number.added
+    const events = await h.app.db.selectFrom('event').select(['id', 'type', 'at']).orderBy('id').execute();
+    expect(events.map((e) => e.type)).toEqual(['sync.baseline', 'number.added']);
+    // The baseline was fanned out and delivered; number.added was fanned out and is still pending.
+    await h.app.db.deleteFrom('event_feed').execute();
+    const delivery = (eventId: number, status: 'pending' | 'delivered') => ({
+      subscription: 'BILLING',
+      event_id: eventId,
+      event_type: 'x',
+      entity: 'digital99/number/x',
+      webhook_id: `msg_${eventId}`,
+      attempts: 0,
+      status,
+      next_attempt_at: events[0]!.at,
+      event_at: events[0]!.at,
+      created_at: events[0]!.at,
+    });
+    await h.app.db.insertInto('event_delivery').values([delivery(events[0]!.id, 'delivered'), delivery(events[1]!.id, 'pending')]).execute();
+    h.clock.advance(10 * DAY_MS);
+    const run = await cli(['prune'], h.env, { clock: h.clock });
+    expect(run.code).toBe(0);
+    expect((await h.app.db.selectFrom('event').select('type').execute()).map((e) => e.type)).toEqual(['number.added']);
+    expect((await h.app.db.selectFrom('event_delivery').select('status').execute()).map((d) => d.status)).toEqual(['pending']);
+  });
+
+  it('an event not yet fanned out is kept while a subscription is configured, and not held back when none is', async () => {
+    const subscription = { EVENT_WEBHOOK_BILLING_URL: 'http://127.0.0.1:9/hooks', EVENT_WEBHOOK_BILLING_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}` };
+    const h = await digital99Harness({ env: { RETAIN_EVENTS_DAYS: '1' } });
+    h.world.addNumber();
+    await h.sync();
+    h.clock.advance(10 * DAY_MS);
+    expect(rowsOf((await cli(['prune', '--dry-run'], { ...h.env, ...subscription }, { clock: h.clock })).stdout, 'event')).toBe('0');
+    expect(rowsOf((await cli(['prune'], h.env, { clock: h.clock })).stdout, 'event')).toBe('1');
+    expect(await h.app.db.selectFrom('event_feed').select('event_id').execute()).toEqual([]);
+  });
+});
