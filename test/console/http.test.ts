@@ -130,8 +130,40 @@ describe('the web console over HTTP', () => {
     expect((await get('/entity/meta/waba/no-such-id', cookie)).status).toBe(404);
   });
 
+  it('the outbox page lists event deliveries per subscription, with attempts and the last error as text', async () => {
+    const { cookie } = await signIn();
+    const [event] = await fixture.app.db.selectFrom('event').select(['id', 'type', 'at']).orderBy('id', 'desc').limit(1).execute();
+    await fixture.app.db
+      .insertInto('event_delivery')
+      .values({
+        subscription: 'BILLING',
+        event_id: event!.id,
+        event_type: event!.type,
+        entity: 'x',
+        webhook_id: 'msg_console_test',
+        status: 'failed',
+        attempts: 9,
+        next_attempt_at: event!.at,
+        event_at: event!.at,
+        created_at: event!.at,
+        last_error: 'HTTP 500 <script>alert(1)</script>',
+      })
+      .execute();
+    try {
+      const html = await (await get('/outbox', cookie)).text();
+      expect(html).toContain('Event deliveries');
+      expect(html).toMatch(/<td>BILLING<\/td><td class="num">0<\/td><td class="num bad">1<\/td>/);
+      expect(html).toContain('msg_console_test');
+      expect(html).toContain('HTTP 500 &lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(html).not.toContain('<script>alert(1)');
+    } finally {
+      await fixture.app.db.deleteFrom('event_delivery').where('webhook_id', '=', 'msg_console_test').execute();
+    }
+  });
+
   it('throttles an address after five failed sign-ins, even with the right password then', async () => {
     for (let i = 0; i < 5; i++) await signIn('wrong');
     expect((await signIn()).status).toBe(429);
   });
+
 });

@@ -9,6 +9,7 @@ import { SOURCE_NAMES, type SourceName } from '../../config.js';
 import { UpstreamError, WabaSyncError } from '../../errors.js';
 import { drainConfigured } from '../../notify/mailer.js';
 import { listOutbox } from '../../notify/outbox.js';
+import { backlogBySubscription, listDeliveries } from '../../delivery/store.js';
 import { creators, recordCreated } from '../../onboarding/requests.js';
 import { displayValue } from '../../render/truncate.js';
 import { digital99Client } from '../../sources/digital99/client.js';
@@ -69,7 +70,21 @@ export function registerOperationsPages(app: FastifyInstance, kit: PageKit): voi
 
   app.get('/outbox', async (request, reply) => {
     const rows = await listOutbox(db, { recentSent: 50 });
+    const subscriptions = config.delivery.subscriptions.map((subscription) => subscription.name);
+    const backlog = await backlogBySubscription(db, subscriptions);
+    const deliveries = await listDeliveries(db, { statuses: ['pending', 'failed', 'delivered'], limit: 25 });
     return kit.page(request, reply, 'outbox', 'Outbox', {
+      subscriptions: backlog.map((b) => ({ name: b.subscription, pending: b.pending, failed: b.failed, delivered: b.delivered, oldest: b.oldestPendingEventAt ? when(b.oldestPendingEventAt) : '-' })),
+      deliveries: deliveries.map((d) => ({
+        subscription: d.subscription,
+        eventId: d.eventId,
+        eventType: d.eventType,
+        status: d.status,
+        attempts: d.attempts,
+        when: d.status === 'delivered' ? when(d.deliveredAt) : d.status === 'failed' ? '-' : when(d.nextAttemptAt),
+        webhookId: d.webhookId,
+        lastError: d.lastError ? displayValue(deps.app.scrubber.scrub(d.lastError)) : '',
+      })),
       smtp: config.mail.smtp !== null,
       pending: rows.filter((r) => r.status === 'pending').length,
       failed: rows.filter((r) => r.status === 'failed').length,

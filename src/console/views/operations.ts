@@ -35,6 +35,21 @@ export const OUTBOX = `<% layout('@layout') %>
 <tr><td class="num"><%= r.id %></td><td class="<%= r.status === 'failed' ? 'bad' : '' %>"><%= r.status %></td><td class="num"><%= r.attempts %></td><td><%= r.createdAt %></td><td><%= r.when %></td><td><%= r.to %></td><td><%= r.subject %></td><td><%= r.lastError %></td></tr>
 <% } %>
 </tbody></table></div><% } %>
+<h2>Event deliveries</h2>
+<% if (it.subscriptions.length === 0) { %><p>No subscription: set EVENT_WEBHOOK_&lt;NAME&gt;_URL and _SECRET (docs/event-delivery.md).</p><% } else { %>
+<div class="table-wrap"><table>
+<thead><tr><th>Subscription</th><th class="num">Pending</th><th class="num">Failed</th><th class="num">Delivered</th><th>Oldest pending event (UTC)</th></tr></thead>
+<tbody>
+<% for (const s of it.subscriptions) { %><tr><td><%= s.name %></td><td class="num"><%= s.pending %></td><td class="num <%= s.failed > 0 ? 'bad' : '' %>"><%= s.failed %></td><td class="num"><%= s.delivered %></td><td><%= s.oldest %></td></tr><% } %>
+</tbody></table></div><% } %>
+<% if (it.deliveries.length > 0) { %>
+<div class="table-wrap"><table>
+<thead><tr><th>Subscription</th><th class="num">Event</th><th>Type</th><th>Status</th><th class="num">Attempts</th><th>Next attempt / delivered</th><th>webhook-id</th><th>Last error</th></tr></thead>
+<tbody>
+<% for (const d of it.deliveries) { %>
+<tr><td><%= d.subscription %></td><td class="num"><%= d.eventId %></td><td><%= d.eventType %></td><td class="<%= d.status === 'failed' ? 'bad' : '' %>"><%= d.status %></td><td class="num"><%= d.attempts %></td><td><%= d.when %></td><td><%= d.webhookId %></td><td><%= d.lastError %></td></tr>
+<% } %>
+</tbody></table></div><% } %>
 `;
 
 export const REPORTS = `<% layout('@layout') %>
