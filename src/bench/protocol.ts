@@ -40,7 +40,10 @@ export interface EventStamp {
 
 export interface RawInsertReply {
   readonly rows: number;
+  /** Into a bare table keyed by (kind, key): the lower bound. */
   readonly ms: number;
+  /** Into a table with entity_version's columns and indexes, one transaction (issue 20's "same-schema insert"). */
+  readonly sameSchemaMs: number;
 }
 
 export interface DbSizeReply {

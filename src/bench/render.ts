@@ -120,7 +120,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
   add(`\n${step}. Limits measured in this run, and ours against them (baseline / worst churn sync)`);
   add(
     textTable(
-      ['SOURCE', 'MIN CALLS', 'LATENCY FLOOR', 'RAW INSERT', 'CALLS ÷ MIN', 'WALL ÷ FLOOR', 'STORE ÷ RAW', 'SIM BUSY'],
+      ['SOURCE', 'MIN CALLS', 'LATENCY FLOOR', 'RAW INSERT', 'SAME-SCHEMA INSERT', 'CALLS ÷ MIN', 'WALL ÷ FLOOR', 'STORE ÷ RAW', 'SIM BUSY'],
       BENCH_SOURCES.map((source) => {
         const pulls = fullPulls(report, source);
         const base = pulls[0]!;
@@ -134,6 +134,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
           String(base.minimum.total),
           `${seconds(base.latencyFloorMs)} (${base.concurrency} at a time)`,
           base.raw ? `${seconds(base.raw.ms)} (${base.raw.rows} rows)` : 'n/a',
+          base.raw ? seconds(base.raw.sameSchemaMs) : 'n/a',
           `${ratio(base.apiCalls / base.minimum.total)} / ${ratio(worstOf((p) => p.apiCalls / p.minimum.total))}`,
           `${ratio(floorRatio(base))} / ${ratio(worstOf(floorRatio))}`,
           `${ratio(rawRatio(base))} / ${ratio(worstOf(rawRatio))}`,

@@ -24,6 +24,7 @@ export const TARGETS = {
   callsPerMinimum: 1.05,
   wallPerFloor: 1.5,
   storePerRaw: 2,
+  baselineStorePerSameSchema: 1.5,
   peakRssMb: 250,
   dbGrowth: 1.15,
   webhookP99Ms: 1000,
@@ -102,6 +103,21 @@ export function judgeTargets(report: BenchReport, sqlite?: BenchReport): TargetR
       allowed: TARGETS.storePerRaw,
       pass: judge(store?.ratio ?? null, TARGETS.storePerRaw),
     });
+  }
+  if (report.database.backend === 'sqlite') {
+    for (const pull of report.baseline.pulls) {
+      const same = pull.raw?.sameSchemaMs;
+      const ratio = same && same > 0 ? pull.storeMs / same : null;
+      results.push({
+        target: 'baseline storing ≤ 1.5 × same-schema insert',
+        source: pull.source,
+        measured: same ? `${seconds(pull.storeMs)} vs ${seconds(same)} for ${pull.raw!.rows} rows into entity_version's columns and indexes` : 'not measured',
+        limit: `≤ ${TARGETS.baselineStorePerSameSchema} ×`,
+        ratio,
+        allowed: TARGETS.baselineStorePerSameSchema,
+        pass: judge(ratio, TARGETS.baselineStorePerSameSchema),
+      });
+    }
   }
   results.push({
     target: 'peak RSS of the baseline sync ≤ 250 MB',

@@ -63,7 +63,7 @@ describe('npm run bench', () => {
     expect(report.delivery.events).toBeGreaterThan(0);
     expect(report.delivery).toMatchObject({ delivered: report.delivery.events, lost: 0 });
     expect(stdout).toMatch(/event delivery to a loopback subscriber .*: (\d+) of \1 churn events/);
-    expect(report.targets.map((t: { target: string; source: string | null }) => `${t.target}${t.source ? ` (${t.source})` : ''}`)).toHaveLength(23);
+    expect(report.targets.map((t: { target: string; source: string | null }) => `${t.target}${t.source ? ` (${t.source})` : ''}`)).toHaveLength(26);
   }, 120_000);
 
   it('rejects a bad option with exit code 2, naming it', async () => {
