@@ -18,33 +18,17 @@ import { textTable } from './render/text-table.js';
 import { listEvents } from './events/query.js';
 import { createLogger } from './log.js';
 import { summaryTable } from './commands/sync.js';
-import { startSimulator } from './simulator/server.js';
-import { dialog360Scenario, digital99Scenario, metaScenario } from './simulator/scenarios.js';
+import { startScenarioUpstreams } from './simulator/scenarios.js';
 import { syncSources } from './sync/sync-sources.js';
 
 const DATABASE = './data/demo.sqlite';
 
 async function main(): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${DATABASE}${suffix}`, { force: true });
-  const digital99 = digital99Scenario(() => new Date());
-  const dialog360 = dialog360Scenario(() => new Date());
-  const meta = metaScenario(() => new Date());
-  const simulator = await startSimulator({
-    '/99digital/api': digital99.world.handler,
-    '/360dialog/api/v2': dialog360.world.handler,
-    '/meta': meta.world.handler,
-  });
+  const { digital99, dialog360, meta, simulator, env } = await startScenarioUpstreams(() => new Date());
   const config = parseConfig({
     DATABASE_URL: DATABASE,
-    DIGITAL99_API_URL: simulator.urlOf('/99digital/api'),
-    DIGITAL99_CLIENT_ID: digital99.world.clientId,
-    DIGITAL99_CLIENT_SECRET: digital99.world.clientSecret,
-    DIALOG360_API_URL: simulator.urlOf('/360dialog/api/v2'),
-    DIALOG360_API_KEY: dialog360.world.apiKey,
-    DIALOG360_PARTNER_ID: dialog360.world.partnerId,
-    META_GRAPH_URL: simulator.urlOf('/meta'),
-    META_ACCESS_TOKEN: meta.world.accessToken,
-    META_BUSINESS_ID: meta.world.businessId,
+    ...env,
     // The webhook intake on a free loopback port, with a secret made for this run.
     WEBHOOK_PORT: '0',
     META_APP_SECRET: randomBytes(16).toString('hex'),

@@ -50,15 +50,7 @@ export async function onboardingCreateCommand(io: CliIo, options: CreateOptions)
       return 1;
     }
     const at = app.clock().toISOString();
-    await recordCreated(app.db, {
-      onboardingLink: created.onboardingLink,
-      number: created.whatsapp,
-      coexistence: created.coexistence,
-      reference: checked.body.reference ?? null,
-      businessName: checked.body.business_name ?? '',
-      by,
-      at,
-    });
+    await recordCreated(app.db, created, checked.body, by, at);
     if (options.json) {
       writeLine(
         io.stdout,

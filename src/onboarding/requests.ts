@@ -8,32 +8,30 @@ import type { Database } from '../../db/schema.js';
 
 type Writer = Kysely<Database>;
 
-export interface CreatedRecord {
+/** The link 99digital created, as its client returns it. */
+export interface CreatedLink {
   readonly onboardingLink: string;
-  readonly number: string;
+  readonly whatsapp: string;
   readonly coexistence: boolean;
-  readonly reference: string | null;
-  readonly businessName: string;
-  readonly by: string;
-  readonly at: string;
 }
 
-export async function recordCreated(db: Writer, record: CreatedRecord): Promise<void> {
+/** Records a link we created: what 99digital returned, the reference and name we asked for, who and when. */
+export async function recordCreated(db: Writer, link: CreatedLink, asked: { readonly reference?: string; readonly business_name?: string }, by: string, at: string): Promise<void> {
   await db
     .insertInto('onboarding_request')
     .values({
-      onboarding_link: record.onboardingLink,
-      number: record.number,
-      coexistence: record.coexistence ? 1 : 0,
-      reference: record.reference,
-      business_name: record.businessName,
-      created_by: record.by,
-      created_at: record.at,
+      onboarding_link: link.onboardingLink,
+      number: link.whatsapp,
+      coexistence: link.coexistence ? 1 : 0,
+      reference: asked.reference ?? null,
+      business_name: asked.business_name ?? '',
+      created_by: by,
+      created_at: at,
       deleted_by: null,
       deleted_at: null,
     })
     // The provider gave an existing link back (it was deleted and made again): the latest creation counts.
-    .onConflict((oc) => oc.column('onboarding_link').doUpdateSet({ number: record.number, created_by: record.by, created_at: record.at, deleted_by: null, deleted_at: null }))
+    .onConflict((oc) => oc.column('onboarding_link').doUpdateSet({ number: link.whatsapp, created_by: by, created_at: at, deleted_by: null, deleted_at: null }))
     .execute();
 }
 

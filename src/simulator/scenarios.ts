@@ -5,6 +5,40 @@
 import { Dialog360World } from './dialog360.js';
 import { Digital99World } from './digital99.js';
 import { MetaWorld } from './meta.js';
+import { type RunningSimulator, startSimulator } from './server.js';
+
+export interface ScenarioUpstreams {
+  readonly digital99: Digital99Scenario;
+  readonly dialog360: Dialog360Scenario;
+  readonly meta: MetaScenario;
+  readonly simulator: RunningSimulator;
+  /** The settings that point the app at the three fakes (every source enabled). */
+  readonly env: Record<string, string>;
+}
+
+/** The three scenarios on one loopback simulator (the demo, the console's tests). */
+export async function startScenarioUpstreams(now: () => Date): Promise<ScenarioUpstreams> {
+  const digital99 = digital99Scenario(now);
+  const dialog360 = dialog360Scenario(now);
+  const meta = metaScenario(now);
+  const simulator = await startSimulator({
+    '/99digital/api': digital99.world.handler,
+    '/360dialog/api/v2': dialog360.world.handler,
+    '/meta': meta.world.handler,
+  });
+  const env = {
+    DIGITAL99_API_URL: simulator.urlOf('/99digital/api'),
+    DIGITAL99_CLIENT_ID: digital99.world.clientId,
+    DIGITAL99_CLIENT_SECRET: digital99.world.clientSecret,
+    DIALOG360_API_URL: simulator.urlOf('/360dialog/api/v2'),
+    DIALOG360_API_KEY: dialog360.world.apiKey,
+    DIALOG360_PARTNER_ID: dialog360.world.partnerId,
+    META_GRAPH_URL: simulator.urlOf('/meta'),
+    META_ACCESS_TOKEN: meta.world.accessToken,
+    META_BUSINESS_ID: meta.world.businessId,
+  };
+  return { digital99, dialog360, meta, simulator, env };
+}
 
 export interface Digital99Scenario {
   world: Digital99World;

@@ -29,3 +29,8 @@ export function parseItem<T>(
   const key = typeof rawKey === 'string' || typeof rawKey === 'number' ? ` (${where.keyField} ${JSON.stringify(String(rawKey))})` : '';
   return { ok: false, message: `${where.list}[${where.index}]${key} ${formatIssue(parsed.error.issues[0])}` };
 }
+
+/** A JSON object (not null, not an array): for payloads read defensively, field by field. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

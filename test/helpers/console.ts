@@ -10,8 +10,7 @@ import { hashPassword } from '../../src/console/passwords.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startObservabilityServer } from '../../src/observability/server.js';
-import { startSimulator } from '../../src/simulator/server.js';
-import { dialog360Scenario, digital99Scenario, metaScenario } from '../../src/simulator/scenarios.js';
+import { type MetaScenario, startScenarioUpstreams } from '../../src/simulator/scenarios.js';
 import { syncSources } from '../../src/sync/sync-sources.js';
 import { tempDbPath } from './temp.js';
 
@@ -25,28 +24,17 @@ export const FORMULA_NAME = '=HYPERLINK("https://evil.example","open")';
 export interface ConsoleFixture {
   readonly url: string;
   readonly app: App;
-  readonly meta: ReturnType<typeof metaScenario>;
+  readonly meta: MetaScenario;
   /** Ids the tests look for. */
   readonly hostileWabaId: string;
   close(): Promise<void>;
 }
 
 export async function startConsoleFixture(env: Record<string, string> = {}): Promise<ConsoleFixture> {
-  const digital99 = digital99Scenario(() => new Date());
-  const dialog360 = dialog360Scenario(() => new Date());
-  const meta = metaScenario(() => new Date());
-  const simulator = await startSimulator({ '/99digital/api': digital99.world.handler, '/360dialog/api/v2': dialog360.world.handler, '/meta': meta.world.handler });
+  const { digital99, dialog360, meta, simulator, env: upstreams } = await startScenarioUpstreams(() => new Date());
   const config = parseConfig({
     DATABASE_URL: tempDbPath(),
-    DIGITAL99_API_URL: simulator.urlOf('/99digital/api'),
-    DIGITAL99_CLIENT_ID: digital99.world.clientId,
-    DIGITAL99_CLIENT_SECRET: digital99.world.clientSecret,
-    DIALOG360_API_URL: simulator.urlOf('/360dialog/api/v2'),
-    DIALOG360_API_KEY: dialog360.world.apiKey,
-    DIALOG360_PARTNER_ID: dialog360.world.partnerId,
-    META_GRAPH_URL: simulator.urlOf('/meta'),
-    META_ACCESS_TOKEN: meta.world.accessToken,
-    META_BUSINESS_ID: meta.world.businessId,
+    ...upstreams,
     CONSOLE_USERS: `${CONSOLE_USER}:${await hashPassword(CONSOLE_PASSWORD)}`,
     LOG_LEVEL: 'silent',
     ...env,

@@ -219,15 +219,7 @@ export function registerOperationsPages(app: FastifyInstance, kit: PageKit): voi
       return onboardingPage(request, reply, { problems: [problem], form }, 502);
     }
     const by = kit.session(request).user;
-    await recordCreated(db, {
-      onboardingLink: created.onboardingLink,
-      number: created.whatsapp,
-      coexistence: created.coexistence,
-      reference: checked.body.reference ?? null,
-      businessName: checked.body.business_name ?? '',
-      by,
-      at: deps.app.clock().toISOString(),
-    });
+    await recordCreated(db, created, checked.body, by, deps.app.clock().toISOString());
     deps.app.log.info({ user: by, number: created.whatsapp }, 'console: onboarding link created');
     // The link is upstream text: shown as a link only when it is an https URL.
     const href = /^https:\/\//i.test(created.onboardingLink) ? created.onboardingLink : null;

@@ -6,6 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Entity } from '../../diff/types.js';
+import { isObject } from '../validation.js';
 import { type WebhookEvent, type WebhookReader, unhandledPlan } from '../upstream.js';
 import type { Dialog360Config } from './config.js';
 
@@ -14,7 +15,6 @@ const CHANNEL_EVENTS = new Set(['channel_created', 'channel_submitted', 'channel
 const ACCOUNT_EVENTS: Readonly<Record<string, string>> = { account_violation: 'policy violation', account_restriction: 'restriction' };
 
 const isId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value);
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const dialog360Webhook: WebhookReader<Dialog360Config> = {
   path: 'dialog360',

@@ -17,6 +17,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sameSecret } from '../../intake/secrets.js';
 import type { Entity } from '../../diff/types.js';
+import { isObject } from '../validation.js';
 import { type WebhookEvent, type WebhookPlan, type WebhookReader, unhandledPlan } from '../upstream.js';
 import type { MetaConfig } from './config.js';
 
@@ -38,7 +39,6 @@ const READ_WABA_FIELDS = new Set(['account_review_update', 'phone_number_quality
 
 /** Graph ids are digits; anything else in a webhook is not an id we read. */
 const isId = (value: unknown): value is string => typeof value === 'string' && /^\d{1,30}$/.test(value);
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const metaWebhook: WebhookReader<MetaConfig> = {
   path: 'meta',
