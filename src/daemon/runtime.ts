@@ -169,14 +169,7 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   let intake: Intake;
   try {
     // Processing a webhook may write events (targeted pulls, account updates): wake the dispatcher.
-    const webhooks = {
-      ...metrics.webhooks,
-      processed(upstream: string, seconds: number) {
-        metrics.webhooks.processed(upstream, seconds);
-        dispatcher.wake();
-      },
-    };
-    intake = await startIntake(app, { metrics: { ...metrics, webhooks }, locks, signal: controller.signal, pollMs: options.intakePollMs });
+    intake = await startIntake(app, { metrics, locks, signal: controller.signal, pollMs: options.intakePollMs, onProcessed: () => dispatcher.wake() });
   } catch (error) {
     await dispatcher.stop();
     for (const task of tasks) await task.destroy();

@@ -31,7 +31,10 @@ export function intakeRoutes(app: Pick<App, 'config'>): IntakeRoute[] {
   }));
 }
 
-export async function startIntake(app: App, deps: { metrics: Metrics; locks: SourceLocks; signal: AbortSignal; pollMs?: number }): Promise<Intake> {
+export async function startIntake(
+  app: App,
+  deps: { metrics: Metrics; locks: SourceLocks; signal: AbortSignal; pollMs?: number; onProcessed?: () => void },
+): Promise<Intake> {
   const routes = intakeRoutes(app);
   const lanes = new Map<string, { source: Source; reader: WebhookReader<unknown> }>();
   for (const route of routes) {
@@ -53,6 +56,7 @@ export async function startIntake(app: App, deps: { metrics: Metrics; locks: Sou
           alertTo: app.config.mail.alertTo,
           fullPullMinIntervalSeconds: app.config.webhook.fullPullMinIntervalSeconds,
           pollMs: deps.pollMs,
+          onProcessed: deps.onProcessed,
           notify: async () => {
             await notifyAfterSync({ db: app.db, clock: app.clock, log: app.log, config: app.config, scrubber: app.scrubber });
           },

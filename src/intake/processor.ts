@@ -50,6 +50,8 @@ export interface IntakeProcessorDeps {
   readonly notify: () => Promise<void>;
   /** How often a lane looks at the inbox without being woken (default 2 s). */
   readonly pollMs?: number;
+  /** After each batch is processed (its events, if any, are written): e.g. wake the event dispatcher. */
+  readonly onProcessed?: () => void;
 }
 
 export interface IntakeProcessor {
@@ -108,6 +110,7 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
     for (const { plan } of read) for (const what of plan.unhandled) deps.metrics.webhooks.unhandled(name, metricLabel(what));
     const done = deps.clock().getTime();
     for (const row of rows) deps.metrics.webhooks.processed(name, Math.max(0, done - Date.parse(row.received_at)) / 1000);
+    deps.onProcessed?.();
     const full = read.map(({ plan }) => plan.fullPull).filter((kind) => kind !== null);
     if (full.includes('now')) trigger.now();
     else if (full.includes('debounced')) await trigger.debounced();
