@@ -34,6 +34,7 @@ const SQLITE_ONLY = [
   'test/reports/month.test.ts',
   'test/simulator/**',
   'test/sources/concurrency.test.ts',
+  'test/sources/fast-parse.test.ts',
   'test/sources/dialog360/config.test.ts',
   'test/sources/dialog360/sweep-check.test.ts',
   'test/sources/digital99/lifecycle.test.ts',

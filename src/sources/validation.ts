@@ -1,5 +1,6 @@
 /** Turning schema failures into messages that name the field (and the item, when in a list). */
 import type { z } from 'zod';
+import { FAIL, type FastReader } from './fast-parse.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -22,7 +23,13 @@ export function parseItem<T>(
   schema: z.ZodType<T>,
   value: unknown,
   where: { list: string; index: number; keyField: string },
+  /** The schema's fast path (fast-parse.ts), tried first. */
+  fast?: FastReader<T>,
 ): { ok: true; value: T } | { ok: false; message: string } {
+  if (fast) {
+    const quick = fast(value);
+    if (quick !== FAIL) return { ok: true, value: quick };
+  }
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const rawKey = value && typeof value === 'object' ? (value as Record<string, unknown>)[where.keyField] : undefined;

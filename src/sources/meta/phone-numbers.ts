@@ -17,7 +17,7 @@ import type { PullContext, StagedEntity } from '../../sync/types.js';
 import { parseItem } from '../validation.js';
 import { SOURCE } from './client.js';
 import { PHONE_NUMBER } from './kinds.js';
-import { PHONE_NUMBER_FIELDS, type PhoneNumberPayload, phoneNumber } from './schemas.js';
+import { PHONE_NUMBER_FIELDS, type PhoneNumberPayload, fastPhoneNumber, phoneNumber } from './schemas.js';
 import type { ListedWaba, Walker } from './walk.js';
 
 export function phoneRecord(item: PhoneNumberPayload, wabaId: string): StagedEntity {
@@ -62,7 +62,7 @@ export class PhoneNumberReader {
 
   private take(items: readonly unknown[], wabaId: string, where: string, list: string, into: StagedEntity[]): void {
     items.forEach((value, index) => {
-      const parsed = parseItem(phoneNumber, value, { list, index, keyField: 'id' });
+      const parsed = parseItem(phoneNumber, value, { list, index, keyField: 'id' }, fastPhoneNumber);
       if (!parsed.ok) throw new PayloadError(SOURCE, where, parsed.message);
       const other = this.seen.get(parsed.value.id);
       if (other !== undefined) {

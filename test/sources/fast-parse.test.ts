@@ -1,0 +1,134 @@
+/**
+ * Each fast reader (src/sources/fast-parse.ts) against its zod schema, on arbitrary input: where
+ * it answers, it answers what zod would, keys in the same order (the stored text depends on it);
+ * where it is unsure, zod decides. And it does answer for what the upstreams really send, or it
+ * would buy nothing.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { canonicalJson } from '../../src/diff/canonical.js';
+import { MetaWorld, seedMetaFleet } from '../../src/simulator/meta.js';
+import { FAIL, type FastReader } from '../../src/sources/fast-parse.js';
+import type { ListPage } from '../../src/sources/meta/client.js';
+import { fastListPage, fastPhoneNumber, fastWaba, listPage, phoneNumber, waba, wabaFieldsParam, wabaWithPhoneNumbers } from '../../src/sources/meta/schemas.js';
+import { readWabas } from '../../src/sources/meta/walk.js';
+
+/** Values of the kinds a field may hold, near the edges the readers decide on. */
+const scalar = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -5, max: 10_000_000_000 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.string({ maxLength: 6 }),
+  fc.stringMatching(/^\s?\d{1,16}\s?$/),
+  fc.constantFrom('', ' 12', '12 ', '0', '007', '1e3', '-1', 'APPROVED', '__proto__'),
+);
+const leaf = fc.oneof({ weight: 4, arbitrary: scalar }, fc.array(scalar, { maxLength: 2 }), fc.dictionary(fc.constantFrom('id', 'name', 'level', 'x'), scalar, { maxKeys: 3 }));
+
+/** An object with some of `keys` (each an arbitrary value) and maybe an unknown one. */
+function objectOf(keys: readonly string[], value: fc.Arbitrary<unknown> = leaf): fc.Arbitrary<Record<string, unknown>> {
+  return fc.record({ ...Object.fromEntries(keys.map((key) => [key, value])), extra: value }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
+}
+
+const WABA_KEYS = Object.keys(waba.shape);
+const PHONE_KEYS = Object.keys(phoneNumber.shape);
+const businessInfo = fc.oneof(leaf, objectOf(['id', 'name', 'status', 'type']));
+const wabaValue = fc.oneof(
+  { weight: 1, arbitrary: leaf },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(objectOf(WABA_KEYS), businessInfo, businessInfo)
+      .map(([item, onBehalf, owner]) => ({ ...item, ...(onBehalf === undefined ? {} : { on_behalf_of_business_info: onBehalf }), ...(owner === undefined ? {} : { owner_business_info: owner }) })),
+  },
+);
+const phoneValue = fc.oneof(
+  { weight: 1, arbitrary: leaf },
+  { weight: 6, arbitrary: fc.tuple(objectOf(PHONE_KEYS), fc.oneof(leaf, objectOf(['level']))).map(([item, throughput]) => (throughput === undefined ? item : { ...item, throughput })) },
+);
+const paging = fc.oneof(leaf, objectOf(['next', 'previous']), fc.record({ cursors: fc.oneof(leaf, objectOf(['before', 'after'])), next: leaf }, { requiredKeys: [] }));
+const pageValue = fc.oneof(leaf, fc.record({ data: fc.oneof(leaf, fc.array(scalar, { maxLength: 2 })), paging }, { requiredKeys: [] }));
+
+/** What JSON.parse could hand a reader (no member holding undefined, no -0). */
+function asJson<T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
+  return arbitrary.map((value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value))));
+}
+
+/** The fast answer, when there is one, equals zod's — and so does its canonical text. */
+function agrees<T>(schema: z.ZodType<T>, fast: FastReader<T>, value: unknown): boolean {
+  const quick = fast(value);
+  if (quick === FAIL) return true;
+  const parsed = schema.safeParse(value);
+  return parsed.success && isDeepStrictEqual(quick, parsed.data) && JSON.stringify(quick) === JSON.stringify(parsed.data);
+}
+
+describe('fast readers answer what their schema would', () => {
+  const runs = { numRuns: 3000 };
+
+  it('a WABA', () => {
+    fc.assert(fc.property(asJson(wabaValue), (value) => agrees(waba, fastWaba, value)), runs);
+  });
+
+  it('a phone number', () => {
+    fc.assert(fc.property(asJson(phoneValue), (value) => agrees(phoneNumber, fastPhoneNumber, value)), runs);
+  });
+
+  it('a list page and its paging envelope', () => {
+    fc.assert(fc.property(asJson(pageValue), (value) => agrees(listPage, fastListPage, value)), runs);
+  });
+
+  it('a listed WABA with its phone numbers: readWabas takes the same WABA and nested page as zod, and refuses what zod refuses', () => {
+    const edge = { call: 'client_whatsapp_business_accounts', businessId: '1', phoneNumbersLimit: 100 } as const;
+    const listed = fc.tuple(wabaValue, fc.oneof(fc.constant(undefined), pageValue)).map(([item, nested]) =>
+      nested === undefined || typeof item !== 'object' || item === null || Array.isArray(item) ? item : { ...item, phone_numbers: nested },
+    );
+    fc.assert(
+      fc.property(asJson(listed), (value) => {
+        const page: ListPage = { page: 1, items: [value], where: 'page 1', hasNext: false };
+        const parsed = wabaWithPhoneNumbers.safeParse(value);
+        if (!parsed.success) return throwsPayload(() => readWabas(page, edge));
+        const { phone_numbers: phoneNumbers, ...item } = parsed.data;
+        const [read] = readWabas(page, edge);
+        return isDeepStrictEqual(read?.waba, item) && canonicalJson(read!.waba) === canonicalJson(item) && isDeepStrictEqual(read?.phoneNumbers, phoneNumbers);
+      }),
+      runs,
+    );
+  });
+});
+
+function throwsPayload(read: () => unknown): boolean {
+  try {
+    read();
+    return false;
+  } catch (error) {
+    return /field|data\[0\]/.test(String(error));
+  }
+}
+
+describe('fast readers take what Meta sends', () => {
+  it('every WABA and phone number of a simulated fleet goes the fast way', async () => {
+    const meta = new MetaWorld({ latencyMs: 0 });
+    seedMetaFleet(meta, { wabas: 300, phonesPerWaba: 2, owned: 5 });
+    const answer = await meta.handler({
+      method: 'GET',
+      path: `/v23.0/${meta.businessId}/client_whatsapp_business_accounts`,
+      query: new URLSearchParams({ limit: '100', fields: wabaFieldsParam(100) }),
+      headers: { authorization: `Bearer ${meta.accessToken}` },
+      body: '',
+      baseUrl: 'http://127.0.0.1:1/meta',
+    });
+    const page = JSON.parse(JSON.stringify(answer.body)) as { data: Record<string, unknown>[] };
+    expect(page.data).toHaveLength(100);
+    for (const item of page.data) {
+      expect(fastWaba(item)).not.toBe(FAIL);
+      const nested = fastListPage(item.phone_numbers);
+      expect(nested).not.toBe(FAIL);
+      if (nested === FAIL) continue;
+      expect(nested.data).toHaveLength(2);
+      for (const number of nested.data) expect(fastPhoneNumber(number)).not.toBe(FAIL);
+    }
+  });
+});
