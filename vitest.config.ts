@@ -40,6 +40,7 @@ const SQLITE_ONLY = [
   'test/sources/digital99/lifecycle.test.ts',
   'test/sources/digital99/statistics.test.ts',
   'test/sources/meta/config.test.ts',
+  'test/sources/meta/read-ahead.test.ts',
   'test/sources/meta/usage.test.ts',
   'test/sources/page-budget.test.ts',
   'test/sources/presentation.test.ts',

@@ -13,7 +13,8 @@ import type { PageGuard } from '../page-budget.js';
 import { formatIssue } from '../validation.js';
 import { classifyFailure, readGraphError } from './graph-errors.js';
 import { SecretScrubber } from '../../secrets.js';
-import { type DebugTokenPayload, type GraphErrorBody, debugToken, listPage } from './schemas.js';
+import { FAIL } from '../fast-parse.js';
+import { type DebugTokenPayload, type GraphErrorBody, type NestedPage, debugToken, fastListPage, listPage } from './schemas.js';
 import { Pacer, type Sleep, readUsage, realSleep } from './usage.js';
 
 export const SOURCE = 'meta';
@@ -53,6 +54,11 @@ export interface ChainName {
   readonly label?: string;
   /** Asked before each page is requested; shared by every chain of one listing. */
   readonly guard?: PageGuard;
+  /**
+   * Ask for the next page before handing this one over, for a chain that is read to its end (a
+   * consumer that stops after a page, like a probe, would have cost a call for nothing).
+   */
+  readonly readAhead?: boolean;
 }
 
 /** One listing: a call name for counts and errors, an optional label (e.g. the slice), a first request. */
@@ -132,36 +138,63 @@ export class MetaClient {
       visited.set(requestKey(path, params), page);
       if (params.after !== undefined) cursors.set(params.after, page);
     };
-    let path = firstPath;
-    let params = firstParams;
-    let emptyInARow = 0;
-    remember(path, params, firstPage);
-    for (let page = firstPage; ; page++) {
-      const where = `${request.call}${request.label ? ` ${request.label}` : ''} page ${page}`;
+    // A page asked ahead is abandoned with the chain: a consumer that stops early, or a failure.
+    const abandon = new AbortController();
+    const chainHooks: CallHooks = { ...hooks, signal: hooks.signal ? AbortSignal.any([hooks.signal, abandon.signal]) : abandon.signal };
+    const whereOf = (page: number) => `${request.call}${request.label ? ` ${request.label}` : ''} page ${page}`;
+    const fetch = (path: string, params: Record<string, string>, page: number): Promise<unknown> => {
+      const where = whereOf(page);
       request.guard?.take(where);
-      const body = await this.getJson(request.call, where, path, params, hooks);
-      const parsed = listPage.safeParse(body);
-      if (!parsed.success) throw new PayloadError(SOURCE, where, formatIssue(parsed.error.issues[0]));
-      const next = parsed.data.paging?.next;
-      yield { page, items: parsed.data.data, where, hasNext: next !== undefined };
-      if (!next) return;
-      emptyInARow = parsed.data.data.length === 0 ? emptyInARow + 1 : 0;
-      if (emptyInARow >= this.options.maxEmptyPages) {
-        throw new UpstreamError(
-          'LIMIT',
-          SOURCE,
-          where,
-          `${emptyInARow} empty pages in a row, each with paging.next (META_MAX_EMPTY_PAGES=${this.options.maxEmptyPages}); stopping instead of paging on`,
-        );
+      const body = this.getJson(request.call, where, path, params, chainHooks);
+      // Awaited on the next turn, or never when the chain stops first: not an unhandled rejection.
+      body.catch(() => {});
+      return body;
+    };
+    let emptyInARow = 0;
+    remember(firstPath, firstParams, firstPage);
+    let pending = fetch(firstPath, firstParams, firstPage);
+    try {
+      for (let page = firstPage; ; page++) {
+        const where = whereOf(page);
+        const body = await pending;
+        const envelope = readListPage(body, where);
+        const next = envelope.paging?.next;
+        const current: ListPage = { page, items: envelope.data, where, hasNext: next !== undefined };
+        if (!next) {
+          yield current;
+          return;
+        }
+        emptyInARow = envelope.data.length === 0 ? emptyInARow + 1 : 0;
+        if (emptyInARow >= this.options.maxEmptyPages) {
+          yield current;
+          throw new UpstreamError(
+            'LIMIT',
+            SOURCE,
+            where,
+            `${emptyInARow} empty pages in a row, each with paging.next (META_MAX_EMPTY_PAGES=${this.options.maxEmptyPages}); stopping instead of paging on`,
+          );
+        }
+        const following = this.relative(next, where);
+        const back = visited.get(requestKey(following.path, following.params)) ?? (following.params.after === undefined ? undefined : cursors.get(following.params.after));
+        if (back !== undefined) {
+          const cursor = following.params.after === undefined ? '' : ` (cursor ${JSON.stringify(following.params.after)})`;
+          yield current;
+          throw new UpstreamError('INCONSISTENT', SOURCE, where, `paging.next leads back to page ${back}${cursor}: a cursor cycle; stopping instead of looping`);
+        }
+        remember(following.path, following.params, page + 1);
+        if (request.readAhead) {
+          // The next page is asked before this one is handed over: its round trip overlaps with
+          // the consumer's work on this page (validating, hashing, staging), and the chain still
+          // has one request in flight at most.
+          pending = fetch(following.path, following.params, page + 1);
+          yield current;
+        } else {
+          yield current;
+          pending = fetch(following.path, following.params, page + 1);
+        }
       }
-      const following = this.relative(next, where);
-      const back = visited.get(requestKey(following.path, following.params)) ?? (following.params.after === undefined ? undefined : cursors.get(following.params.after));
-      if (back !== undefined) {
-        const cursor = following.params.after === undefined ? '' : ` (cursor ${JSON.stringify(following.params.after)})`;
-        throw new UpstreamError('INCONSISTENT', SOURCE, where, `paging.next leads back to page ${back}${cursor}: a cursor cycle; stopping instead of looping`);
-      }
-      ({ path, params } = following);
-      remember(path, params, page + 1);
+    } finally {
+      abandon.abort();
     }
   }
 
@@ -272,6 +305,15 @@ export class MetaClient {
     for (const [name, value] of url.searchParams) if (name !== 'access_token') params[name] = value;
     return { path: url.pathname.slice(this.root.pathname.length), params };
   }
+}
+
+/** A list page's envelope (`{data, paging}`), the fast way first (fast-parse.ts). */
+function readListPage(body: unknown, where: string): NestedPage {
+  const quick = fastListPage(body);
+  if (quick !== FAIL) return quick;
+  const parsed = listPage.safeParse(body);
+  if (!parsed.success) throw new PayloadError(SOURCE, where, formatIssue(parsed.error.issues[0]));
+  return parsed.data;
 }
 
 function parseJson(text: string): unknown {

@@ -49,7 +49,7 @@ export class PhoneNumberReader {
       const next = phoneNumbers.paging?.next;
       if (!next) continue;
       const rest = this.walker.client.continuePages(
-        { call: 'phone_numbers', label: `(WABA ${waba.id})`, guard: this.walker.pageGuards?.phone_numbers },
+        { call: 'phone_numbers', label: `(WABA ${waba.id})`, guard: this.walker.pageGuards?.phone_numbers, readAhead: true },
         next,
         2,
         { fields: PHONE_NUMBER_FIELDS.join(','), limit: String(this.limit) },

@@ -65,9 +65,10 @@ function listParams(walker: Walker, edge: WabaEdge, sort: string, filtering: str
   };
 }
 
-function chain(walker: Walker, edge: WabaEdge, params: Record<string, string>, label?: string): AsyncGenerator<ListPage> {
+/** `readAhead` for a chain read to its end (see ChainName). */
+function chain(walker: Walker, edge: WabaEdge, params: Record<string, string>, label?: string, readAhead = false): AsyncGenerator<ListPage> {
   const guard = walker.pageGuards?.[edge.call];
-  return walker.client.pages({ call: edge.call, label, guard, path: `${edge.businessId}/${edge.call}`, params }, walker.hooks);
+  return walker.client.pages({ call: edge.call, label, guard, readAhead, path: `${edge.businessId}/${edge.call}`, params }, walker.hooks);
 }
 
 export function readWabas(page: ListPage, edge: WabaEdge): ListedWaba[] {
@@ -142,7 +143,7 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
     walker,
     slices.map((slice, index) => async () => {
       const label = sliceLabel(slice, index, slices.length);
-      for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, sliceFilter(slice)), label)) {
+      for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, sliceFilter(slice)), label, true)) {
         await deliver(readWabas(page, edge), slice);
       }
     }),
@@ -154,7 +155,7 @@ export async function walkCreatedAfter(walker: Walker, edge: WabaEdge, since: nu
   const seen = new Set<string>();
   const filtering = since === null ? null : JSON.stringify([{ field: 'creation_time', operator: 'GREATER_THAN', value: String(since) }]);
   const label = since === null ? undefined : `(creation_time > ${since})`;
-  for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, filtering), label)) {
+  for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, filtering), label, true)) {
     const fresh = readWabas(page, edge).filter((item) => {
       if (seen.has(item.waba.id)) return false;
       seen.add(item.waba.id);

@@ -1,0 +1,82 @@
+/**
+ * A chain read to its end asks for its next page before handing the current one over, so the
+ * round trip overlaps with the work on the page; a chain that may stop early (a probe) does not,
+ * and costs no call it doesn't use.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MetaWorld } from '../../../src/simulator/meta.js';
+import { type RunningSimulator, startSimulator } from '../../../src/simulator/server.js';
+import { MetaClient } from '../../../src/sources/meta/client.js';
+
+let simulator: RunningSimulator | null = null;
+afterEach(async () => {
+  await simulator?.close();
+  simulator = null;
+});
+
+async function listing(wabas: number) {
+  const world = new MetaWorld({ latencyMs: 5 });
+  for (let i = 0; i < wabas; i++) world.shareWaba({ creation_time: 1_700_000_000 + i });
+  simulator = await startSimulator({ '/meta': world.handler });
+  const client = new MetaClient({
+    graphUrl: simulator.urlOf('/meta'),
+    apiVersion: 'v25.0',
+    accessToken: world.accessToken,
+    timeoutMs: 5000,
+    retries: 0,
+    throttleMaxWaitSeconds: 60,
+    slowdownPercent: 90,
+    maxEmptyPages: 5,
+  });
+  const request = (readAhead: boolean) => ({ call: 'client_whatsapp_business_accounts', readAhead, path: `${world.businessId}/client_whatsapp_business_accounts`, params: { fields: 'id', limit: '2' } });
+  const listed = () => world.calls.client_whatsapp_business_accounts;
+  return { client, request, listed };
+}
+
+/** Waits (bounded) for the fake to have received `n` list requests; false when it never does. */
+async function received(listed: () => number, n: number): Promise<boolean> {
+  for (let i = 0; i < 200 && listed() < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return listed() >= n;
+}
+
+describe('meta: reading ahead in a cursor chain', () => {
+  it('with readAhead, the next page is already asked while the consumer holds this one; every page arrives once, in order', async () => {
+    const { client, request, listed } = await listing(5);
+    const ids: string[] = [];
+    const askedAhead: boolean[] = [];
+    for await (const page of client.pages(request(true), {})) {
+      ids.push(...page.items.map((item) => (item as { id: string }).id));
+      if (page.hasNext) askedAhead.push(await received(listed, page.page + 1));
+    }
+    expect(askedAhead).toEqual([true, true]);
+    expect(ids).toHaveLength(5);
+    expect(new Set(ids).size).toBe(5);
+    expect(listed()).toBe(3);
+  });
+
+  it('without it, the chain asks nothing until the consumer comes back, so a probe that stops after one page costs one call', async () => {
+    const { client, request, listed } = await listing(5);
+    const chain = client.pages(request(false), {});
+    const first = await chain.next();
+    expect(first.done).toBe(false);
+    expect(await received(listed, 2)).toBe(false);
+    await chain.return(undefined);
+    expect(listed()).toBe(1);
+  });
+
+  it('a read-ahead chain stopped early abandons the page asked ahead without failing anything', async () => {
+    const { client, request } = await listing(5);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const chain = client.pages(request(true), {});
+      expect((await chain.next()).done).toBe(false);
+      await chain.return(undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});
