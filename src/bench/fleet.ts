@@ -7,8 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { Dialog360World, seedDialog360 } from '../simulator/dialog360.js';
 import { Digital99World, seedDigital99 } from '../simulator/digital99.js';
 import { MetaWorld, seedMetaFleet } from '../simulator/meta.js';
-import { type RunningSimulator, type SimHandler, startSimulator } from '../simulator/server.js';
+import { type ObservedRequest, type RunningSimulator, type SimHandler, startSimulator } from '../simulator/server.js';
 import type { SourceName } from '../config.js';
+import type { RecordedRequest } from './protocol.js';
 
 export interface FleetSize {
   readonly metaWabas: number;
@@ -54,8 +55,15 @@ export interface BenchUpstreams {
   calls(source: SourceName): CallCounts;
   /** Time spent inside the fakes' handlers so far, per source (ms; the latency wait excluded). */
   handlerMs(source: SourceName): number;
+  /** Records the requests `source`'s fake receives from now until `stop()` (one pull's, for the read floor). */
+  record(source: SourceName): { stop(): RecordedRequest[] };
   close(): Promise<void>;
 }
+
+const PREFIXES: Record<SourceName, string> = { meta: '/meta', digital99: '/99digital/api', dialog360: '/360dialog/api/v2' };
+
+/** The connection's headers, which the replaying client sets for itself. */
+const CONNECTION_HEADERS = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 
 export async function startUpstreams(fleet: FleetSize, latencyMs: number): Promise<BenchUpstreams> {
   const meta = new MetaWorld({ latencyMs });
@@ -76,19 +84,34 @@ export async function startUpstreams(fleet: FleetSize, latencyMs: number): Promi
       handlerMs[source] += performance.now() - started;
       return answer;
     };
-  const simulator = await startSimulator({
-    '/meta': timed('meta', meta.handler),
-    '/99digital/api': timed('digital99', digital99.handler),
-    '/360dialog/api/v2': timed('dialog360', dialog360.handler),
-  });
+  // One recording at a time per source; kept in memory only (the requests carry credentials).
+  const recordings = new Map<string, RecordedRequest[]>();
+  const observe = (request: ObservedRequest) => {
+    const recording = recordings.get(request.prefix);
+    if (!recording) return;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined && !CONNECTION_HEADERS.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    recording.push({ method: request.method, url: `${simulator.url}${request.url}`, headers, body: request.body });
+  };
+  const simulator = await startSimulator(
+    {
+      [PREFIXES.meta]: timed('meta', meta.handler),
+      [PREFIXES.digital99]: timed('digital99', digital99.handler),
+      [PREFIXES.dialog360]: timed('dialog360', dialog360.handler),
+    },
+    0,
+    { observe },
+  );
   const env = {
-    META_GRAPH_URL: simulator.urlOf('/meta'),
+    META_GRAPH_URL: simulator.urlOf(PREFIXES.meta),
     META_ACCESS_TOKEN: meta.accessToken,
     META_BUSINESS_ID: meta.businessId,
-    DIGITAL99_API_URL: simulator.urlOf('/99digital/api'),
+    DIGITAL99_API_URL: simulator.urlOf(PREFIXES.digital99),
     DIGITAL99_CLIENT_ID: digital99.clientId,
     DIGITAL99_CLIENT_SECRET: digital99.clientSecret,
-    DIALOG360_API_URL: simulator.urlOf('/360dialog/api/v2'),
+    DIALOG360_API_URL: simulator.urlOf(PREFIXES.dialog360),
     DIALOG360_API_KEY: dialog360.apiKey,
     DIALOG360_PARTNER_ID: dialog360.partnerId,
   };
@@ -103,6 +126,16 @@ export async function startUpstreams(fleet: FleetSize, latencyMs: number): Promi
       return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
     },
     handlerMs: (source) => handlerMs[source],
+    record: (source) => {
+      const recording: RecordedRequest[] = [];
+      recordings.set(PREFIXES[source], recording);
+      return {
+        stop: () => {
+          if (recordings.get(PREFIXES[source]) === recording) recordings.delete(PREFIXES[source]);
+          return recording;
+        },
+      };
+    },
     close: () => simulator.close(),
   };
 }

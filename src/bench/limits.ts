@@ -4,7 +4,8 @@
  * - the fewest API calls: every list read at the largest page the upstream serves (Meta's phone
  *   numbers ride along on the WABA list by field expansion, one number per WABA fitting in it);
  * - the latency floor: those calls, `concurrency` at a time, each taking one round trip;
- * - (measured by the worker) raw better-sqlite3 inserting the same rows in one transaction.
+ * - (measured by the worker) raw better-sqlite3 inserting the same rows in one transaction;
+ * - (measured by the worker) the read floor: the pull's own requests sent again and parsed (read-floor.ts).
  */
 import type { BenchUpstreams } from './fleet.js';
 

@@ -6,6 +6,7 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'open'; readonly env: Record<string, string> }
   | { readonly id: number; readonly op: 'sync'; readonly source: SourceName; readonly mode: RunMode }
   | { readonly id: number; readonly op: 'rawInsert'; readonly source: SourceName; readonly dir: string }
+  | { readonly id: number; readonly op: 'readFloor'; readonly source: SourceName; readonly requests: readonly RecordedRequest[]; readonly concurrency: number }
   | { readonly id: number; readonly op: 'dbSize' }
   | { readonly id: number; readonly op: 'startIntake' }
   | { readonly id: number; readonly op: 'intakeSettled' }
@@ -44,6 +45,24 @@ export interface RawInsertReply {
   readonly ms: number;
   /** Into a table with entity_version's columns and indexes, one transaction (issue 20's "same-schema insert"). */
   readonly sameSchemaMs: number;
+}
+
+/** A request one pull sent, as the simulator received it, to be sent again (the read floor). */
+export interface RecordedRequest {
+  readonly method: string;
+  /** Absolute URL, query included. */
+  readonly url: string;
+  /** The request's own headers (authorization, content-type, …), without the connection's. */
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** The read floor of one pull: its requests sent again, `concurrency` at a time, each answer JSON.parse'd. */
+export interface ReadFloorReply {
+  readonly ms: number;
+  readonly requests: number;
+  /** Bytes of the answers' bodies. */
+  readonly bytes: number;
 }
 
 export interface DbSizeReply {

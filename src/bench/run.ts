@@ -12,7 +12,7 @@ import type { RunMode } from '../sync/types.js';
 import { type ChurnRound, type EventCounts, dialog360Churn, digital99Churn, eventMismatches, metaChurn, metaNewWabas, sumCounts } from './churn.js';
 import { type BenchUpstreams, type CallCounts, type FleetSize, callsBetween, scaledFleet, startUpstreams, totalCalls } from './fleet.js';
 import { type CallMinimum, dialog360Minimum, digital99Minimum, latencyFloorMs, metaFullMinimum, metaIncrementalMinimum } from './limits.js';
-import type { DbSizeReply, RawInsertReply, SyncReply } from './protocol.js';
+import type { DbSizeReply, RawInsertReply, ReadFloorReply, RecordedRequest, SyncReply } from './protocol.js';
 import { SyncWorker } from './worker-client.js';
 import { BENCH_APP_SECRET, type WebhookMeasure, benchWebhooks } from './webhooks.js';
 import { type ConsoleMeasure, benchConsole } from './console.js';
@@ -73,6 +73,12 @@ export interface PullMeasure {
   readonly mismatches: readonly string[];
   /** Rows the raw insert wrote and how long it took (the same rows this pull stored). */
   readonly raw: RawInsertReply | null;
+  /**
+   * The same requests sent again at `concurrency`, each answer JSON.parse'd, nothing else (see
+   * read-floor.ts); null when the replay failed, with `readFloorError` saying why.
+   */
+  readonly readFloor: ReadFloorReply | null;
+  readonly readFloorError?: string;
   /** Share of the time the simulators' process was busy during the pull (1 = the simulators were the bottleneck). */
   readonly simulatorBusy: number;
   readonly simulatorHandlerMs: number;
@@ -161,8 +167,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const concurrency = source === 'digital99' ? 1 : options.concurrency;
       const callsBefore = { ...upstreams.calls(source) };
       const handlerBefore = upstreams.handlerMs(source);
+      const recording = upstreams.record(source);
       const elu = performance.eventLoopUtilization();
-      const reply = await worker.request<SyncReply>({ op: 'sync', source, mode });
+      const reply = await worker.request<SyncReply>({ op: 'sync', source, mode }).finally(() => recorded.set(source, recording.stop()));
       const busy = performance.eventLoopUtilization(elu).utilization;
       if (source === 'digital99') digital99HasToken = true;
       const calls = callsBetween(callsBefore, upstreams.calls(source));
@@ -189,6 +196,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           ...(expected ? eventMismatches(expected, reply.eventTypes) : []),
         ],
         raw: null,
+        readFloor: null,
         simulatorBusy: busy,
         simulatorHandlerMs: upstreams.handlerMs(source) - handlerBefore,
         maxRssMb: reply.maxRssMb,
@@ -202,6 +210,28 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       return measure;
     };
     let lastRss = 0;
+    /** Each source's requests in its last pull, replayed by withReadFloor. */
+    const recorded = new Map<SourceName, RecordedRequest[]>();
+    /**
+     * The read floor of each pull, replayed while the simulators still hold the data the pull read
+     * (before the next churn or webhooks change it) and outside every pull's timing and call counts
+     * (the fakes count the replayed requests too, but between pulls, where no pull's counts look).
+     */
+    const withReadFloor = async (measures: PullMeasure[]): Promise<PullMeasure[]> => {
+      const out: PullMeasure[] = [];
+      for (const measure of measures) {
+        const requests = recorded.get(measure.source) ?? [];
+        recorded.delete(measure.source);
+        try {
+          out.push({ ...measure, readFloor: await worker.request<ReadFloorReply>({ op: 'readFloor', source: measure.source, requests, concurrency: measure.concurrency }) });
+        } catch (error) {
+          const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+          say(`${measure.source} ${measure.mode}: read floor not measured — ${message}`);
+          out.push({ ...measure, readFloorError: message });
+        }
+      }
+      return out;
+    };
     const withRaw = async (measures: PullMeasure[]): Promise<PullMeasure[]> => {
       const out: PullMeasure[] = [];
       for (const measure of measures) {
@@ -224,7 +254,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     // Read before the raw inserts, which hold their rows in memory.
     const peakRssMb = lastRss;
     const baselineDb = await worker.request<DbSizeReply>({ op: 'dbSize' });
-    const baseline = { pulls: await withRaw(baselinePulls), peakRssMb, rssBeforeMb: opened.maxRssMb, db: baselineDb, wallMs: baselineWallMs };
+    const baseline = { pulls: await withRaw(await withReadFloor(baselinePulls)), peakRssMb, rssBeforeMb: opened.maxRssMb, db: baselineDb, wallMs: baselineWallMs };
 
     // 2. Churn rounds.
     const churn: ChurnMeasure[] = [];
@@ -248,7 +278,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       churn.push({
         run,
         operations: { meta: rounds.meta.operations, digital99: rounds.digital99.operations, dialog360: rounds.dialog360.operations },
-        pulls: await withRaw(pulls),
+        pulls: await withRaw(await withReadFloor(pulls)),
         db: await worker.request<DbSizeReply>({ op: 'dbSize' }),
       });
     }
@@ -257,7 +287,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     say(`3. incremental Meta sync with ${options.newWabas} new WABAs`);
     const since = metaSince(upstreams);
     const added = metaNewWabas(upstreams.meta, options.newWabas);
-    const incremental = await pull('meta', 'incremental', added.expected, metaIncrementalMinimum(upstreams, since));
+    const incremental = (await withReadFloor([await pull('meta', 'incremental', added.expected, metaIncrementalMinimum(upstreams, since))]))[0]!;
 
     // 4. Webhooks against the whole fleet.
     const delivery = receiver ? measureDeliveries(receiver, deliveryRounds) : null;

@@ -1,7 +1,8 @@
 /**
  * The benchmark's sync worker: a child process that opens the app against the simulators and runs
  * one pull at a time when asked, so the peak RSS it reports is the sync's own (the simulators and
- * their fleet live in the parent). It also measures the raw-SQLite limit on the same rows.
+ * their fleet live in the parent). It also measures the raw-SQLite limit on the same rows and the
+ * read floor (a pull's requests sent again, read and parsed, nothing else).
  */
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { type App, openApp } from '../app.js';
 import { parseConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { runSourcePull } from '../sync/run-source.js';
+import { replayRequests } from './read-floor.js';
 import type { DbSizeReply, EventStamp, RawInsertReply, SyncReply, WorkerReply, WorkerRequest } from './protocol.js';
 import { type Intake, startIntake } from '../intake/index.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -43,6 +45,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return sync(request.source, request.mode);
     case 'rawInsert':
       return rawInsert(request.source, request.dir);
+    case 'readFloor':
+      return replayRequests(request.source, request.requests, request.concurrency);
     case 'dbSize':
       return dbSize();
     case 'startIntake': {

@@ -28,6 +28,22 @@ export interface SimResponse {
 
 export type SimHandler = (request: SimRequest) => SimResponse | Promise<SimResponse>;
 
+/** A request as it arrived, before its fake answers it (the benchmark replays these to measure its read floor). */
+export interface ObservedRequest {
+  /** The mount the request went to, e.g. "/meta". */
+  readonly prefix: string;
+  readonly method: string;
+  /** Path and query as sent, the prefix included. */
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+export interface SimulatorOptions {
+  /** Called with every request a fake answers, before it answers; must not throw. */
+  readonly observe?: (request: ObservedRequest) => void;
+}
+
 export interface RunningSimulator {
   readonly url: string;
   /** Absolute base URL of the fake mounted at `prefix`. */
@@ -35,7 +51,7 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-export async function startSimulator(mounts: Record<string, SimHandler>, port = 0): Promise<RunningSimulator> {
+export async function startSimulator(mounts: Record<string, SimHandler>, port = 0, options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   let url = '';
   const server = createServer((req, res) => {
@@ -54,12 +70,15 @@ export async function startSimulator(mounts: Record<string, SimHandler>, port = 
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such simulator"}');
       return;
     }
+    const method = req.method ?? 'GET';
+    const body = Buffer.concat(chunks).toString('utf8');
+    options.observe?.({ prefix, method, url: req.url ?? '/', headers: req.headers, body });
     const response = await mounts[prefix]!({
-      method: req.method ?? 'GET',
+      method,
       path: parsed.pathname.slice(prefix.length) || '/',
       query: parsed.searchParams,
       headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+      body,
       baseUrl: `${url}${prefix}`,
     });
     if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));

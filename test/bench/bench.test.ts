@@ -63,7 +63,33 @@ describe('npm run bench', () => {
     expect(report.delivery.events).toBeGreaterThan(0);
     expect(report.delivery).toMatchObject({ delivered: report.delivery.events, lost: 0 });
     expect(stdout).toMatch(/event delivery to a loopback subscriber .*: (\d+) of \1 churn events/);
-    expect(report.targets.map((t: { target: string; source: string | null }) => `${t.target}${t.source ? ` (${t.source})` : ''}`)).toHaveLength(26);
+    // The read floor of every pull: exactly the requests the pull sent, replayed outside its call counts.
+    const pulls = [...report.baseline.pulls, ...report.churn.flatMap((round: { pulls: unknown[] }) => round.pulls), report.incremental];
+    for (const pull of pulls) {
+      expect(pull.readFloorError).toBeUndefined();
+      expect(pull.readFloor).toMatchObject({ requests: pull.apiCalls });
+      expect(pull.readFloor.bytes).toBeGreaterThan(0);
+    }
+    // The baseline's token request was replayed too, and the churn pulls still need none.
+    expect(report.churn.map((round: { pulls: { source: string; calls: object }[] }) => round.pulls.find((p) => p.source === 'digital99')!.calls)).toEqual([
+      { getAccounts: 1, getWhatsApp: 1 },
+      { getAccounts: 1, getWhatsApp: 1 },
+    ]);
+    expect(stdout).toMatch(/^SOURCE +MIN CALLS +LATENCY FLOOR +READ FLOOR .* WALL ÷ FLOOR +WALL ÷ READ FLOOR /m);
+    const targets = report.targets.map((t: { target: string; source: string | null }) => `${t.target}${t.source ? ` (${t.source})` : ''}`);
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        'Meta churn pull wall ≤ 1.3 × read floor (meta)',
+        'Meta churn pull wall ≤ 1.5 × latency floor (meta)',
+        'Meta baseline wall ≤ 2 × latency floor (meta)',
+        ...['meta', 'digital99', 'dialog360'].map((source) => `churn-pull storing ≤ 2 × raw insert (${source})`),
+        ...['meta', 'digital99', 'dialog360'].map((source) => `baseline storing ≤ 1.5 × same-schema insert (${source})`),
+      ]),
+    );
+    expect(targets).not.toContain('full pull wall time ≤ 1.5 × latency floor (meta)');
+    // The read floor is measured at latency 0 too, so the Meta churn pull is judged against it.
+    expect(report.targets.find((t: { target: string }) => t.target === 'Meta churn pull wall ≤ 1.3 × read floor').pass).not.toBeNull();
+    expect(targets).toHaveLength(28);
   }, 120_000);
 
   it('rejects a bad option with exit code 2, naming it', async () => {
