@@ -822,8 +822,21 @@ function pick<T extends object>(item: T, fields: readonly string[]): Record<stri
   const out: Record<string, unknown> = {};
   for (const field of fields) {
     const value = (item as Record<string, unknown>)[field];
-    if (value !== undefined) out[field] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
+    if (value !== undefined) out[field] = typeof value === 'object' && value !== null ? copyJson(value) : value;
   }
+  return out;
+}
+
+/**
+ * A copy of a plain JSON value (the fleet's nested objects): the answer must not share them with
+ * the world. structuredClone did the same at several times the cost, and the benchmark's fake must
+ * not be what a pull waits on.
+ */
+function copyJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyJson);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = copyJson((value as Record<string, unknown>)[key]);
   return out;
 }
 
