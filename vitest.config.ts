@@ -44,6 +44,7 @@ const SQLITE_ONLY = [
   'test/sources/meta/usage.test.ts',
   'test/sources/page-budget.test.ts',
   'test/sources/presentation.test.ts',
+  'test/sources/records.test.ts',
   'test/sources/registry.test.ts',
   'test/sync/concurrent-writer.test.ts',
 ];

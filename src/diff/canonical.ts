@@ -9,7 +9,8 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(isCanonical(value) ? value : sortKeys(value));
 }
 
-function isCanonical(value: unknown): boolean {
+/** Whether `value` is already canonical: plain objects with their keys in sorted order, no undefined members. */
+export function isCanonical(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) {
     for (const item of value) if (item === undefined || !isCanonical(item)) return false;

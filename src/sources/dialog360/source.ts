@@ -77,17 +77,19 @@ async function pullDialog360(client: Dialog360Client, ctx: PullContext): Promise
   return { coverage: { [CLIENT]: 'complete', [CHANNEL]: 'complete' } };
 }
 
+// Records are built with their keys in sorted order: canonical JSON (src/diff/canonical.ts) then
+// writes them as they are instead of copying them sorted.
 export function clientRecord(item: ClientPayload): StagedEntity {
   return {
     key: item.id,
     data: {
-      id: item.id,
-      name: item.name,
-      status: item.status,
-      created_at: item.created_at,
-      max_channels: item.max_channels,
-      partner_payload: item.partner_payload,
       contact_info: item.contact_info,
+      created_at: item.created_at,
+      id: item.id,
+      max_channels: item.max_channels,
+      name: item.name,
+      partner_payload: item.partner_payload,
+      status: item.status,
     },
   };
 }
@@ -97,21 +99,21 @@ export function channelRecord(item: ChannelPayload): StagedEntity {
   return {
     key: item.id,
     data: {
-      id: item.id,
-      client_id: item.client_id,
-      status: item.status,
       account_mode: item.account_mode,
+      availability_status: item.availability_status,
+      cancelled_at: item.cancelled_at,
+      client_id: item.client_id,
+      created_at: item.created_at,
       current_limit: item.current_limit,
       current_quality_rating: item.current_quality_rating,
-      availability_status: item.availability_status,
-      created_at: item.created_at,
+      id: item.id,
+      setup_info: item.setup_info && { phone_name: item.setup_info.phone_name, phone_number: item.setup_info.phone_number },
+      status: item.status,
       terminated_at: item.terminated_at,
-      cancelled_at: item.cancelled_at,
-      setup_info: item.setup_info && { phone_number: item.setup_info.phone_number, phone_name: item.setup_info.phone_name },
       waba_account: item.waba_account && {
-        id: item.waba_account.id,
         external_id: item.waba_account.external_id,
         fb_account_status: item.waba_account.fb_account_status,
+        id: item.waba_account.id,
       },
     },
   };

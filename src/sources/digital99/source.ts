@@ -105,22 +105,24 @@ async function stageInChunks<T>(call: string, list: unknown[], schema: import('z
   }
 }
 
+// Records are built with their keys in sorted order (JavaScript's: capitals first): canonical JSON
+// (src/diff/canonical.ts) then writes them as they are instead of copying them sorted.
 export function onboardingRecord(item: OnboardingPayload): StagedEntity {
   return {
     key: item.onboarding_link,
     data: {
-      onboarding_link: item.onboarding_link,
-      whatsapp: item.whatsapp,
-      coexistence: item.coexistence,
-      status: item.status,
-      create_time: item.create_time ?? null,
-      business_name: item.business_name,
+      business_address: item.business_address,
       business_email: item.business_email,
       business_id: item.business_id,
-      business_address: item.business_address,
-      landing_page: item.landing_page,
+      business_name: item.business_name,
+      coexistence: item.coexistence,
+      create_time: item.create_time ?? null,
       display_name: item.display_name,
+      landing_page: item.landing_page,
+      onboarding_link: item.onboarding_link,
       reference: item.reference,
+      status: item.status,
+      whatsapp: item.whatsapp,
     },
   };
 }
@@ -129,27 +131,27 @@ export function numberRecord(item: NumberPayload, fingerprint: Fingerprint): Sta
   return {
     key: item.whatsapp,
     data: {
-      whatsapp: item.whatsapp,
-      display_name: item.display_name,
+      apiKeyFingerprint: item.apiKey ? fingerprint(item.apiKey) : null,
       business_name: item.business_name,
       coexistence: item.coexistence,
       create_time: item.create_time ?? null,
+      display_name: item.display_name,
       isOnline: item.isOnline ?? null,
       onlineAccount: item.onlineAccount ?? null,
       onlineInbox: item.onlineInbox ?? null,
-      apiKeyFingerprint: item.apiKey ? fingerprint(item.apiKey) : null,
+      whatsapp: item.whatsapp,
     },
   };
 }
 
-function counterRecord(item: NumberPayload): StagedEntity {
+export function counterRecord(item: NumberPayload): StagedEntity {
   return {
     key: item.whatsapp,
     data: {
       conversationsThisMonth: item.conversationsThisMonth,
+      incomingThisMonth: item.incomingThisMonth,
       marketingThisMonth: item.marketingThisMonth,
       serviceThisMonth: item.serviceThisMonth,
-      incomingThisMonth: item.incomingThisMonth,
     },
   };
 }
