@@ -13,7 +13,7 @@ import { SecretScrubber } from '../secrets.js';
 import { stripControlChars } from '../render/plain-text.js';
 import { commitPull, type KindCounts } from './commit.js';
 import { withLease } from './lease.js';
-import { clearStaging, createStager } from './stage.js';
+import { clearCommittedStaging, clearStaging, createStager } from './stage.js';
 import type { Transaction } from 'kysely';
 import type { Database, RunScope } from '../../db/schema.js';
 import { newestVersionId, yieldedSince } from './concurrent-writes.js';
@@ -240,7 +240,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
             .onConflict((oc) => oc.columns(['source', 'name']).doUpdateSet({ value, updated_at: detectedAt }))
             .execute();
         }
-        await trx.deleteFrom('pull_item').where('run_id', '=', runId).execute();
+        await clearCommittedStaging(trx, runId);
         const events = committed.events + extra.events;
         const marked = await markRunComplete(trx, runId, { finishedAt: detectedAt, entities, events, apiCalls, counts: committed.counts });
         // Another process declared this run dead (our lease had lapsed): roll everything back.

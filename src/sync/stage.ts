@@ -14,7 +14,9 @@
  * bounded amount, never the fleet); the run writes the rest with `flush()` before it commits, and a
  * failed pull's rows, written or not, are thrown away.
  */
-import type { Db } from '../../db/database.js';
+import type { Transaction } from 'kysely';
+import { type Db, isPostgres } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
 import { canonicalJson, contentHash } from '../diff/canonical.js';
 import { WabaSyncError } from '../errors.js';
 import type { KindSnapshot, SourceSnapshot } from './snapshot.js';
@@ -192,6 +194,24 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
 
 function duplicate(source: string, kind: string, key: string, cause?: unknown): WabaSyncError {
   return new WabaSyncError('INCONSISTENT', `${source}: ${kind} ${JSON.stringify(key)} appears twice in one pull`, { cause });
+}
+
+/**
+ * A committed run's staged rows, inside its commit transaction. On SQLite, when no other run has
+ * rows staged (the write lock the transaction holds keeps any from arriving), the table is emptied
+ * whole: SQLite then drops its pages instead of deleting a baseline's rows one by one (≈ 0.4 s for
+ * 100,000 Meta rows). PostgreSQL deletes the run's rows: a TRUNCATE would lock out other sources'
+ * staging until the commit.
+ */
+export async function clearCommittedStaging(trx: Transaction<Database>, runId: number): Promise<void> {
+  if (!isPostgres(trx)) {
+    const other = async (side: '<' | '>') => (await trx.selectFrom('pull_item').select('run_id').where('run_id', side, runId).limit(1).executeTakeFirst()) !== undefined;
+    if (!(await other('<')) && !(await other('>'))) {
+      await trx.deleteFrom('pull_item').execute();
+      return;
+    }
+  }
+  await trx.deleteFrom('pull_item').where('run_id', '=', runId).execute();
 }
 
 /** Drops a run's staged rows: all of them, or those of one kind. */

@@ -149,3 +149,33 @@ describe('keys that SQLite and JavaScript order differently', () => {
     await db.destroy();
   });
 });
+
+describe('clearing staged rows at commit', () => {
+  it("a pull's commit leaves the rows another pull is staging at that moment, and takes its own", async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    const staged = async () => (await db.selectFrom('pull_item').select(['run_id', 'key']).execute()).map((row) => row.key).sort();
+    const page = (prefix: string, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${String(i).padStart(4, '0')}`, { name: `${prefix} ${i}` }]));
+    // More than the stager queues in memory (4,000 rows): the outer page is in pull_item at once.
+    const outerKeys = Object.keys(page('a', 4100));
+    let seenDuring: string[] = [];
+    // The outer pull stages its page, then — mid-pull — a pull of another source runs to its commit.
+    const inner: Source = { ...source(() => [page('b', 5)]), name: 'dialog360' };
+    const outer = source(
+      () => [page('a', 4100)],
+      async () => {
+        expect((await runSourcePull(deps, inner, 'full')).outcome).toBe('complete');
+        seenDuring = await staged();
+      },
+    );
+    expect((await runSourcePull(deps, outer, 'full')).outcome).toBe('complete');
+    // The outer pull's rows survived the inner commit (a baseline stages every row).
+    expect(seenDuring).toEqual(outerKeys);
+    expect(await staged()).toEqual([]);
+    const versions = (await db.selectFrom('entity_version').select('key').execute()).map((row) => row.key);
+    expect(versions).toHaveLength(4105);
+    expect(versions.filter((key) => key.startsWith('b')).sort()).toEqual(['b0000', 'b0001', 'b0002', 'b0003', 'b0004']);
+    await db.destroy();
+  });
+});
