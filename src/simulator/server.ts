@@ -4,6 +4,7 @@
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export interface SimRequest {
   readonly method: string;
@@ -62,6 +63,7 @@ export async function startSimulator(mounts: Record<string, SimHandler>, port = 
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const parsed = new URL(req.url ?? '/', url);
@@ -81,9 +83,12 @@ export async function startSimulator(mounts: Record<string, SimHandler>, port = 
       body,
       baseUrl: `${url}${prefix}`,
     });
-    if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
-    if (res.destroyed) return;
+    // The delay counts from the request's arrival, like a real server's answer time, which holds
+    // its own work: the fakes' computing (one thread for all requests) is not added on top of it.
     const text = response.raw ?? JSON.stringify(response.body ?? null);
+    const wait = (response.delayMs ?? 0) - (performance.now() - arrived);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (res.destroyed) return;
     res.writeHead(response.status, { 'content-type': 'application/json', ...response.headers });
     res.end(text);
   }
