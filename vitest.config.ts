@@ -21,6 +21,7 @@ const SQLITE_ONLY = [
   'test/deploy/**',
   'test/db/postgres-migrations.test.ts',
   'test/db/url.test.ts',
+  'test/delivery/post.test.ts',
   'test/delivery/settings.test.ts',
   'test/diff/**',
   'test/docs.test.ts',
