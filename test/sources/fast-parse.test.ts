@@ -14,6 +14,7 @@ import { FAIL, type FastReader } from '../../src/sources/fast-parse.js';
 import type { ListPage } from '../../src/sources/meta/client.js';
 import { fastListPage, fastPhoneNumber, fastWaba, listPage, phoneNumber, waba, wabaFieldsParam, wabaWithPhoneNumbers } from '../../src/sources/meta/schemas.js';
 import { readWabas } from '../../src/sources/meta/walk.js';
+import { fastNumber, fastOnboarding, number, onboarding } from '../../src/sources/digital99/schemas.js';
 
 /** Values of the kinds a field may hold, near the edges the readers decide on. */
 const scalar = fc.oneof(
@@ -107,6 +108,48 @@ function throwsPayload(read: () => unknown): boolean {
     return /field|data\[0\]/.test(String(error));
   }
 }
+
+describe('99digital fast readers answer what their schema would', () => {
+  const runs = { numRuns: 3000 };
+  const digital = fc.oneof(
+    { weight: 3, arbitrary: scalar },
+    fc.constantFrom(true, false, '0', '1', ' 1', '+972501234567', '972501234567', ' 972501234567', 972501234567, '-0', '12', 'a b', '', 1e21, -3, 2.5),
+  );
+
+  // Mostly values each field takes, so that most items pass and the answers are compared.
+  const field = fc.oneof(
+    { weight: 30, arbitrary: fc.constantFrom(0, 1, '1', '0', 17, '17', null, undefined) },
+    { weight: 2, arbitrary: fc.constantFrom(-3, '-3', 2.5, true, ' 1', 'text') },
+    { weight: 1, arbitrary: digital },
+  );
+  const phoneField = fc.oneof({ weight: 5, arbitrary: fc.constantFrom('972501234567', 972501234567) }, { weight: 1, arbitrary: digital });
+  const item = (keys: string[]) =>
+    fc.oneof({ weight: 1, arbitrary: leaf }, { weight: 9, arbitrary: fc.record(Object.fromEntries(keys.map((key) => [key, key === 'whatsapp' ? phoneField : field]))) });
+  let answered = 0;
+  const counted = <T>(schema: z.ZodType<T>, fast: FastReader<T>) => (value: unknown) => {
+    if (fast(value) !== FAIL) answered += 1;
+    return agrees(schema, fast, value);
+  };
+
+  it('an onboarding', () => {
+    answered = 0;
+    fc.assert(fc.property(asJson(item(Object.keys(onboarding.shape))), counted(onboarding, fastOnboarding)), runs);
+    expect(answered).toBeGreaterThan(30);
+  });
+
+  it('a number', () => {
+    answered = 0;
+    fc.assert(fc.property(asJson(item(Object.keys(number.shape))), counted(number, fastNumber)), runs);
+    expect(answered).toBeGreaterThan(30);
+  });
+
+  it('take a well-formed item the fast way', () => {
+    const item = { onboarding_link: 'L1', whatsapp: '972501234567', coexistence: 1, status: '1', create_time: 1700000000, business_name: 'A', business_email: null, business_id: 5, business_address: 'x', landing_page: 'https://x', display_name: 'A', reference: 'r' };
+    expect(fastOnboarding(item)).not.toBe(FAIL);
+    const line = { whatsapp: 972501234567, apiKey: 'k', create_time: '1700000000', display_name: 'A', business_name: 'B', isOnline: true, onlineAccount: 1, onlineInbox: 0, conversationsThisMonth: 3, marketingThisMonth: '1', serviceThisMonth: 2, incomingThisMonth: 0 };
+    expect(fastNumber(line)).not.toBe(FAIL);
+  });
+});
 
 describe('fast readers take what Meta sends', () => {
   it('every WABA and phone number of a simulated fleet goes the fast way', async () => {

@@ -4,6 +4,7 @@
  * would corrupt what we store (keys, status flags, counters).
  */
 import { z } from 'zod';
+import { FAIL, type FastReader, fastObject } from '../fast-parse.js';
 
 /** An integer sent as a number or a numeric string. */
 export const intLike = z.union([z.number().int(), z.string().trim().regex(/^-?\d+$/, 'expected a whole number').transform(Number)]);
@@ -86,3 +87,71 @@ export const monthlyStatistics = z.object({
   totalIncoming: count,
 });
 export type MonthlyStatisticsPayload = z.infer<typeof monthlyStatistics>;
+
+// Fast paths beside `onboarding` and `number` (src/sources/fast-parse.ts): the same result for the
+// well-formed item, FAIL for anything zod should judge (spaces to trim, a leading +, a bad flag…).
+const DIGITS_6_20 = /^\d{6,20}$/;
+const WHOLE = /^-?\d+$/;
+const COUNT = /^\d+$/;
+
+const fastId: FastReader<string> = (value) => {
+  if (typeof value === 'string') return value.length > 0 && value.trim() === value ? value : FAIL;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : FAIL;
+};
+const fastPhone: FastReader<string> = (value) => {
+  const digits = typeof value === 'string' ? value : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : null;
+  return digits !== null && DIGITS_6_20.test(digits) ? digits : FAIL;
+};
+const fastFlag: FastReader<0 | 1> = (value) => {
+  if (value === 0 || value === 1) return value;
+  if (value === true || value === false) return value ? 1 : 0;
+  return value === '0' ? 0 : value === '1' ? 1 : FAIL;
+};
+const fastFlagOr0: FastReader<0 | 1> = (value) => (value === undefined ? 0 : fastFlag(value));
+const fastText: FastReader<string | null> = (value) => {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return value === null || value === undefined ? null : FAIL;
+};
+/** intLike, nullable, optional: a missing key stays missing. */
+const fastOptionalInt: FastReader<number | null | undefined> = (value) => {
+  if (value === undefined || value === null) return value;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : FAIL;
+  return typeof value === 'string' && WHOLE.test(value) ? Number(value) : FAIL;
+};
+const fastCount: FastReader<number> = (value) => {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : FAIL;
+  return typeof value === 'string' && COUNT.test(value) ? Number(value) : FAIL;
+};
+const fastOptionalApiKey: FastReader<string | null | undefined> = (value) => (value === undefined || value === null || typeof value === 'string' ? value : FAIL);
+
+export const fastOnboarding = fastObject<OnboardingPayload>({
+  onboarding_link: fastId,
+  whatsapp: fastPhone,
+  coexistence: fastFlagOr0,
+  status: fastFlag,
+  create_time: fastOptionalInt,
+  business_name: fastText,
+  business_email: fastText,
+  business_id: fastText,
+  business_address: fastText,
+  landing_page: fastText,
+  display_name: fastText,
+  reference: fastText,
+});
+
+export const fastNumber = fastObject<NumberPayload>({
+  whatsapp: fastPhone,
+  apiKey: fastOptionalApiKey,
+  create_time: fastOptionalInt,
+  display_name: fastText,
+  business_name: fastText,
+  isOnline: (value) => (value === undefined || value === null ? value : fastFlag(value)),
+  onlineAccount: fastOptionalInt,
+  onlineInbox: fastOptionalInt,
+  coexistence: fastFlagOr0,
+  conversationsThisMonth: fastCount,
+  marketingThisMonth: fastCount,
+  serviceThisMonth: fastCount,
+  incomingThisMonth: fastCount,
+});

@@ -13,7 +13,8 @@ import { parseItem } from '../validation.js';
 import type { SharedClients } from '../upstream.js';
 import { type Digital99Client, SOURCE, digital99Client } from './client.js';
 import { NUMBER, NUMBER_COUNTERS, ONBOARDING, digital99Kinds } from './kinds.js';
-import { type NumberPayload, type OnboardingPayload, number, numbersTotals, onboarding } from './schemas.js';
+import type { FastReader } from '../fast-parse.js';
+import { type NumberPayload, type OnboardingPayload, fastNumber, fastOnboarding, number, numbersTotals, onboarding } from './schemas.js';
 
 export interface Digital99SourceDeps {
   readonly config: Digital99Config;
@@ -55,7 +56,7 @@ async function pullDigital99(
   ctx.progress('reading onboardings (getAccounts)');
   const accounts = takeList('getAccounts', await client.get('getAccounts', hooks));
   const onboardings = accounts.length;
-  await stageInChunks('getAccounts', accounts, onboarding, 'onboarding_link', (items) => ctx.stage(ONBOARDING, items.map(onboardingRecord)));
+  await stageInChunks('getAccounts', accounts, onboarding, fastOnboarding, 'onboarding_link', (items) => ctx.stage(ONBOARDING, items.map(onboardingRecord)));
   ctx.progress(`${onboardings} onboardings; reading numbers (getWhatsApp)`);
 
   const whatsApp = await client.get('getWhatsApp', hooks);
@@ -71,7 +72,7 @@ async function pullDigital99(
     );
   }
   const checks = new CounterChecks();
-  await stageInChunks('getWhatsApp', list, number, 'whatsapp', async (items) => {
+  await stageInChunks('getWhatsApp', list, number, fastNumber, 'whatsapp', async (items) => {
     checks.add(items);
     scrubber?.add(...items.map((item) => item.apiKey));
     await ctx.stage(NUMBER, items.map((item) => numberRecord(item, fingerprint)));
@@ -92,11 +93,11 @@ function takeList(call: string, body: Record<string, unknown>): unknown[] {
 }
 
 /** Validates the items CHUNK at a time and hands each chunk on; the raw items are released as they are read. */
-async function stageInChunks<T>(call: string, list: unknown[], schema: import('zod').ZodType<T>, keyField: string, stage: (items: T[]) => Promise<void>): Promise<void> {
+async function stageInChunks<T>(call: string, list: unknown[], schema: import('zod').ZodType<T>, fast: FastReader<T>, keyField: string, stage: (items: T[]) => Promise<void>): Promise<void> {
   for (let start = 0; start < list.length; start += CHUNK) {
     const items: T[] = [];
     for (let index = start; index < Math.min(start + CHUNK, list.length); index++) {
-      const parsed = parseItem(schema, list[index], { list: 'list', index, keyField });
+      const parsed = parseItem(schema, list[index], { list: 'list', index, keyField }, fast);
       if (!parsed.ok) throw new PayloadError(SOURCE, call, parsed.message);
       items.push(parsed.value);
       list[index] = undefined;
