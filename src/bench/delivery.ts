@@ -5,8 +5,7 @@
  * detected (its `at`) to the subscriber receiving it, checked against the events written (none
  * lost; repeats counted).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 
 export const BENCH_DELIVERY_SECRET = `whsec_${Buffer.from('waba-sync-bench-delivery-secret!').toString('base64')}`;
 
@@ -22,28 +21,53 @@ export interface BenchReceiver {
   close(): Promise<void>;
 }
 
+/**
+ * The receiver runs on a thread of its own: a subscriber is not on the machine of the upstream
+ * APIs, and in the bench's process it would answer only between the simulators' pages (the pulls
+ * it overlaps with are theirs to serve), adding their work to every delivery's lag. It stamps each
+ * arrival there and posts it here.
+ */
+const RECEIVER_THREAD = `
+const { createServer } = require('node:http');
+const { parentPort } = require('node:worker_threads');
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    const receivedAt = Date.now();
+    const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    parentPort.postMessage({ id: event.id, at: event.at, receivedAt });
+    res.writeHead(204).end();
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    server.closeAllConnections();
+    server.close(() => parentPort.close());
+  }
+});
+`;
+
 export async function startBenchReceiver(): Promise<BenchReceiver> {
   const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const receivedAt = Date.now();
-      const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: number; at: string };
-      received.push({ id: event.id, at: event.at, receivedAt });
-      res.writeHead(204).end();
+  const thread = new Worker(RECEIVER_THREAD, { eval: true });
+  const port = await new Promise<number>((resolve, reject) => {
+    thread.once('error', reject);
+    thread.on('message', (message: Received | { port: number }) => {
+      if ('port' in message) resolve(message.port);
+      else received.push(message);
     });
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
+    url: `http://127.0.0.1:${port}/events`,
     received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      const exited = new Promise((resolve) => thread.once('exit', resolve));
+      thread.postMessage('close');
+      await exited;
+    },
   };
 }
 
