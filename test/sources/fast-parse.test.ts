@@ -113,13 +113,13 @@ describe('99digital fast readers answer what their schema would', () => {
   const runs = { numRuns: 3000 };
   const digital = fc.oneof(
     { weight: 3, arbitrary: scalar },
-    fc.constantFrom(true, false, '0', '1', ' 1', '+972501234567', '972501234567', ' 972501234567', 972501234567, '-0', '12', 'a b', '', 1e21, -3, 2.5),
+    fc.constantFrom(true, false, '0', '1', ' 1', '+972501234567', '972501234567', ' 972501234567', 972501234567, '-0', '12', 'a b', '', 1e21, -3, 2.5, '9007199254740993', '99999999999999999999'),
   );
 
   // Mostly values each field takes, so that most items pass and the answers are compared.
   const field = fc.oneof(
     { weight: 30, arbitrary: fc.constantFrom(0, 1, '1', '0', 17, '17', null, undefined) },
-    { weight: 2, arbitrary: fc.constantFrom(-3, '-3', 2.5, true, ' 1', 'text') },
+    { weight: 2, arbitrary: fc.constantFrom(-3, '-3', 2.5, true, ' 1', 'text', '9007199254740993', '99999999999999999999') },
     { weight: 1, arbitrary: digital },
   );
   const phoneField = fc.oneof({ weight: 5, arbitrary: fc.constantFrom('972501234567', 972501234567) }, { weight: 1, arbitrary: digital });

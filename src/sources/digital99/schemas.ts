@@ -121,7 +121,10 @@ const fastOptionalInt: FastReader<number | null | undefined> = (value) => {
 };
 const fastCount: FastReader<number> = (value) => {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : FAIL;
-  return typeof value === 'string' && COUNT.test(value) ? Number(value) : FAIL;
+  if (typeof value !== 'string' || !COUNT.test(value)) return FAIL;
+  // zod's int() stops at 2^53: a longer count is its to refuse.
+  const count = Number(value);
+  return Number.isSafeInteger(count) ? count : FAIL;
 };
 const fastOptionalApiKey: FastReader<string | null | undefined> = (value) => (value === undefined || value === null || typeof value === 'string' ? value : FAIL);
 
