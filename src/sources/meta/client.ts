@@ -174,24 +174,35 @@ export class MetaClient {
             `${emptyInARow} empty pages in a row, each with paging.next (META_MAX_EMPTY_PAGES=${this.options.maxEmptyPages}); stopping instead of paging on`,
           );
         }
-        const following = this.relative(next, where);
-        const back = visited.get(requestKey(following.path, following.params)) ?? (following.params.after === undefined ? undefined : cursors.get(following.params.after));
-        if (back !== undefined) {
-          const cursor = following.params.after === undefined ? '' : ` (cursor ${JSON.stringify(following.params.after)})`;
-          yield current;
-          throw new UpstreamError('INCONSISTENT', SOURCE, where, `paging.next leads back to page ${back}${cursor}: a cursor cycle; stopping instead of looping`);
-        }
-        remember(following.path, following.params, page + 1);
-        if (request.readAhead) {
-          // The next page is asked before this one is handed over: its round trip overlaps with
-          // the consumer's work on this page (validating, hashing, staging), and the chain still
-          // has one request in flight at most.
+        // Where the chain goes next, checked (outside META_GRAPH_URL, a cursor cycle): after this
+        // page is handed over, as before reading ahead — a probe that stops after one page never
+        // judges a next it doesn't follow, and a failure never hides this page's own.
+        const follow = () => {
+          const following = this.relative(next, where);
+          const back = visited.get(requestKey(following.path, following.params)) ?? (following.params.after === undefined ? undefined : cursors.get(following.params.after));
+          if (back !== undefined) {
+            const cursor = following.params.after === undefined ? '' : ` (cursor ${JSON.stringify(following.params.after)})`;
+            throw new UpstreamError('INCONSISTENT', SOURCE, where, `paging.next leads back to page ${back}${cursor}: a cursor cycle; stopping instead of looping`);
+          }
+          remember(following.path, following.params, page + 1);
           pending = fetch(following.path, following.params, page + 1);
+        };
+        if (!request.readAhead) {
           yield current;
-        } else {
-          yield current;
-          pending = fetch(following.path, following.params, page + 1);
+          follow();
+          continue;
         }
+        // Reading ahead: the next page is asked before this one is handed over, so its round trip
+        // overlaps with the consumer's work on this page (validating, hashing, staging); the
+        // chain still has one request in flight at most. What stops the chain is thrown after.
+        let stop: unknown = null;
+        try {
+          follow();
+        } catch (error) {
+          stop = error;
+        }
+        yield current;
+        if (stop !== null) throw stop;
       }
     } finally {
       abandon.abort();

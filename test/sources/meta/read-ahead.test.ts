@@ -3,6 +3,8 @@
  * round trip overlaps with the work on the page; a chain that may stop early (a probe) does not,
  * and costs no call it doesn't use.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetaWorld } from '../../../src/simulator/meta.js';
 import { type RunningSimulator, startSimulator } from '../../../src/simulator/server.js';
@@ -62,6 +64,37 @@ describe('meta: reading ahead in a cursor chain', () => {
     expect(await received(listed, 2)).toBe(false);
     await chain.return(undefined);
     expect(listed()).toBe(1);
+  });
+
+  it("a next page's link is judged only when the chain goes there: a probe that stops after one page never fails on it, a chain that goes on does", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: [{ id: '1' }], paging: { next: 'https://elsewhere.example/v25.0/1/client_whatsapp_business_accounts?after=x' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new MetaClient({
+        graphUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        apiVersion: 'v25.0',
+        accessToken: 'token',
+        timeoutMs: 5000,
+        retries: 0,
+        throttleMaxWaitSeconds: 60,
+        slowdownPercent: 90,
+        maxEmptyPages: 5,
+      });
+      const request = (readAhead: boolean) => ({ call: 'client_whatsapp_business_accounts', readAhead, path: '1/client_whatsapp_business_accounts', params: {} });
+      for (const readAhead of [false, true]) {
+        const chain = client.pages(request(readAhead), {});
+        const first = await chain.next();
+        expect(first.value).toMatchObject({ page: 1, items: [{ id: '1' }] });
+        if (readAhead) await expect(chain.next()).rejects.toThrow(/paging.next points outside META_GRAPH_URL/);
+        else await chain.return(undefined);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('a read-ahead chain stopped early abandons the page asked ahead without failing anything', async () => {
