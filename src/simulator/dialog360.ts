@@ -267,8 +267,10 @@ export class Dialog360World {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
+      // The latency counts from the request's arrival, the fake's computing inside it (server.ts).
+      const started = performance.now();
       const response = this.respond(request);
-      const delay = this.latencyMs + (response.delayMs ?? 0);
+      const delay = this.latencyMs + (response.delayMs ?? 0) - (performance.now() - started);
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       return { ...response, delayMs: 0 };
     } finally {
