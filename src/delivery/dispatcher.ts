@@ -209,7 +209,7 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
           const messages = present.length === 0 ? [] : present.length <= allowance ? present.map((event) => chatMessage(event)) : [chatSummary(present)];
           let outcome: PostOutcome = { ok: true, status: null, error: null, endpointDown: false };
           for (const message of messages) {
-            outcome = await postJson(url, message, {}, delivery.timeoutMs, signal);
+            outcome = await postJson(url, message, {}, delivery.timeoutMs, signal, { resendOnReset: false });
             if (!outcome.ok) break;
             sentAt.push(clock().getTime());
           }

@@ -29,8 +29,22 @@ export interface PostOutcome {
 // a delivery rarely meets a connection the receiver is closing (and one that does is sent again).
 const agents = { http: new HttpAgent({ keepAlive: true, timeout: 4000 }), https: new HttpsAgent({ keepAlive: true, timeout: 4000 }) };
 
-export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<PostOutcome> {
-  const target = new URL(url);
+export interface PostOptions {
+  /**
+   * Send once more, on a new connection, when a kept-alive one turns out closed (reset or broken
+   * pipe) as it is reused. The receiver may have read the first one: for a signed webhook that is
+   * the same webhook-id again; a chat message has none, so chat leaves this off.
+   */
+  readonly resendOnReset?: boolean;
+}
+
+export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal, options: PostOptions = {}): Promise<PostOutcome> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return { ok: false, status: null, error: 'not a URL', endpointDown: true };
+  }
   const secure = target.protocol === 'https:';
   if (!secure && target.protocol !== 'http:') return { ok: false, status: null, error: `not an http(s) URL (${target.protocol})`, endpointDown: true };
   if (signal?.aborted) return { ok: false, status: null, error: 'aborted', endpointDown: false };
@@ -38,24 +52,24 @@ export async function postJson(url: string, body: string, headers: Record<string
   return new Promise<PostOutcome>((resolve) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    let req: ClientRequest;
+    let req: ClientRequest | undefined;
     const finish = (outcome: PostOutcome, destroy: boolean) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       // An answer read to its end leaves the connection to the agent for the next delivery.
-      if (destroy) req.destroy();
+      if (destroy) req?.destroy();
       resolve(outcome);
     };
     const onAbort = () => finish({ ok: false, status: null, error: 'aborted', endpointDown: false }, true);
-    const options = {
+    const requestOptions = {
       method: 'POST',
       agent: secure ? agents.https : agents.http,
       headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length), 'user-agent': 'waba-sync' },
     };
     const send = (again: boolean) => {
-      req = (secure ? httpsRequest : httpRequest)(target, options, (response: IncomingMessage) => {
+      const attempt = (secure ? httpsRequest : httpRequest)(target, requestOptions, (response: IncomingMessage) => {
         const status = response.statusCode ?? 0;
         const chunks: Buffer[] = [];
         let size = 0;
@@ -80,14 +94,20 @@ export async function postJson(url: string, body: string, headers: Record<string
         response.on('end', () => done(true));
         response.on('error', () => done(false));
       });
-      req.on('error', (error: NodeJS.ErrnoException) => {
+      req = attempt;
+      attempt.on('error', (error: NodeJS.ErrnoException) => {
         // A kept-alive connection the receiver closed just as it was reused: once more on a new one.
-        if (again && !settled && req.reusedSocket && error.code === 'ECONNRESET') return send(false);
+        if (again && !settled && attempt.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return send(false);
         finish({ ok: false, status: null, error: error.code ?? String(error.message ?? error), endpointDown: true }, true);
       });
-      req.end(payload);
+      attempt.end(payload);
     };
-    send(true);
+    try {
+      send(options.resendOnReset !== false);
+    } catch (error) {
+      // A header node refuses (a character it can't send): this attempt fails, the lane goes on.
+      return finish({ ok: false, status: null, error: String((error as Error)?.message ?? error), endpointDown: false }, false);
+    }
     timer = setTimeout(() => finish({ ok: false, status: null, error: `no answer within ${timeoutMs} ms`, endpointDown: true }, true), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -52,4 +52,23 @@ describe('delivery POST', () => {
     }
     expect(r.bodies).toEqual(['{"n":0}', '{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}']);
   });
+
+  it('without resending (chat: a message has no id to tell a repeat by), such a connection is a failed attempt and nothing arrives twice', async () => {
+    const r = await receiver({ closeAfterAnswer: true });
+    const outcomes = [];
+    for (let i = 0; i < 5; i++) {
+      outcomes.push(await postJson(r.url, `{"n":${i}}`, {}, 5000, undefined, { resendOnReset: false }));
+      if (i % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(outcomes.some((outcome) => !outcome.ok)).toBe(true);
+    expect(new Set(r.bodies).size).toBe(r.bodies.length);
+  });
+
+  it('a header Node refuses to send is a failed attempt, not a crash of the lane', async () => {
+    const r = await receiver();
+    const outcome = await postJson(r.url, '{}', { 'x-bad': 'a\nb' }, 5000);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error).toMatch(/x-bad/i);
+    expect(r.bodies).toEqual([]);
+  });
 });
