@@ -22,6 +22,8 @@ import { createMetrics } from '../observability/metrics.js';
 import { SourceLocks } from '../sync/source-locks.js';
 import type { RunMode } from '../sync/types.js';
 import { type Dispatcher, createDispatcher } from '../delivery/dispatcher.js';
+import { startDispatcherThread } from '../delivery/thread.js';
+import { processHolder } from '../sync/lease.js';
 
 let app: App | null = null;
 let intake: Intake | null = null;
@@ -69,7 +71,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     }
     case 'startDelivery': {
       const current = opened();
-      dispatcher = createDispatcher({ db: current.db, clock: current.clock, log: current.log, config: current.config, scrubber: current.scrubber });
+      // As the daemon runs it: on a thread of its own (delivery/thread.ts).
+      const inProcess = () => createDispatcher({ db: current.db, clock: current.clock, log: current.log, config: current.config, scrubber: current.scrubber });
+      dispatcher = await startDispatcherThread({ start: { config: current.config, holder: processHolder() }, log: current.log, fallback: inProcess });
       return null;
     }
     case 'eventIdsAfter':

@@ -24,6 +24,8 @@ import { claimFiring } from './job-claim.js';
 import { type ConsoleHost, startConsoleFor } from '../console/index.js';
 import { TAKEOVER_CHECK_MS, abandonedPulls } from './takeover.js';
 import { type Dispatcher, createDispatcher } from '../delivery/dispatcher.js';
+import { startDispatcherThread } from '../delivery/thread.js';
+import { systemClock } from '../clock.js';
 
 export interface Daemon {
   readonly port: number;
@@ -54,6 +56,21 @@ export interface DaemonOptions {
   deliveryPollMs?: number;
 }
 
+/**
+ * Delivery on a thread of its own (delivery/thread.ts) when there is something to deliver and the
+ * clock is the system's; in-process otherwise, and when the thread can't start.
+ */
+async function startDispatcher(app: App, options: { holder: string; metrics: Metrics; pollMs?: number; inProcess: () => Dispatcher }): Promise<Dispatcher> {
+  const delivery = app.config.delivery;
+  if (app.clock !== systemClock || (delivery.subscriptions.length === 0 && !delivery.chatUrl)) return options.inProcess();
+  try {
+    return await startDispatcherThread({ start: { config: app.config, holder: options.holder, pollMs: options.pollMs }, log: app.log, metrics: options.metrics.deliveries, fallback: options.inProcess });
+  } catch (error) {
+    app.log.error({ err: { message: app.scrubber.describe(error) } }, 'the event delivery thread could not start; delivering from the main thread instead');
+    return options.inProcess();
+  }
+}
+
 export async function startDaemon(app: App, options: DaemonOptions = {}): Promise<Daemon> {
   const { log } = app;
   const controller = new AbortController();
@@ -63,7 +80,8 @@ export async function startDaemon(app: App, options: DaemonOptions = {}): Promis
   const running = new Map<string, Promise<void>>();
   const holder = processHolder();
   let stopping = false;
-  const dispatcher = createDispatcher({ db: app.db, clock: app.clock, log, config: app.config, scrubber: app.scrubber, metrics: metrics.deliveries, holder }, { pollMs: options.deliveryPollMs });
+  const inProcess = () => createDispatcher({ db: app.db, clock: app.clock, log, config: app.config, scrubber: app.scrubber, metrics: metrics.deliveries, holder }, { pollMs: options.deliveryPollMs });
+  const dispatcher = await startDispatcher(app, { holder, metrics, pollMs: options.deliveryPollMs, inProcess });
 
   /** `slot`: the scheduled firing's time (node-cron's), claimed once across daemons. */
   const runJob = (job: JobDefinition, reason: 'scheduled' | 'catch-up' | 'takeover', slot?: Date): Promise<void> => {
