@@ -25,6 +25,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** SQLite: how long a statement waits for another process's write lock (default DEFAULT_BUSY_TIMEOUT_MS). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: connections in the pool (default 10; the delivery thread takes four). */
+  poolSize?: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 30_000;
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Db> {
   if (backendOf(url) === 'sqlite') return openSqlite(url, options);
-  const db = await openPostgres(url);
+  const db = await openPostgres(url, options.poolSize);
   if (options.migrate !== false) {
     try {
       await refuseNewerSchema(db, url);

@@ -26,8 +26,8 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
-export async function openPostgres(url: string): Promise<Kysely<Database>> {
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'waba-sync', types });
+export async function openPostgres(url: string, poolSize = POOL_SIZE): Promise<Kysely<Database>> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'waba-sync', types });
   // An idle connection the server dropped (restart, network): the next query gets a fresh one.
   // Without a listener, pg's 'error' event would end the process.
   pool.on('error', () => undefined);

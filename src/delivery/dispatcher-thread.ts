@@ -19,7 +19,8 @@ const start = workerData as ThreadStart;
 const config = start.config as Config;
 
 const log = createLogger({ level: config.logLevel, destination: { write: (line: string) => post({ kind: 'log', line }) } });
-const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs, migrate: false });
+// PostgreSQL: a few connections are plenty for the lanes and the fan-out (the daemon keeps its ten).
+const db = await openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs, migrate: false, poolSize: 4 });
 const dispatcher = createDispatcher(
   {
     db,
