@@ -55,8 +55,9 @@ describe('several daemons on one database', () => {
         },
       },
     ];
+    const logs = [captureLog('info'), captureLog('info')];
     const start = async (daemon: number) => {
-      const app = await openApp(parseConfig({ ...h.env, HTTP_PORT: '0' }), { log: captureLog('info').log });
+      const app = await openApp(parseConfig({ ...h.env, HTTP_PORT: '0' }), { log: logs[daemon - 1]!.log });
       const started = await startDaemon(app, { jobs: jobs(daemon) });
       running.push({ daemon: started, app });
       return started;
@@ -69,7 +70,10 @@ describe('several daemons on one database', () => {
     const claims = await h.app.db.selectFrom('job_claim').select(['scheduled_at']).where('job', '=', 'tick').execute();
     // One run per claimed slot, never two daemons on one (both daemons fire every second).
     expect(fired).toHaveLength(claims.length);
-    expect(catchUps).toBe(1);
+    // Once for both — or not at all when a scheduled firing of the job was running at that moment
+    // (a loaded machine can fire the every-second job before the catch-up starts): never twice.
+    const skippedWhileRunning = logs.some((l) => l.lines.some((line) => line.includes('"reason":"catch-up"') && line.includes('the previous run is still going')));
+    expect(catchUps === 1 || (catchUps === 0 && skippedWhileRunning)).toBe(true);
   });
 
   it('take over a pull a process that is gone left running, without waiting for its next firing', async () => {
