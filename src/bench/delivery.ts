@@ -1,6 +1,6 @@
 /**
  * The benchmark's event delivery: a subscriber on loopback receives every event the run writes
- * (the dispatcher runs in the sync worker, as in the daemon, beside the pulls). Measured over the
+ * (the dispatcher runs in the sync worker on a thread of its own, as in the daemon). Measured over the
  * churn runs' events: deliveries per second while they drain, and the lag from an event being
  * detected (its `at`) to the subscriber receiving it, checked against the events written (none
  * lost; repeats counted).

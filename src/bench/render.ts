@@ -73,7 +73,7 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
   const d = report.delivery;
   if (d) {
     add(
-      `event delivery to a loopback subscriber (signed webhooks, dispatcher in the sync worker, ${options.deliveryConcurrency ?? 1} in flight): ${d.delivered} of ${d.events} churn events, ` +
+      `event delivery to a loopback subscriber (signed webhooks, dispatcher on its own thread in the sync worker, ${options.deliveryConcurrency ?? 1} in flight): ${d.delivered} of ${d.events} churn events, ` +
         `${d.perSecond} deliveries/s while they flowed, lag event → subscriber p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms; ${d.lost} lost, ${d.repeated} repeated`,
     );
   }
