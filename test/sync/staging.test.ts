@@ -179,3 +179,26 @@ describe('clearing staged rows at commit', () => {
     await db.destroy();
   });
 });
+
+describe('what staging carries', () => {
+  it('keys and contents with quotes, backslashes, newlines and other scripts come back as written: an unchanged pull after the baseline reports nothing, a change exactly itself', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    const odd = ['k"quoted"', 'k\\back\\slash', 'k\nnew\nline', 'k\tטאב', 'k😀', "k'single'", 'k,comma', 'k{brace}', 'k NULL'];
+    const names = new Map(odd.map((key, i) => [key, `name "${i}" \\ \n ${key}`]));
+    const pages = () => [Object.fromEntries([...names].map(([key, name]) => [key, { name }]))];
+    expect((await runSourcePull(deps, source(pages), 'full')).outcome).toBe('complete');
+    const stored = await db.selectFrom('entity_version').select(['key', 'data']).execute();
+    expect(stored.map((row) => row.key).sort()).toEqual([...odd].sort());
+    for (const row of stored) expect(JSON.parse(row.data)).toEqual({ name: names.get(row.key) });
+    clock.advance(60_000);
+    expect((await runSourcePull(deps, source(pages), 'full')).events).toBe(0);
+    names.set('k\nnew\nline', 'renamed');
+    clock.advance(60_000);
+    const changed = await runSourcePull(deps, source(pages), 'full');
+    expect(changed.eventTypes).toEqual({ 'item.changed': 1 });
+    expect((await listEvents(db)).at(-1)).toMatchObject({ type: 'item.changed', key: 'k\nnew\nline' });
+    await db.destroy();
+  });
+});
