@@ -11,7 +11,8 @@
  * The snapshot is only valid while nobody else writes this source's versions, which the lease
  * ensures; `verify` checks it at commit (a writer that ignored the lease fails the pull).
  */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, type Transaction, sql } from 'kysely';
+import { isPostgres } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { HASH_LENGTH } from '../diff/canonical.js';
 import { WabaSyncError } from '../errors.js';
@@ -19,8 +20,9 @@ import { newestVersionId } from './concurrent-writes.js';
 
 /** A hash of another length (none is written today) never matches: that entity is staged again. */
 const NO_HASH = '\0'.repeat(HASH_LENGTH);
-/** Current versions read per statement. */
+/** Current versions read per statement; PostgreSQL's come aggregated in one row, so more at once (fewer round trips). */
 const READ_CHUNK = 10_000;
+const READ_CHUNK_POSTGRES = 50_000;
 
 export class KindSnapshot {
   private readonly seenFlags: Uint8Array;
@@ -122,6 +124,18 @@ export async function readSnapshot(db: Kysely<Database>, source: string, kinds: 
   });
 }
 
+/**
+ * PostgreSQL: a chunk's keys and hashes as two JSON arrays in one row, which V8 parses natively,
+ * instead of 10,000 rows that pg decodes one by one in JavaScript (the snapshot read was most of
+ * a churn pull's storing on PostgreSQL).
+ */
+async function readChunkAggregated(db: Kysely<Database>, chunk: SelectQueryBuilder<Database, 'entity_version', { key: string; hash: string }>): Promise<{ key: string; hash: string }[]> {
+  const { rows } = await sql<{ keys: string | null; hashes: string | null }>`select json_agg(c.key order by c.key)::text as keys, json_agg(c.hash order by c.key)::text as hashes from (${chunk}) as c`.execute(db);
+  const keys = JSON.parse(rows[0]?.keys ?? '[]') as string[];
+  const hashes = JSON.parse(rows[0]?.hashes ?? '[]') as string[];
+  return keys.map((key, i) => ({ key, hash: hashes[i]! }));
+}
+
 async function fingerprint(db: Kysely<Database>, source: string): Promise<Fingerprint> {
   const row = await db
     .selectFrom('entity_version')
@@ -145,14 +159,15 @@ async function readKind(db: Kysely<Database>, source: string, kind: string): Pro
       .where('kind', '=', kind)
       .where('valid_to', 'is', null);
     if (after !== null) query = query.where('key', '>', after);
-    const rows = await query.orderBy('key').limit(READ_CHUNK).execute();
+    const limit = isPostgres(db) ? READ_CHUNK_POSTGRES : READ_CHUNK;
+    const rows = isPostgres(db) ? await readChunkAggregated(db, query.orderBy('key').limit(limit)) : await query.orderBy('key').limit(limit).execute();
     for (const row of rows) {
       // SQLite orders by UTF-8 bytes, JavaScript by UTF-16 units: they differ only past U+FFFF.
       if (keys.length > 0 && !(keys[keys.length - 1]! < row.key)) sorted = false;
       keys.push(row.key);
       hashes.push(row.hash.length === HASH_LENGTH ? row.hash : NO_HASH);
     }
-    if (rows.length < READ_CHUNK) break;
+    if (rows.length < limit) break;
     after = rows[rows.length - 1]!.key;
   }
   if (sorted) return new KindSnapshot(keys, hashes.join(''));
