@@ -79,6 +79,11 @@ interface LaneRunner extends Lane {
 
 type MutablePass = { -readonly [K in keyof PassResult]: PassResult[K] };
 
+/** A lane's state before its first run: not paused, not running. */
+function idleLane(name: string, accepts: Lane['accepts']): Omit<LaneRunner, 'run'> {
+  return { name, accepts, pausedUntil: 0, running: null, again: false };
+}
+
 export function lanesFor(config: Config): Lane[] {
   const lanes: Lane[] = config.delivery.subscriptions.map((subscription) => ({ name: subscription.name, accepts: (event: EventRecord) => subscribes(subscription, event.type) }));
   if (config.delivery.chatUrl) lanes.push({ name: CHAT_LANE, accepts: isChatWorthy });
@@ -136,11 +141,7 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
 
   const webhookLane = (subscription: EventSubscription): LaneRunner => {
     const lane: LaneRunner = {
-      name: subscription.name,
-      accepts: (event) => subscribes(subscription, event.type),
-      pausedUntil: 0,
-      running: null,
-      again: false,
+      ...idleLane(subscription.name, (event) => subscribes(subscription, event.type)),
       async run(counts, signal) {
         for (;;) {
           if (signal.aborted) return;
@@ -185,11 +186,7 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
     /** When recent messages went out: at most CHAT_MESSAGES_PER_MINUTE a minute, the rest summarised. */
     const sentAt: number[] = [];
     const lane: LaneRunner = {
-      name: CHAT_LANE,
-      accepts: isChatWorthy,
-      pausedUntil: 0,
-      running: null,
-      again: false,
+      ...idleLane(CHAT_LANE, isChatWorthy),
       async run(counts, signal) {
         for (;;) {
           if (signal.aborted) return;
