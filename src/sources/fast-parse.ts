@@ -2,8 +2,8 @@
  * Fast paths beside a zod schema, for the items a pull reads by the hundred thousand.
  *
  * zod stays the definition of what an item may be and the only voice of a refusal; a fast reader
- * handles the common, well-formed item in a fraction of zod's time (a Meta WABA: ≈ 0.5 µs against
- * ≈ 9 µs) and answers FAIL for anything it is not sure of, which then goes to zod — to be
+ * handles the common, well-formed item in a fraction of zod's time (docs/benchmark.md, "Pulls at
+ * the speed of the network") and answers FAIL for anything it is not sure of, which then goes to zod — to be
  * accepted by its tolerant rules (an id with spaces around it, say) or refused with a message that
  * names the field. A fast reader must return exactly what its schema would, keys in the same order:
  * test/sources/fast-parse.test.ts holds each one to its schema on arbitrary input.

@@ -211,8 +211,8 @@ function duplicate(source: string, kind: string, key: string, cause?: unknown): 
 /**
  * A committed run's staged rows, inside its commit transaction. On SQLite, when no other run has
  * rows staged (the write lock the transaction holds keeps any from arriving), the table is emptied
- * whole: SQLite then drops its pages instead of deleting a baseline's rows one by one (≈ 0.4 s for
- * 100,000 Meta rows). PostgreSQL deletes the run's rows: a TRUNCATE would lock out other sources'
+ * whole: SQLite then drops its pages instead of deleting a baseline's rows one by one (the
+ * biggest part of a baseline commit's clean-up). PostgreSQL deletes the run's rows: a TRUNCATE would lock out other sources'
  * staging until the commit.
  */
 export async function clearCommittedStaging(trx: Transaction<Database>, runId: number): Promise<void> {
