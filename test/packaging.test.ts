@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NODE_MEMORY_FLAGS } from '../src/node-flags.js';
 import { VERSION } from '../src/version.js';
@@ -40,6 +40,9 @@ describe('the waba-sync command (package.json bin)', () => {
   it('is the compiled command line, started by node through its shebang', () => {
     expect(manifest.bin).toEqual({ 'waba-sync': 'dist/src/cli.js' });
     expect(readFileSync(manifest.bin['waba-sync']!, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    // Executable as built: npx only sets the mode when it links the bin into a fresh cache, so a
+    // build that left it 0644 ran once and then failed ("Permission denied", 127) on a cached link.
+    expect(statSync(manifest.bin['waba-sync']!).mode & 0o111).toBe(0o111);
   });
 
   it('npx waba-sync --version prints the version; --help is the same command line as npm run cli', () => {
