@@ -77,7 +77,10 @@ export interface DeliveryMeasure {
   readonly delivered: number;
   readonly lost: number;
   readonly repeated: number;
-  /** Deliveries ÷ the time the subscriber was receiving them (first to last arrival per churn run). */
+  /**
+   * Deliveries ÷ the time the subscriber was receiving them: from the first to the last arrival of
+   * each pull's burst (the events of one commit share their `at`), overlapping bursts counted once.
+   */
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -101,7 +104,8 @@ export function measureDeliveries(receiver: BenchReceiver, rounds: readonly (rea
   let events = 0;
   let delivered = 0;
   let repeated = 0;
-  let flowingMs = 0;
+  /** Per burst (events of one commit share their `at`): its first and last arrival. */
+  const bursts = new Map<string, { from: number; to: number }>();
   for (const ids of rounds) {
     events += ids.length;
     const wanted = new Set(ids);
@@ -113,7 +117,23 @@ export function measureDeliveries(receiver: BenchReceiver, rounds: readonly (rea
     }
     delivered += first.size;
     for (const arrival of first.values()) lags.push(Math.max(0, arrival.receivedAt - Date.parse(arrival.at)));
-    if (arrivals.length > 1) flowingMs += Math.max(1, arrivals.at(-1)!.receivedAt - arrivals[0]!.receivedAt);
+    for (const arrival of arrivals) {
+      const burst = bursts.get(arrival.at);
+      if (!burst) bursts.set(arrival.at, { from: arrival.receivedAt, to: arrival.receivedAt });
+      else {
+        burst.from = Math.min(burst.from, arrival.receivedAt);
+        burst.to = Math.max(burst.to, arrival.receivedAt);
+      }
+    }
+  }
+  // The union of the bursts' spans: a burst that left while the one before was still leaving adds
+  // only its own remainder.
+  let flowingMs = 0;
+  let reached = Number.NEGATIVE_INFINITY;
+  for (const { from, to } of [...bursts.values()].sort((a, b) => a.from - b.from)) {
+    const start = Math.max(from, reached);
+    if (to > start) flowingMs += to - start;
+    reached = Math.max(reached, to);
   }
   lags.sort((a, b) => a - b);
   const at = (q: number) => (lags.length === 0 ? 0 : lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)]!);

@@ -18,7 +18,23 @@ import { BENCH_APP_SECRET, type WebhookMeasure, benchWebhooks } from './webhooks
 import { type ConsoleMeasure, benchConsole } from './console.js';
 import { BENCH_DELIVERY_SECRET, type BenchReceiver, type DeliveryMeasure, awaitDeliveries, measureDeliveries, startBenchReceiver } from './delivery.js';
 
+/** The sources, in the order the report lists them. */
 export const BENCH_SOURCES: readonly SourceName[] = ['meta', 'digital99', 'dialog360'];
+
+/**
+ * The order the bench pulls them in, one after another so that each wall time is its own: the
+ * order they end in when the daemon pulls them side by side (jobs/sync.ts) — the two quick lists,
+ * then Meta's long walk. So what runs during each pull's event deliveries is what runs during them
+ * in the daemon: the small bursts of the quick sources leave while a later pull runs, Meta's burst
+ * after every pull has ended (meta first had its burst compete with two pulls the daemon would
+ * have finished long before).
+ */
+const PULL_ORDER: readonly SourceName[] = ['digital99', 'dialog360', 'meta'];
+
+/** Pulls made in PULL_ORDER, listed in BENCH_SOURCES' order. */
+function listed(pulls: readonly PullMeasure[]): PullMeasure[] {
+  return [...pulls].sort((a, b) => BENCH_SOURCES.indexOf(a.source) - BENCH_SOURCES.indexOf(b.source));
+}
 
 export interface BenchOptions {
   readonly scale: number;
@@ -249,12 +265,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     say('1. baseline full sync');
     const baselineStarted = performance.now();
     const baselinePulls: PullMeasure[] = [];
-    for (const source of BENCH_SOURCES) baselinePulls.push(await pull(source, 'full', null));
+    for (const source of PULL_ORDER) baselinePulls.push(await pull(source, 'full', null));
     const baselineWallMs = performance.now() - baselineStarted;
     // Read before the raw inserts, which hold their rows in memory.
     const peakRssMb = lastRss;
     const baselineDb = await worker.request<DbSizeReply>({ op: 'dbSize' });
-    const baseline = { pulls: await withRaw(await withReadFloor(baselinePulls)), peakRssMb, rssBeforeMb: opened.maxRssMb, db: baselineDb, wallMs: baselineWallMs };
+    const baseline = { pulls: await withRaw(await withReadFloor(listed(baselinePulls))), peakRssMb, rssBeforeMb: opened.maxRssMb, db: baselineDb, wallMs: baselineWallMs };
 
     // 2. Churn rounds.
     const churn: ChurnMeasure[] = [];
@@ -268,7 +284,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         dialog360: dialog360Churn(upstreams.dialog360, options.churnShare, 3000 + run),
       };
       const pulls: PullMeasure[] = [];
-      for (const source of BENCH_SOURCES) pulls.push(await pull(source, 'full', rounds[source].expected));
+      for (const source of PULL_ORDER) pulls.push(await pull(source, 'full', rounds[source].expected));
       if (receiver) {
         // Delivered while the pulls ran and just after; waited for here, outside every pull's timing.
         const ids = await worker.request<number[]>({ op: 'eventIdsAfter', after: lastBefore });
@@ -278,7 +294,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       churn.push({
         run,
         operations: { meta: rounds.meta.operations, digital99: rounds.digital99.operations, dialog360: rounds.dialog360.operations },
-        pulls: await withRaw(await withReadFloor(pulls)),
+        pulls: await withRaw(await withReadFloor(listed(pulls))),
         db: await worker.request<DbSizeReply>({ op: 'dbSize' }),
       });
     }
