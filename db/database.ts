@@ -37,7 +37,12 @@ export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
  */
 export async function checkpointWal(db: Kysely<any>): Promise<void> {
   if (isPostgres(db)) return;
-  await sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(db);
+  try {
+    await sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(db);
+  } catch (error) {
+    // Another connection is checkpointing: it copies the log. Nothing else here may fail a pull.
+    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+  }
 }
 
 export interface OpenOptions {

@@ -9,6 +9,7 @@ import { openDatabase } from '../../db/database.js';
 import { listEvents } from '../../src/events/query.js';
 import { silentLogger } from '../../src/log.js';
 import { runSourcePull } from '../../src/sync/run-source.js';
+import { readSnapshot } from '../../src/sync/snapshot.js';
 import type { PullContext, Source } from '../../src/sync/types.js';
 import { manualClock } from '../helpers/clock.js';
 import { tempDbPath } from '../helpers/temp.js';
@@ -199,6 +200,30 @@ describe('what staging carries', () => {
     const changed = await runSourcePull(deps, source(pages), 'full');
     expect(changed.eventTypes).toEqual({ 'item.changed': 1 });
     expect((await listEvents(db)).at(-1)).toMatchObject({ type: 'item.changed', key: 'k\nnew\nline' });
+    await db.destroy();
+  });
+
+  it('the snapshot read in chunks holds every current key with its hash, whatever the chunk boundaries', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const odd = ['k"quoted"', 'k\\back\\slash', 'k\nnew\nline', 'k\tטאב', 'k😀', "k'single'", 'k,comma', 'k{brace}', 'k NULL'];
+    const keys = [...odd, ...Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, '0')}`)];
+    const pages = () => [Object.fromEntries(keys.map((key) => [key, { name: `name of ${key}` }]))];
+    expect((await runSourcePull({ db, clock, log: silentLogger }, source(pages), 'full')).outcome).toBe('complete');
+    const current = await db.selectFrom('entity_version').select(['key', 'hash']).execute();
+    for (const chunk of [1, 7, 49, 50, 1000]) {
+      const snapshot = (await readSnapshot(db, 'digital99', ['item'], chunk)).kinds.get('item')!;
+      expect(snapshot.size, `chunk ${chunk}`).toBe(keys.length);
+      // Every key found, with its own hash and no other's; nothing seen yet, so all are unseen, sorted.
+      for (const { key, hash } of current) {
+        const index = snapshot.indexOf(key);
+        expect(index, `${JSON.stringify(key)}, chunk ${chunk}`).toBeGreaterThanOrEqual(0);
+        expect(snapshot.hashMatches(index, hash)).toBe(true);
+        expect(snapshot.hashMatches(index, current.find((other) => other.key !== key)!.hash)).toBe(false);
+      }
+      expect(snapshot.unseen()).toEqual([...keys].sort());
+      expect(snapshot.indexOf('k-missing')).toBe(-1);
+    }
     await db.destroy();
   });
 });
