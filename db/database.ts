@@ -22,8 +22,8 @@ export function isPostgres(db: Kysely<any>): boolean {
 
 /**
  * SQLite: the write-ahead log's length (pages) past which a commit copies it into the database file
- * before returning. SQLite's default is 1,000 (4 MB); a poll's commit alone can write more (a Meta
- * churn commit at scale 1: ~2,000 pages, its versions spread over the whole table), and the
+ * before returning. SQLite's default is 1,000 (4 MB); a poll's commit alone can write more (its
+ * changed versions are spread over the whole table; docs/benchmark.md, "Event delivery"), and the
  * deliveries marked after it more again. Every poll checkpoints when it starts (checkpointWal), so
  * the log stays short; the limit only keeps the burst's own commit and marks from being the ones
  * that copy it. 10,000 pages is 40 MB of log at most.

@@ -152,9 +152,9 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
     };
     // SQLite: start a poll with the write-ahead log copied into the file (counted as storing), so
     // that its commit, which writes the burst of events, finds it short and returns without
-    // copying it (db/database.ts: WAL_AUTOCHECKPOINT_PAGES). A Meta churn commit at scale 1 took
-    // ~100 ms more when it had to, time every event of the burst waited before it could leave.
-    // Targeted pulls (webhooks) write a few rows and skip it.
+    // copying it (db/database.ts: WAL_AUTOCHECKPOINT_PAGES) — time every event of the burst would
+    // wait before it could leave (docs/benchmark.md, "Event delivery"). Targeted pulls (webhooks)
+    // write a few rows and skip it.
     if (!targeted) await storing(() => checkpointWal(db));
     let snapshot: SourceSnapshot | null = null;
     // A targeted pull compares its few entities at commit instead of reading the source's snapshot.

@@ -126,14 +126,14 @@ export async function readSnapshot(db: Kysely<Database>, source: string, kinds: 
 
 /**
  * A chunk's keys and hashes as two JSON arrays in one row, which V8 parses natively, instead of
- * rows decoded one by one into objects: on PostgreSQL pg decodes each row in JavaScript (the
- * snapshot read was most of a churn pull's storing there); on SQLite it is still ≈ 30 % less than
- * 201,000 row objects (docs/benchmark.md).
+ * rows decoded one by one into objects — by pg in JavaScript on PostgreSQL, where the snapshot read
+ * was most of a churn pull's storing; cheaper on SQLite too (docs/benchmark.md, "Pulls at the
+ * speed of the network").
  */
 async function readChunkAggregated(db: Kysely<Database>, chunk: SelectQueryBuilder<Database, 'entity_version', { key: string; hash: string }>): Promise<{ keys: string[]; hashes: string[] }> {
-  const { rows } = isPostgres(db)
-    ? await sql<{ keys: string | null; hashes: string | null }>`select json_agg(c.key order by c.key)::text as keys, json_agg(c.hash order by c.key)::text as hashes from (${chunk}) as c`.execute(db)
-    : await sql<{ keys: string | null; hashes: string | null }>`select json_group_array(c.key order by c.key) as keys, json_group_array(c.hash order by c.key) as hashes from (${chunk}) as c`.execute(db);
+  const array = (column: 'key' | 'hash') =>
+    isPostgres(db) ? sql<string | null>`json_agg(${sql.ref(`c.${column}`)} order by c.key)::text` : sql<string | null>`json_group_array(${sql.ref(`c.${column}`)} order by c.key)`;
+  const { rows } = await sql<{ keys: string | null; hashes: string | null }>`select ${array('key')} as keys, ${array('hash')} as hashes from (${chunk}) as c`.execute(db);
   return { keys: JSON.parse(rows[0]?.keys ?? '[]') as string[], hashes: JSON.parse(rows[0]?.hashes ?? '[]') as string[] };
 }
 

@@ -181,17 +181,19 @@ describe('clearing staged rows at commit', () => {
   });
 });
 
+/** Keys that break naive quoting, escaping or ordering: quotes, backslashes, newlines, other scripts, past U+FFFF. */
+const ODD_KEYS = ['k"quoted"', 'k\\back\\slash', 'k\nnew\nline', 'k\tטאב', 'k😀', "k'single'", 'k,comma', 'k{brace}', 'k NULL'];
+
 describe('what staging carries', () => {
   it('keys and contents with quotes, backslashes, newlines and other scripts come back as written: an unchanged pull after the baseline reports nothing, a change exactly itself', async () => {
     const db = await openDatabase(tempDbPath());
     const clock = manualClock();
     const deps = { db, clock, log: silentLogger };
-    const odd = ['k"quoted"', 'k\\back\\slash', 'k\nnew\nline', 'k\tטאב', 'k😀', "k'single'", 'k,comma', 'k{brace}', 'k NULL'];
-    const names = new Map(odd.map((key, i) => [key, `name "${i}" \\ \n ${key}`]));
+    const names = new Map(ODD_KEYS.map((key, i) => [key, `name "${i}" \\ \n ${key}`]));
     const pages = () => [Object.fromEntries([...names].map(([key, name]) => [key, { name }]))];
     expect((await runSourcePull(deps, source(pages), 'full')).outcome).toBe('complete');
     const stored = await db.selectFrom('entity_version').select(['key', 'data']).execute();
-    expect(stored.map((row) => row.key).sort()).toEqual([...odd].sort());
+    expect(stored.map((row) => row.key).sort()).toEqual([...ODD_KEYS].sort());
     for (const row of stored) expect(JSON.parse(row.data)).toEqual({ name: names.get(row.key) });
     clock.advance(60_000);
     expect((await runSourcePull(deps, source(pages), 'full')).events).toBe(0);
@@ -206,8 +208,7 @@ describe('what staging carries', () => {
   it('the snapshot read in chunks holds every current key with its hash, whatever the chunk boundaries', async () => {
     const db = await openDatabase(tempDbPath());
     const clock = manualClock();
-    const odd = ['k"quoted"', 'k\\back\\slash', 'k\nnew\nline', 'k\tטאב', 'k😀', "k'single'", 'k,comma', 'k{brace}', 'k NULL'];
-    const keys = [...odd, ...Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, '0')}`)];
+    const keys = [...ODD_KEYS, ...Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, '0')}`)];
     const pages = () => [Object.fromEntries(keys.map((key) => [key, { name: `name of ${key}` }]))];
     expect((await runSourcePull({ db, clock, log: silentLogger }, source(pages), 'full')).outcome).toBe('complete');
     const current = await db.selectFrom('entity_version').select(['key', 'hash']).execute();
