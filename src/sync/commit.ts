@@ -36,6 +36,8 @@ export interface CommitInput {
   readonly detectedAt: string;
   /** First complete pull of the source: store everything, one sync.baseline event. */
   readonly baseline: boolean;
+  /** A baseline whose rows the stager already wrote as first versions (PostgreSQL, stage.ts): nothing to copy. */
+  readonly written?: boolean;
   /** Entities of a kind in the pull, changed or not (only changed and new ones are staged). */
   readonly seen: (kind: string) => number;
   /** Keys of a kind with a current version that the pull did not see, in key order. */
@@ -106,7 +108,8 @@ export async function commitPull(trx: Transaction<Database>, input: CommitInput)
 /**
  * Entities in the pull: new ones get a first version, changed ones a new version. Only those were
  * staged, and a staged row whose hash equals the current version's is skipped all the same; a
- * baseline has no current versions and no per-entity events, so it is copied over in one statement.
+ * baseline has no current versions and no per-entity events, so it is copied over in one statement
+ * — or, on PostgreSQL, was already written as it was read (stage.ts).
  */
 async function applyPresent(
   trx: Transaction<Database>,
@@ -118,28 +121,7 @@ async function applyPresent(
   counts.seen = input.seen(spec.kind);
   if (counts.seen === 0) return;
   if (input.baseline) {
-    await trx
-      .insertInto('entity_version')
-      .columns(['source', 'kind', 'key', 'data', 'hash', 'valid_from', 'valid_to', 'run_from', 'run_to'])
-      .expression((eb) =>
-        eb
-          .selectFrom('pull_item')
-          .select([
-            eb.val(input.source).as('source'),
-            'kind',
-            'key',
-            'data',
-            'hash',
-            eb.val(input.observedAt).as('valid_from'),
-            sql<null>`NULL`.as('valid_to'),
-            eb.val(input.runId).as('run_from'),
-            sql<null>`NULL`.as('run_to'),
-          ])
-          .where('run_id', '=', input.runId)
-          .where('kind', '=', spec.kind)
-          .orderBy('key'),
-      )
-      .execute();
+    if (!input.written) await copyBaseline(trx, input, spec);
     counts.added = counts.seen;
     return;
   }
@@ -267,4 +249,30 @@ function version(input: CommitInput, kind: string, item: { key: string; data: st
 
 function parse(data: string): Entity {
   return JSON.parse(data) as Entity;
+}
+
+/** A staged baseline copied over as first versions, in key order (the order pull_item is written in). */
+async function copyBaseline(trx: Transaction<Database>, input: CommitInput, spec: KindSpec): Promise<void> {
+  await trx
+    .insertInto('entity_version')
+    .columns(['source', 'kind', 'key', 'data', 'hash', 'valid_from', 'valid_to', 'run_from', 'run_to'])
+    .expression((eb) =>
+      eb
+        .selectFrom('pull_item')
+        .select([
+          eb.val(input.source).as('source'),
+          'kind',
+          'key',
+          'data',
+          'hash',
+          eb.val(input.observedAt).as('valid_from'),
+          sql<null>`NULL`.as('valid_to'),
+          eb.val(input.runId).as('run_from'),
+          sql<null>`NULL`.as('run_to'),
+        ])
+        .where('run_id', '=', input.runId)
+        .where('kind', '=', spec.kind)
+        .orderBy('key'),
+    )
+    .execute();
 }

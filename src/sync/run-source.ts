@@ -4,19 +4,21 @@
  * Never throws: it ends in a recorded outcome (like kysely's Migrator returns results).
  */
 import { performance } from 'node:perf_hooks';
-import { type Db, checkpointWal, isDatabaseError } from '../../db/database.js';
+import { type Db, checkpointWal, isDatabaseError, isPostgres } from '../../db/database.js';
+import { serializeOn } from '../../db/serialize.js';
 import { retryOnConflict } from '../../db/retry.js';
 import type { Clock } from '../clock.js';
 import { type ErrorCode, WabaSyncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SecretScrubber } from '../secrets.js';
 import { stripControlChars } from '../render/plain-text.js';
+import { BASELINE_IDLE_LIMIT_MS, BaselineTransaction } from './baseline-transaction.js';
 import { commitPull, type KindCounts } from './commit.js';
 import { withLease } from './lease.js';
 import { clearCommittedStaging, clearStaging, createStager } from './stage.js';
 import type { Transaction } from 'kysely';
 import type { Database, RunScope } from '../../db/schema.js';
-import { newestVersionId, yieldedSince } from './concurrent-writes.js';
+import { YieldedKeys, newestVersionId, yieldedSince } from './concurrent-writes.js';
 import type { CheckFinding, Coverage, PullContext, RunMode, Source } from './types.js';
 import { claimRunForCommit, lastCompleteRun, markRunComplete, markRunFailed, markRunInterrupted, runningRunIds, startRun } from './ledger.js';
 import { type SourceSnapshot, readSnapshot } from './snapshot.js';
@@ -34,6 +36,8 @@ export interface RunDeps {
   readonly onUsage?: (source: string, metric: string, percent: number) => void;
   /** Lease time-to-live (default LEASE_TTL_MS); renewed at a third of it while the pull runs. */
   readonly leaseTtlMs?: number;
+  /** PostgreSQL: how long a baseline's transaction may sit idle (default BASELINE_IDLE_LIMIT_MS). */
+  readonly baselineIdleLimitMs?: number;
 }
 
 export interface RunResult {
@@ -168,7 +172,10 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       });
     }
     const newestId: number = (snapshot as SourceSnapshot | null)?.newestId ?? (await newestVersionId(db, source.name));
-    const stager = createStager(db, source.name, runId, snapshot, storing);
+    // PostgreSQL: a baseline writes its rows as first versions inside the transaction that commits
+    // it, instead of staging them and copying them over (stage.ts).
+    const direct = isPostgres(db) && !hasBaseline && !targeted ? await BaselineTransaction.open(db, source.name, deps.baselineIdleLimitMs ?? BASELINE_IDLE_LIMIT_MS) : null;
+    const stager = createStager(db, source.name, runId, snapshot, storing, direct ? { transaction: direct, observedAt } : undefined);
     /** A targeted pull's staged keys per kind (a few): the ones whose removal by a full pull it must respect. */
     const stagedKeys = new Map<string, string[]>();
     const ctx: PullContext = {
@@ -213,11 +220,15 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       const commitStarted = performance.now();
       // READ COMMITTED is enough: claimRunForCommit's row lock (PostgreSQL) or write lock (SQLite)
       // makes the run ours for the transaction, and the source's lease keeps other pulls of it out.
-      // A deadlock or serialization failure reruns the whole transaction instead of failing the pull.
-      const outcome = await retryOnConflict(() => db.transaction().execute(async (trx) => {
+      const apply = async (trx: Transaction<Database>) => {
         // Write first (see claimRunForCommit): the write lock now, and proof the run is still ours.
         if (!(await claimRunForCommit(trx, runId, detectedAt))) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
-        const yielded = await yieldedSince(trx, { source: source.name, runId, newestId, scope, runningAtStart }, stagedKeys);
+        // A baseline written as it was read has no current versions to compare and wrote its own:
+        // it only waits for the source's other commits (none can have written it: targeted pulls
+        // wait for a baseline, and another full pull would collide on the current-version index).
+        const yielded = direct
+          ? await serializeOn(trx, `commit:${source.name}`).then(() => new YieldedKeys())
+          : await yieldedSince(trx, { source: source.name, runId, newestId, scope, runningAtStart }, stagedKeys);
         if (yielded.size === 0) await snapshot?.verify(trx);
         const committed = await commitPull(trx, {
           source: source.name,
@@ -227,6 +238,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
           observedAt,
           detectedAt,
           baseline: !hasBaseline,
+          written: direct !== null,
           seen: (kind) => stager.seen(kind),
           unseen: (kind) => stager.unseen(kind),
           yielded,
@@ -254,7 +266,15 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         const eventTypes = { ...committed.eventTypes };
         for (const [type, n] of Object.entries(extra.eventTypes)) eventTypes[type] = (eventTypes[type] ?? 0) + n;
         return { ...committed, events, eventTypes };
-      }));
+      };
+      // Staged: a deadlock or serialization failure reruns the whole transaction. Written as read:
+      // the rows are in this transaction, so a failure fails the pull (and the next one re-reads).
+      const outcome = direct
+        ? await direct.run(apply).then(async (applied) => {
+            await direct.commit();
+            return applied;
+          })
+        : await retryOnConflict(() => db.transaction().execute(apply));
       const commitMs = performance.now() - commitStarted;
       const result: RunResult = {
         ...base,
@@ -281,6 +301,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       const message = describe(error);
       const code = error instanceof WabaSyncError ? error.code : 'INTERNAL';
       await stager.close();
+      await direct?.rollBack(log);
       await clearStaging(db, runId);
       await markRunFailed(db, runId, { finishedAt: clock().toISOString(), entities, apiCalls, error: message, errorCode: code });
       log.error({ source: source.name, mode, runId, outcome: 'failed', entities, apiCalls, errorCode: code, error: message }, `${source.name} ${mode} pull failed`);

@@ -13,12 +13,19 @@
  * themselves. Rows wait in memory only until the batch is full or for at most MAX_QUEUED_MS (a
  * bounded amount, never the fleet); the run writes the rest with `flush()` before it commits, and a
  * failed pull's rows, written or not, are thrown away.
+ *
+ * A baseline on PostgreSQL (the source's first complete pull) skips pull_item: with no current
+ * versions there is nothing to compare, so its rows go straight into entity_version inside the
+ * one transaction its commit will end (`DirectTarget`). Nobody sees them before that commit, a
+ * failed pull rolls them back, and each row is written once instead of twice. SQLite, one writer
+ * for the whole file, can't keep a write transaction open for a pull's length: it stages.
  */
 import { type Transaction, sql } from 'kysely';
 import { type Db, isPostgres } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { canonicalJson, contentHash } from '../diff/canonical.js';
 import { WabaSyncError } from '../errors.js';
+import type { BaselineTransaction } from './baseline-transaction.js';
 import type { KindSnapshot, SourceSnapshot } from './snapshot.js';
 import type { StagedEntity } from './types.js';
 
@@ -54,6 +61,13 @@ export interface Stager {
   close(): Promise<void>;
 }
 
+/** A PostgreSQL baseline's rows written as first versions, in the transaction that commits the pull. */
+export interface DirectTarget {
+  readonly transaction: BaselineTransaction;
+  /** The versions' valid_from: when the pull started reading. */
+  readonly observedAt: string;
+}
+
 export function createStager(
   db: Db,
   source: string,
@@ -62,9 +76,15 @@ export function createStager(
   snapshot: SourceSnapshot | null,
   /** Wraps every write (the caller times storing with it). */
   around: (work: () => Promise<void>) => Promise<void> = (work) => work(),
+  /** Write the rows as first versions instead of staging them (a PostgreSQL baseline). */
+  direct?: DirectTarget,
 ): Stager {
   let queued: StagedRow[] = [];
-  /** Keys per kind among the queued rows; keys already written are guarded by the primary key. */
+  /**
+   * Keys per kind among the queued rows; keys already written are guarded by pull_item's primary
+   * key. Written straight into entity_version, a key met twice must be caught before its insert
+   * (a unique violation would abort the whole transaction), so every key of the pull is kept.
+   */
   let queuedKeys = new Map<string, Set<string>>();
   let writes: Promise<void> = Promise.resolve();
   let failure: unknown = null;
@@ -81,11 +101,11 @@ export function createStager(
     // runs instead of one page per row (docs/benchmark.md, "Pulls at the speed of the network").
     const rows = queued.sort(byKindAndKey);
     queued = [];
-    queuedKeys = new Map();
+    if (!direct) queuedKeys = new Map();
     writes = writes.then(async () => {
       if (failure !== null) return;
       try {
-        await around(() => writeRows(db, source, runId, rows));
+        await around(() => (direct ? writeVersions(direct, source, runId, rows) : writeRows(db, source, runId, rows)));
       } catch (error) {
         failure = error;
       }
@@ -145,7 +165,8 @@ export function createStager(
       // Written first, so nothing of this kind is still queued when its rows are deleted.
       await writeQueued();
       rethrow();
-      await around(() => clearStaging(db, runId, kind));
+      await around(() => (direct ? clearVersions(direct, source, runId, kind) : clearStaging(db, runId, kind)));
+      queuedKeys.delete(kind);
       seenPerKind.delete(kind);
       snapshot?.kinds.get(kind)?.resetSeen();
     },
@@ -199,6 +220,20 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
     }
     throw error;
   }
+}
+
+/** A PostgreSQL baseline's batch as first versions, in the transaction that will commit them. */
+async function writeVersions(target: DirectTarget, source: string, runId: number, rows: readonly StagedRow[]): Promise<void> {
+  const batch = JSON.stringify(rows.map((row) => ({ kind: row.kind, key: row.key, data: row.data, hash: row.hash })));
+  await target.transaction.run((trx) =>
+    sql`insert into entity_version (source, kind, key, data, hash, valid_from, run_from)
+      select ${source}, t.kind, t.key, t.data, t.hash, ${target.observedAt}, ${runId} from json_to_recordset(${batch}::json) as t(kind text, key text, data text, hash text)`.execute(trx),
+  );
+}
+
+/** Takes back the first versions a PostgreSQL baseline wrote of one kind, so it can be read again. */
+async function clearVersions(target: DirectTarget, source: string, runId: number, kind: string): Promise<void> {
+  await target.transaction.run((trx) => trx.deleteFrom('entity_version').where('source', '=', source).where('kind', '=', kind).where('run_from', '=', runId).execute());
 }
 
 /**

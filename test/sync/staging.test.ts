@@ -6,12 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/database.js';
+import { WabaSyncError } from '../../src/errors.js';
 import { listEvents } from '../../src/events/query.js';
 import { silentLogger } from '../../src/log.js';
 import { runSourcePull } from '../../src/sync/run-source.js';
 import { readSnapshot } from '../../src/sync/snapshot.js';
 import type { PullContext, Source } from '../../src/sync/types.js';
 import { manualClock } from '../helpers/clock.js';
+import { testBackend } from '../helpers/postgres.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 function source(pages: () => Record<string, { name: string }>[], during?: (ctx: PullContext) => Promise<void>): Source {
@@ -157,7 +159,12 @@ describe('clearing staged rows at commit', () => {
     const clock = manualClock();
     const deps = { db, clock, log: silentLogger };
     const staged = async () => (await db.selectFrom('pull_item').select(['run_id', 'key']).execute()).map((row) => row.key).sort();
-    const page = (prefix: string, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${String(i).padStart(4, '0')}`, { name: `${prefix} ${i}` }]));
+    const page = (prefix: string, n: number, name = prefix) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${String(i).padStart(4, '0')}`, { name: `${name} ${i}` }]));
+    // A baseline first (on PostgreSQL a baseline writes its versions directly, staging nothing), so
+    // the outer pull below stages: every one of its rows changed.
+    expect((await runSourcePull(deps, source(() => [page('a', 4100, 'old')]), 'full')).outcome).toBe('complete');
+    clock.advance(60_000);
     // More than the stager queues in memory (4,000 rows): the outer page is in pull_item at once.
     const outerKeys = Object.keys(page('a', 4100));
     let seenDuring: string[] = [];
@@ -170,12 +177,14 @@ describe('clearing staged rows at commit', () => {
         seenDuring = await staged();
       },
     );
-    expect((await runSourcePull(deps, outer, 'full')).outcome).toBe('complete');
-    // The outer pull's rows survived the inner commit (a baseline stages every row).
+    const result = await runSourcePull(deps, outer, 'full');
+    expect(result.outcome).toBe('complete');
+    expect(result.eventTypes).toEqual({ 'item.changed': 4100 });
+    // The outer pull's rows survived the inner commit.
     expect(seenDuring).toEqual(outerKeys);
     expect(await staged()).toEqual([]);
     const versions = (await db.selectFrom('entity_version').select('key').execute()).map((row) => row.key);
-    expect(versions).toHaveLength(4105);
+    expect(versions).toHaveLength(2 * 4100 + 5);
     expect(versions.filter((key) => key.startsWith('b')).sort()).toEqual(['b0000', 'b0001', 'b0002', 'b0003', 'b0004']);
     await db.destroy();
   });
@@ -225,6 +234,121 @@ describe('what staging carries', () => {
       expect(snapshot.unseen()).toEqual([...keys].sort());
       expect(snapshot.indexOf('k-missing')).toBe(-1);
     }
+    await db.destroy();
+  });
+});
+
+/**
+ * A baseline (a source's first complete pull): on PostgreSQL its rows go straight into
+ * entity_version inside the transaction its commit ends; on SQLite they are staged. Either way
+ * nothing of it is visible before the commit and nothing of a failed one remains.
+ */
+describe('a baseline', () => {
+  const many = (n: number, name = 'n') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(5, '0')}`, { name: `${name}${i}` }]));
+  const versions = async (db: Awaited<ReturnType<typeof openDatabase>>) => (await db.selectFrom('entity_version').select('key').execute()).length;
+
+  it('is invisible to other connections until its commit, and a failed one leaves nothing: the next pull is the baseline again', async () => {
+    const url = tempDbPath();
+    const db = await openDatabase(url);
+    const reader = await openDatabase(url);
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    const visible: number[] = [];
+    // Two pages of 4,500 (past a write batch), then the upstream fails.
+    const failing: Source = {
+      ...source(() => []),
+      async pull(ctx) {
+        await ctx.stage('item', Object.entries(many(4500)).map(([key, data]) => ({ key, data })));
+        visible.push(await versions(reader));
+        await ctx.stage('item', Object.entries(many(9000)).slice(4500).map(([key, data]) => ({ key, data })));
+        visible.push(await versions(reader));
+        throw new WabaSyncError('UPSTREAM', 'digital99: the list broke off');
+      },
+    };
+    const failed = await runSourcePull(deps, failing, 'full');
+    expect(failed.outcome).toBe('failed');
+    expect(visible).toEqual([0, 0]);
+    expect(await versions(reader)).toBe(0);
+    expect(await db.selectFrom('pull_item').select('key').execute()).toEqual([]);
+    expect(await listEvents(reader)).toEqual([]);
+
+    clock.advance(60_000);
+    const during: number[] = [];
+    const result = await runSourcePull(deps, source(() => [many(4500)], async () => void during.push(await versions(reader))), 'full');
+    expect(result).toMatchObject({ outcome: 'complete', baseline: true, entities: 4500 });
+    expect(during).toEqual([0]);
+    expect(await versions(reader)).toBe(4500);
+    expect((await listEvents(reader)).map((e) => e.type)).toEqual(['sync.baseline']);
+    await reader.destroy();
+    await db.destroy();
+  });
+
+  it('with a key twice fails, naming it, whether its first page was written or is still queued, and leaves nothing', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    for (const pages of [() => [many(5000), { k00007: { name: 'again' } }], () => [{ x: { name: 'X' } }, { x: { name: 'X' } }]]) {
+      const result = await runSourcePull(deps, source(pages), 'full');
+      expect(result.outcome).toBe('failed');
+      expect(result.error).toMatch(/item "(k00007|x)" appears twice in one pull/);
+      expect(await versions(db)).toBe(0);
+      clock.advance(60_000);
+    }
+    expect(await listEvents(db)).toEqual([]);
+    await db.destroy();
+  });
+
+  it('read again after a discard keeps only the second read, each entity once', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const rereading: Source = {
+      ...source(() => []),
+      async pull(ctx) {
+        await ctx.stage('item', Object.entries(many(4500, 'first')).map(([key, data]) => ({ key, data })));
+        await ctx.discard('item');
+        await ctx.stage('item', Object.entries(many(4400, 'second')).map(([key, data]) => ({ key, data })));
+        return { coverage: { item: 'complete' } };
+      },
+    };
+    const result = await runSourcePull({ db, clock, log: silentLogger }, rereading, 'full');
+    expect(result).toMatchObject({ outcome: 'complete', baseline: true, entities: 4400 });
+    const stored = await db.selectFrom('entity_version').select(['key', 'data']).orderBy('key').execute();
+    expect(stored).toHaveLength(4400);
+    expect(stored.every((row) => JSON.parse(row.data).name.startsWith('second'))).toBe(true);
+    expect((await listEvents(db))[0]!.after).toEqual({ entities: { item: 4400 } });
+    await db.destroy();
+  });
+});
+
+describe('a baseline on PostgreSQL, idle', () => {
+  it('a baseline that waits on its upstream past the idle limit fails and leaves nothing (PostgreSQL: its transaction is ended); the next pull completes', async () => {
+    const db = await openDatabase(tempDbPath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger, baselineIdleLimitMs: 300 };
+    const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ key: `k${from + i}`, data: { name: `n${from + i}` } }));
+    const stalling: Source = {
+      ...source(() => []),
+      async pull(ctx) {
+        await ctx.stage('item', rows(0, 4500));
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+        await ctx.stage('item', rows(4500, 9000));
+        return { coverage: { item: 'complete' } };
+      },
+    };
+    const stalled = await runSourcePull(deps, stalling, 'full');
+    if (testBackend === 'postgres') {
+      expect(stalled.outcome).toBe('failed');
+      expect(stalled.error).toMatch(/digital99: the baseline's database transaction sat idle 1\.\d s waiting on the upstream, past its limit of 0\.3 s, and PostgreSQL ended it; nothing was applied/);
+      expect(await db.selectFrom('entity_version').select('id').execute()).toEqual([]);
+      expect(await listEvents(db)).toEqual([]);
+      clock.advance(60_000);
+      const again = await runSourcePull(deps, source(() => [Object.fromEntries(rows(0, 9000).map((r) => [r.key, r.data]))]), 'full');
+      expect(again).toMatchObject({ outcome: 'complete', baseline: true, entities: 9000 });
+    } else {
+      // SQLite stages a baseline in short transactions of its own: a pause costs nothing.
+      expect(stalled).toMatchObject({ outcome: 'complete', baseline: true, entities: 9000 });
+    }
+    expect(await db.selectFrom('entity_version').select('id').execute()).toHaveLength(9000);
     await db.destroy();
   });
 });
