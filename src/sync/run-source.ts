@@ -161,8 +161,9 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
     // write a few rows and skip it.
     if (!targeted) await storing(() => checkpointWal(db));
     let snapshot: SourceSnapshot | null = null;
-    // A targeted pull compares its few entities at commit instead of reading the source's snapshot.
-    if (hasBaseline && !targeted) {
+    // A targeted or incremental pull reads a few entities and removes none: it compares them at
+    // commit instead of reading the keys and hashes of every current version of the source.
+    if (hasBaseline && !targeted && mode !== 'incremental') {
       await storing(async () => {
         snapshot = await readSnapshot(
           db,

@@ -35,8 +35,13 @@ const BATCH_ROWS = 4000;
 const INSERT_CHUNK = 1000;
 /** Keys per lookup when naming a duplicate. */
 const LOOKUP_CHUNK = 1000;
-/** Queued rows are written after this long even when the batch is not full: a slow upstream still streams into the database. */
-const MAX_QUEUED_MS = 100;
+/**
+ * Queued rows are written after this long even when the batch is not full: a slow upstream still
+ * streams into the database. Not much shorter: a pull that finds few changes (most polls) would
+ * write them a handful at a time, a transaction each, and on PostgreSQL each one a round trip the
+ * pull's other work waits behind (docs/benchmark.md, "PostgreSQL").
+ */
+const MAX_QUEUED_MS = 1000;
 
 interface StagedRow {
   run_id: number;
@@ -193,7 +198,7 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
   try {
     // READ COMMITTED: inserts of this run's own rows only (the source's lease keeps other pulls out).
     await db.transaction().execute(async (trx) => {
-      if (isPostgres(trx)) return insertAsJson(trx, runId, rows);
+      if (isPostgres(trx)) return insertBatch(trx, runId, rows);
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx.insertInto('pull_item').values(rows.slice(i, i + INSERT_CHUNK)).execute();
       }
@@ -224,10 +229,9 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
 
 /** A PostgreSQL baseline's batch as first versions, in the transaction that will commit them. */
 async function writeVersions(target: DirectTarget, source: string, runId: number, rows: readonly StagedRow[]): Promise<void> {
-  const batch = JSON.stringify(rows.map((row) => ({ kind: row.kind, key: row.key, data: row.data, hash: row.hash })));
   await target.transaction.run((trx) =>
     sql`insert into entity_version (source, kind, key, data, hash, valid_from, run_from)
-      select ${source}, t.kind, t.key, t.data, t.hash, ${target.observedAt}, ${runId} from json_to_recordset(${batch}::json) as t(kind text, key text, data text, hash text)`.execute(trx),
+      select ${source}, t.kind, t.key, t.data, t.hash, ${target.observedAt}, ${runId} from ${batchRows(rows)}`.execute(trx),
   );
 }
 
@@ -236,15 +240,38 @@ async function clearVersions(target: DirectTarget, source: string, runId: number
   await target.transaction.run((trx) => trx.deleteFrom('entity_version').where('source', '=', source).where('kind', '=', kind).where('run_from', '=', runId).execute());
 }
 
-/**
- * PostgreSQL: a batch as one JSON parameter turned into rows by the server (json_to_recordset) —
- * one short statement instead of VALUES lists of 5,000 parameters that the server parses and
- * plans and pg serialises one by one; the JSON is written by V8's own JSON.stringify.
- */
-async function insertAsJson(trx: Transaction<Database>, runId: number, rows: readonly StagedRow[]): Promise<void> {
-  const batch = JSON.stringify(rows.map((row) => ({ kind: row.kind, key: row.key, data: row.data, hash: row.hash })));
+/** PostgreSQL: a batch into pull_item (see `batchRows`). */
+async function insertBatch(trx: Transaction<Database>, runId: number, rows: readonly StagedRow[]): Promise<void> {
   await sql`insert into pull_item (run_id, kind, key, data, hash)
-    select ${runId}, t.kind, t.key, t.data, t.hash from json_to_recordset(${batch}::json) as t(kind text, key text, data text, hash text)`.execute(trx);
+    select ${runId}, t.kind, t.key, t.data, t.hash from ${batchRows(rows)}`.execute(trx);
+}
+
+/** Separates the rows' contents and hashes in one parameter each (U+001F, unit separator). */
+const SEPARATOR = '\u001f';
+
+/**
+ * PostgreSQL: a batch as rows the server builds itself from four parameters, in one short
+ * statement — not VALUES lists of thousands of parameters that the server parses and plans and
+ * pg serialises one by one. Kinds and keys (any text an upstream sends) go as arrays, which pg
+ * escapes; contents and hashes, the bulk of the bytes, as one text each joined by U+001F, which
+ * the server splits without unescaping anything: canonical JSON never holds a raw control
+ * character (JSON.stringify escapes them all) and a hash is base64url. That costs the server a
+ * third less than the same batch as one JSON document (`json_to_recordset`), whose every quote
+ * inside a content is escaped (docs/benchmark.md, "PostgreSQL").
+ */
+function batchRows(rows: readonly StagedRow[]) {
+  const kinds: string[] = [];
+  const keys: string[] = [];
+  const data: string[] = [];
+  const hashes: string[] = [];
+  for (const row of rows) {
+    if (row.data.includes(SEPARATOR) || row.hash.includes(SEPARATOR)) throw new Error(`staged content of ${row.kind} ${JSON.stringify(row.key)} is not canonical JSON`);
+    kinds.push(row.kind);
+    keys.push(row.key);
+    data.push(row.data);
+    hashes.push(row.hash);
+  }
+  return sql`unnest(${kinds}::text[], ${keys}::text[], string_to_array(${data.join(SEPARATOR)}, chr(31)), string_to_array(${hashes.join(SEPARATOR)}, chr(31))) as t(kind, key, data, hash)`;
 }
 
 function duplicate(source: string, kind: string, key: string, cause?: unknown): WabaSyncError {

@@ -190,8 +190,8 @@ describe('clearing staged rows at commit', () => {
   });
 });
 
-/** Keys that break naive quoting, escaping or ordering: quotes, backslashes, newlines, other scripts, past U+FFFF. */
-const ODD_KEYS = ['k"quoted"', 'k\\back\\slash', 'k\nnew\nline', 'k\tטאב', 'k😀', "k'single'", 'k,comma', 'k{brace}', 'k NULL'];
+/** Keys that break naive quoting, escaping, splitting or ordering: quotes, backslashes, newlines, U+001F, "NULL", other scripts, past U+FFFF. */
+const ODD_KEYS = ['k"quoted"', 'k\\back\\slash', 'k\nnew\nline', 'k\tטאב', 'k😀', "k'single'", 'k,comma', 'k{brace}', 'k NULL', 'NULL', 'k\u001funit'];
 
 describe('what staging carries', () => {
   it('keys and contents with quotes, backslashes, newlines and other scripts come back as written: an unchanged pull after the baseline reports nothing, a change exactly itself', async () => {
@@ -211,6 +211,13 @@ describe('what staging carries', () => {
     const changed = await runSourcePull(deps, source(pages), 'full');
     expect(changed.eventTypes).toEqual({ 'item.changed': 1 });
     expect((await listEvents(db)).at(-1)).toMatchObject({ type: 'item.changed', key: 'k\nnew\nline' });
+    // Every one changed: all staged (a baseline on PostgreSQL staged none), each with its own content.
+    for (const key of ODD_KEYS) names.set(key, `renamed \u001f ${key}`);
+    clock.advance(60_000);
+    expect((await runSourcePull(deps, source(pages), 'full')).eventTypes).toEqual({ 'item.changed': ODD_KEYS.length });
+    const current = await db.selectFrom('entity_version').select(['key', 'data']).where('valid_to', 'is', null).execute();
+    expect(current.map((row) => row.key).sort()).toEqual([...ODD_KEYS].sort());
+    for (const row of current) expect(JSON.parse(row.data)).toEqual({ name: `renamed \u001f ${row.key}` });
     await db.destroy();
   });
 
