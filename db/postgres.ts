@@ -8,8 +8,13 @@ import { WabaSyncError } from '../src/errors.js';
 import type { Database } from './schema.js';
 import { maskDatabaseUrl, passwordOf } from './url.js';
 
-/** Connections per process: a pull's stager writes while its reader reads; the rest is headroom. */
-const POOL_SIZE = 10;
+/**
+ * Connections per process. A pull holds its lease's session for its whole length, and a baseline
+ * its transaction too: three sources pulled side by side for the first time hold six, and the
+ * catch-up lease, webhook pulls, the outbox, the console and the reads of the pulls themselves
+ * share the rest.
+ */
+const POOL_SIZE = 16;
 /** How long a connection attempt may take before the server counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 10_000;
 

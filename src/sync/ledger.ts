@@ -81,6 +81,8 @@ export async function markRunFailed(
     .updateTable('sync_run')
     .set({ outcome: 'failed', finished_at: run.finishedAt, entities: run.entities, api_calls: run.apiCalls, error: run.error, error_code: run.errorCode })
     .where('id', '=', runId)
+    // A commit whose reply was lost may have landed: a run recorded complete stays complete.
+    .where('outcome', '=', 'running')
     .execute();
 }
 

@@ -122,6 +122,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
   // text in it may echo a credential or carry terminal escapes.
   const scrubber = deps.scrubber ?? new SecretScrubber();
   const describe = (error: unknown) => stripControlChars(scrubber.describe(error), { keepNewlines: true });
+  let opened: BaselineTransaction | null = null;
   try {
     const scope = targeted ? 'targeted' : 'all';
     await recoverInterrupted(db, source.name, clock(), scope);
@@ -133,6 +134,11 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
     // Full pulls running now: a targeted pull yields to what they remove (concurrent-writes.ts).
     const runningAtStart = targeted ? await runningRunIds(db, source.name, 'all') : [];
     const observedAt = clock().toISOString();
+    // PostgreSQL: a baseline writes its rows as first versions inside the transaction that commits
+    // it, instead of staging them and copying them over (stage.ts). Opened before the run is
+    // recorded, so a pool that has no connection for it fails the pull without leaving a run behind.
+    const direct = isPostgres(db) && !hasBaseline && !targeted ? await BaselineTransaction.open(db, source.name, deps.baselineIdleLimitMs ?? BASELINE_IDLE_LIMIT_MS) : null;
+    opened = direct;
     const runId = await startRun(db, { source: source.name, mode, scope, startedAt: observedAt });
 
     let apiCalls = 0;
@@ -173,9 +179,6 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       });
     }
     const newestId: number = (snapshot as SourceSnapshot | null)?.newestId ?? (await newestVersionId(db, source.name));
-    // PostgreSQL: a baseline writes its rows as first versions inside the transaction that commits
-    // it, instead of staging them and copying them over (stage.ts).
-    const direct = isPostgres(db) && !hasBaseline && !targeted ? await BaselineTransaction.open(db, source.name, deps.baselineIdleLimitMs ?? BASELINE_IDLE_LIMIT_MS) : null;
     const stager = createStager(db, source.name, runId, snapshot, storing, direct ? { transaction: direct, observedAt } : undefined);
     /** A targeted pull's staged keys per kind (a few): the ones whose removal by a full pull it must respect. */
     const stagedKeys = new Map<string, string[]>();
@@ -216,6 +219,9 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
     try {
       const coverage = targeted ? partialOnly((await source.pullTargets!(ctx, targeted.targets)).coverage) : (await source.pull(ctx)).coverage;
       if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
+      // A baseline written as read committed every kind it staged: one the source did not cover
+      // (none does today) is taken back, as an uncovered kind's staged rows are left uncopied.
+      if (direct) for (const spec of source.kinds) if (!coverage[spec.kind] && stager.seen(spec.kind) > 0) await stager.discard(spec.kind);
       await storing(() => stager.flush());
       const detectedAt = clock().toISOString();
       const commitStarted = performance.now();
@@ -309,6 +315,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       return { ...base, runId, mode, outcome: 'failed', entities, apiCalls, retries, stageMs, durationMs: elapsed(), error: message, errorCode: code };
     }
   } catch (error) {
+    await opened?.rollBack(log);
     // The database itself failed (disk full, locked, the server gone): nothing was applied. A run
     // row left `running` is recovered as INTERRUPTED by the next pull.
     const message = describe(error);

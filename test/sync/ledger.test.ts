@@ -31,6 +31,15 @@ describe('the ledger', () => {
     expect(await db.selectFrom('sync_run').select(['outcome', 'error_code']).execute()).toEqual([{ outcome: 'complete', error_code: null }]);
   });
 
+  it('declaring a run failed leaves one recorded complete alone (a commit that landed though its reply was lost)', async () => {
+    db = await openDatabase(tempDbPath());
+    await run(db, '2026-11-01T00:00:00.000Z', 'complete');
+    const [completed] = await db.selectFrom('sync_run').select('id').execute();
+    await markRunFailed(db, completed!.id, { finishedAt: '2026-11-01T00:05:00.000Z', entities: 0, apiCalls: 0, error: 'connection lost', errorCode: 'DATABASE' });
+    expect(await db.selectFrom('sync_run').select(['outcome', 'error_code']).execute()).toEqual([{ outcome: 'complete', error_code: null }]);
+    expect((await sourceStatus(db, 'digital99', null)).lastComplete).not.toBeNull();
+  });
+
   it('counts failures after the last complete pull, and a shutdown (ABORTED) is not a failure of the source', async () => {
     db = await openDatabase(tempDbPath());
     await run(db, '2026-11-01T00:00:00.000Z', 'UNAVAILABLE');

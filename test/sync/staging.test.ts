@@ -328,24 +328,38 @@ describe('a baseline', () => {
 });
 
 describe('a baseline on PostgreSQL, idle', () => {
-  it('a baseline that waits on its upstream past the idle limit fails and leaves nothing (PostgreSQL: its transaction is ended); the next pull completes', async () => {
+  const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ key: `k${from + i}`, data: { name: `n${from + i}` } }));
+  /** Two pages with `pause` between them: a wait (the process runs: timers fire) or a freeze (it doesn't). */
+  const pausing = (pause: () => Promise<void> | void): Source => ({
+    ...source(() => []),
+    async pull(ctx) {
+      await ctx.stage('item', rows(0, 4500));
+      await pause();
+      await ctx.stage('item', rows(4500, 9000));
+      return { coverage: { item: 'complete' } };
+    },
+  });
+
+  it('a baseline that waits on its upstream longer than the idle limit keeps its transaction and completes', async () => {
+    const db = await openDatabase(tempDbPath());
+    const deps = { db, clock: manualClock(), log: silentLogger, baselineIdleLimitMs: 300 };
+    const result = await runSourcePull(deps, pausing(() => new Promise((resolve) => setTimeout(resolve, 1200))), 'full');
+    expect(result).toMatchObject({ outcome: 'complete', baseline: true, entities: 9000 });
+    expect(await db.selectFrom('entity_version').select('id').execute()).toHaveLength(9000);
+    await db.destroy();
+  });
+
+  it('a baseline whose process stops running past the idle limit fails and leaves nothing (PostgreSQL: the server ends its transaction); the next pull completes', async () => {
     const db = await openDatabase(tempDbPath());
     const clock = manualClock();
     const deps = { db, clock, log: silentLogger, baselineIdleLimitMs: 300 };
-    const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ key: `k${from + i}`, data: { name: `n${from + i}` } }));
-    const stalling: Source = {
-      ...source(() => []),
-      async pull(ctx) {
-        await ctx.stage('item', rows(0, 4500));
-        await new Promise((resolve) => setTimeout(resolve, 1200));
-        await ctx.stage('item', rows(4500, 9000));
-        return { coverage: { item: 'complete' } };
-      },
-    };
-    const stalled = await runSourcePull(deps, stalling, 'full');
+    // The thread blocked outright, as in a frozen process: no timer runs, no keep-alive is sent.
+    const freeze = () => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    const frozen = await runSourcePull(deps, pausing(freeze), 'full');
     if (testBackend === 'postgres') {
-      expect(stalled.outcome).toBe('failed');
-      expect(stalled.error).toMatch(/digital99: the baseline's database transaction sat idle 1\.\d s waiting on the upstream, past its limit of 0\.3 s, and PostgreSQL ended it; nothing was applied/);
+      expect(frozen.outcome).toBe('failed');
+      expect(frozen.errorCode).toBe('DATABASE');
+      expect(frozen.error).toMatch(/digital99: the baseline's database transaction sat idle \d+\.\d s, past its limit of 0\.3 s \(the process did not run meanwhile\), and PostgreSQL ended it; nothing was applied/);
       expect(await db.selectFrom('entity_version').select('id').execute()).toEqual([]);
       expect(await listEvents(db)).toEqual([]);
       clock.advance(60_000);
@@ -353,7 +367,7 @@ describe('a baseline on PostgreSQL, idle', () => {
       expect(again).toMatchObject({ outcome: 'complete', baseline: true, entities: 9000 });
     } else {
       // SQLite stages a baseline in short transactions of its own: a pause costs nothing.
-      expect(stalled).toMatchObject({ outcome: 'complete', baseline: true, entities: 9000 });
+      expect(frozen).toMatchObject({ outcome: 'complete', baseline: true, entities: 9000 });
     }
     expect(await db.selectFrom('entity_version').select('id').execute()).toHaveLength(9000);
     await db.destroy();
