@@ -77,7 +77,12 @@ export async function commitPull(trx: Transaction<Database>, input: CommitInput)
 
   for (const spec of input.kinds) {
     const coverage = input.coverage[spec.kind];
-    if (!coverage) continue;
+    if (!coverage) {
+      // Not read as a whole: its staged rows are left uncopied, and a baseline written as it was
+      // read (stage.ts) takes back what it wrote of it.
+      if (input.written) await trx.deleteFrom('entity_version').where('source', '=', input.source).where('kind', '=', spec.kind).where('run_from', '=', input.runId).execute();
+      continue;
+    }
     const kindCounts: KindCounts = { seen: 0, added: 0, changed: 0, removed: 0 };
     counts[spec.kind] = kindCounts;
     await applyPresent(trx, input, spec, kindCounts, writeEvents);

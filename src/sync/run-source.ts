@@ -219,9 +219,6 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
     try {
       const coverage = targeted ? partialOnly((await source.pullTargets!(ctx, targeted.targets)).coverage) : (await source.pull(ctx)).coverage;
       if (signal.aborted) throw new WabaSyncError('ABORTED', `${source.name}: pull aborted`);
-      // A baseline written as read committed every kind it staged: one the source did not cover
-      // (none does today) is taken back, as an uncovered kind's staged rows are left uncopied.
-      if (direct) for (const spec of source.kinds) if (!coverage[spec.kind] && stager.seen(spec.kind) > 0) await stager.discard(spec.kind);
       await storing(() => stager.flush());
       const detectedAt = clock().toISOString();
       const commitStarted = performance.now();

@@ -327,6 +327,28 @@ describe('a baseline', () => {
   });
 });
 
+describe('a baseline with a kind its source did not cover', () => {
+  it('stores only the covered kinds; what it read of the other is not applied', async () => {
+    const db = await openDatabase(tempDbPath());
+    const twoKinds: Source = {
+      ...source(() => []),
+      kinds: [
+        { kind: 'item', events: { added: 'item.added', removed: 'item.removed', changed: 'item.changed' } },
+        { kind: 'part', events: { added: 'part.added', removed: 'part.removed', changed: 'part.changed' } },
+      ],
+      async pull(ctx) {
+        await ctx.stage('item', [{ key: 'i1', data: { name: 'I' } }]);
+        await ctx.stage('part', [{ key: 'p1', data: { name: 'P' } }]);
+        return { coverage: { item: 'complete' } };
+      },
+    };
+    const result = await runSourcePull({ db, clock: manualClock(), log: silentLogger }, twoKinds, 'full');
+    expect(result).toMatchObject({ outcome: 'complete', baseline: true });
+    expect((await db.selectFrom('entity_version').select(['kind', 'key']).execute()).map((row) => `${row.kind} ${row.key}`)).toEqual(['item i1']);
+    await db.destroy();
+  });
+});
+
 describe('a baseline on PostgreSQL, idle', () => {
   const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ key: `k${from + i}`, data: { name: `n${from + i}` } }));
   /** Two pages with `pause` between them: a wait (the process runs: timers fire) or a freeze (it doesn't). */
