@@ -102,7 +102,10 @@ export class Dialog360World {
   earlyRequests = 0;
   /** Most requests being answered at the same time. */
   maxInFlight = 0;
+  /** The same per list: 1 when a list's pages were read strictly one after another. */
+  readonly maxInFlightOf: Partial<Record<Dialog360List, number>> = {};
   private inFlight = 0;
+  private readonly inFlightOf: Partial<Record<Dialog360List, number>> = {};
   private throttledUntil = 0;
   private readonly faults: Required<Dialog360Fault>[] = [];
   private readonly pageHooks = new Set<(request: PageRequest) => void>();
@@ -264,8 +267,13 @@ export class Dialog360World {
   readonly handler: SimHandler = (request) => this.answer(request);
 
   private async answer(request: SimRequest): Promise<SimResponse> {
+    const list = /\/(clients|channels)\/?$/.exec(request.path)?.[1] as Dialog360List | undefined;
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (list) {
+      this.inFlightOf[list] = (this.inFlightOf[list] ?? 0) + 1;
+      this.maxInFlightOf[list] = Math.max(this.maxInFlightOf[list] ?? 0, this.inFlightOf[list]);
+    }
     try {
       // The latency counts from the request's arrival, the fake's computing inside it (server.ts).
       const started = performance.now();
@@ -275,6 +283,7 @@ export class Dialog360World {
       return { ...response, delayMs: 0 };
     } finally {
       this.inFlight -= 1;
+      if (list) this.inFlightOf[list]! -= 1;
     }
   }
 

@@ -1,8 +1,10 @@
 /**
  * 360dialog Partner API v2 client: the partner key (X-API-Key), the error statuses, and reading a
- * whole list by offset paging — overlapping pages, the rest fetched with bounded concurrency once
- * the first page gave the total, handed on page by page, each sweep checked (paging.ts) and read
- * again, a bounded number of times, when the list changed under it.
+ * whole list by offset paging, each sweep checked (paging.ts) and read again, a bounded number of
+ * times, when the list changed under it, its pages handed on as they arrive. Sorted on
+ * `created_at` first (the default), a list is read newest first, one page at a time and one page
+ * per `limit` rows; sorted otherwise, by overlapping pages, the rest fetched with bounded
+ * concurrency once the first page gave the total.
  *
  * The total is the upstream's word, so it is checked before a page is planned from it: a total
  * above DIALOG360_MAX_ROWS, or one that at the server's page size would take more pages than
@@ -19,7 +21,16 @@ import { forEachConcurrent } from '../concurrency.js';
 import { HttpClient } from '../http.js';
 import { formatIssue } from '../validation.js';
 import type { Dialog360Config } from './config.js';
-import { type SweepPage, SweepChecker, pageContradiction, pageCount, pageOffset } from './paging.js';
+import {
+  NewestFirstChecker,
+  type SweepPage,
+  SweepChecker,
+  newestFirstPageCount,
+  newestFirstSteps,
+  pageContradiction,
+  pageCount,
+  pageOffset,
+} from './paging.js';
 import { pageEnvelope } from './schemas.js';
 
 export const SOURCE = 'dialog360';
@@ -57,6 +68,8 @@ export interface ListSpec<T extends { id: string }> {
   /** The envelope field holding the rows. */
   readonly field: string;
   readonly parse: (value: unknown, where: { list: string; index: number; keyField: string }) => { ok: true; value: T } | { ok: false; message: string };
+  /** A row's `created_at`: with it, a list sorted on `created_at` first is read newest first (paging.ts). */
+  readonly createdAt?: (row: T) => string | null;
 }
 
 export class Dialog360Client {
@@ -84,12 +97,21 @@ export class Dialog360Client {
    */
   async readList<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sink: ListSink<T>): Promise<number> {
     const reasons: string[] = [];
-    for (let sweep = 1; sweep <= this.options.sweepAttempts; sweep++) {
-      if (sweep > 1) await sink.restart();
-      const verdict = await this.sweep(list, hooks, sweep, sink);
+    let newestFirst = this.newestFirst(list);
+    for (let sweep = 1; sweep <= this.options.sweepAttempts; ) {
+      const verdict = newestFirst ? await this.newestFirstSweep(list, hooks, sweep, sink) : await this.sweep(list, hooks, sweep, sink);
       if (verdict.ok) return verdict.rows;
+      await sink.restart();
+      if ('unordered' in verdict && verdict.unordered) {
+        // Newest first rests on the created_at order; a list that shows none is read by
+        // overlapping pages instead, which need no order but a total one — not counted as a sweep.
+        newestFirst = false;
+        hooks.progress?.(`${list.path}: not in created_at order (${verdict.reason}); reading it with overlapping pages`);
+        continue;
+      }
       reasons.push(`sweep ${sweep}: ${verdict.reason}`);
       hooks.progress?.(`${list.path}: the list changed while it was read (${verdict.reason}); reading it again`);
+      sweep += 1;
     }
     throw new UpstreamError(
       'INCONSISTENT',
@@ -97,6 +119,68 @@ export class Dialog360Client {
       list.call,
       `the list kept changing while it was read, ${this.options.sweepAttempts} sweeps (DIALOG360_SWEEP_ATTEMPTS): ${reasons.join('; ')}`,
     );
+  }
+
+  /** Whether `list` is read newest first: sorted on `created_at` ascending first, and its rows say when they were created. */
+  newestFirst<T extends { id: string }>(list: ListSpec<T>): boolean {
+    return this.options.sort[0] === 'created_at' && list.createdAt !== undefined;
+  }
+
+  /**
+   * One newest-first sweep (paging.ts): the newest page by the reversed sort, then the pages
+   * below it one at a time, each asked for as soon as the one above it has arrived — before that
+   * one's rows are checked and staged, so handling a page overlaps the next round trip, but never
+   * earlier: the upstream must read each page after the page above it.
+   */
+  private async newestFirstSweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number, sink: ListSink<T>) {
+    const createdAt = list.createdAt!;
+    const reversed = this.options.sort.map((field) => (field.startsWith('-') ? field.slice(1) : `-${field}`));
+    const newest = await this.page(list, 0, this.options.pageSize, hooks, undefined, reversed);
+    const limit = newest.limit !== undefined && newest.limit < this.options.pageSize ? newest.limit : this.options.pageSize;
+    if (limit < 1) throw new PayloadError(SOURCE, list.call, `field limit: the server pages by ${limit}`);
+    const total = newest.total;
+    const pages = this.plannedPages(list.call, total, limit, newestFirstPageCount);
+    const checker = new NewestFirstChecker<T>(total, createdAt);
+    const first = checker.check(newest, Math.min(limit, total), true);
+    if (first !== null) return { ok: false as const, reason: `first page: ${first}`, unordered: checker.unordered };
+    let done = 1;
+    const report = () => hooks.progress?.(`${list.path}: sweep ${sweep}, page ${done} of ${pages} (${total} rows, newest first)`);
+    const steps = newestFirstSteps(total, limit);
+    // A sweep stopped early cancels the page asked for ahead and waits for it to settle: nothing outlives the sweep.
+    const stop = new AbortController();
+    const pageHooks = { ...hooks, signal: AbortSignal.any([hooks.signal, stop.signal]) };
+    const ask = () => {
+      const step = steps.next();
+      if (step.done) return null;
+      const request = this.page(list, step.value.offset, step.value.limit, pageHooks);
+      request.catch(() => {});
+      return { step: step.value, request };
+    };
+    let next = ask();
+    const stopped = async (reason: string) => {
+      stop.abort();
+      await next?.request.catch(() => {});
+      return { ok: false as const, reason, unordered: checker.unordered };
+    };
+    try {
+      await sink.rows(checker.add(newest, true));
+      report();
+      while (next !== null) {
+        const { step, request } = next;
+        const page = await request;
+        next = ask();
+        const reason = checker.check(page, step.limit, false);
+        if (reason !== null) return await stopped(reason);
+        await sink.rows(checker.add(page, false));
+        done += 1;
+        report();
+      }
+    } catch (error) {
+      stop.abort();
+      await next?.request.catch(() => {});
+      throw error;
+    }
+    return { ok: true as const, rows: checker.rows };
   }
 
   private async sweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number, sink: ListSink<T>) {
@@ -147,7 +231,7 @@ export class Dialog360Client {
    * DIALOG360_MAX_ROWS, in rows and in the pages those rows take at DIALOG360_PAGE_SIZE (a server
    * may announce a smaller page size than asked).
    */
-  private plannedPages(call: string, total: number, limit: number): number {
+  private plannedPages(call: string, total: number, limit: number, count: (total: number, limit: number) => number = pageCount): number {
     const { maxRows, pageSize } = this.options;
     if (total > maxRows) {
       throw new UpstreamError(
@@ -157,8 +241,8 @@ export class Dialog360Client {
         `total says ${total} rows, more than DIALOG360_MAX_ROWS (${maxRows}); not paging through it (raise DIALOG360_MAX_ROWS if the list really is this long)`,
       );
     }
-    const pages = pageCount(total, limit);
-    const most = pageCount(maxRows, pageSize);
+    const pages = count(total, limit);
+    const most = count(maxRows, pageSize);
     if (pages > most) {
       throw new UpstreamError(
         'LIMIT',
@@ -177,9 +261,10 @@ export class Dialog360Client {
     limit: number,
     hooks: CallHooks,
     filters?: Readonly<Record<string, string>>,
+    sort: readonly string[] = this.options.sort,
   ): Promise<SweepPage<T> & { limit: number | undefined }> {
     const searchParams = new URLSearchParams({ limit: String(limit), offset: String(offset) });
-    for (const field of this.options.sort) searchParams.append('sort', field);
+    for (const field of sort) searchParams.append('sort', field);
     if (filters) searchParams.set('filters', JSON.stringify(filters));
     const response = await this.http.request({
       call: list.call,

@@ -129,3 +129,116 @@ export function checkSweep<T extends { id: string }>(pages: readonly SweepPage<T
   const verdict = checker.verdict();
   return verdict.ok ? { ok: true, items } : verdict;
 }
+
+/*
+ * The newest-first sweep — what a sort on `created_at` first (the default `created_at,id`) allows,
+ * at one page per `limit` rows, without the overlap.
+ *
+ * A row is only ever added where its `created_at` sorts it: after every row that existed before
+ * it (the upstream stamps `created_at` when it creates the row and never changes it). Counted
+ * from the oldest row, then, a creation moves no row at all, and a removal moves only the rows
+ * above it, each one place down. So the sweep reads from the top: the newest `limit` rows first
+ * (the sort reversed, offset 0, which also gives `total`), then, one page at a time, the page
+ * just below the one read before — each asked for only once the one above has arrived, so the
+ * upstream reads every page after the page above it. Between two such reads a removal below
+ * their boundary moves the boundary row down into the page still to read (read twice, harmless);
+ * a removal above it or a creation at the top moves nothing below it. Hence every row that
+ * existed throughout the sweep was read; a row removed during it may still be read (and be
+ * reported removed one pull late), a row created during it is read in the next pull.
+ *
+ * What the proof rests on is checked where it can be: every page as full as planned (a list that
+ * lost more than a page of rows under the sweep is read again); `total` never above the first
+ * page's (a creation during the sweep: harmless at the top, but a row stamped with an older
+ * `created_at` would land lower and push a row up past a page already read — so any creation
+ * means reading the list again); and `created_at` in order over the whole sweep, pages and their
+ * boundaries (an upstream that ignored the sort would void it).
+ */
+
+/** Pages of a newest-first sweep of `total` rows by `limit`: no overlap. */
+export function newestFirstPageCount(total: number, limit: number): number {
+  return Math.max(1, Math.ceil(total / limit));
+}
+
+/** One page below the newest: where it starts counted from the oldest row, and how many rows it asks for. */
+export interface NewestFirstStep {
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/**
+ * The pages after the newest `limit` rows of a `total`-row list, top down, each ending where the
+ * one before began; the last one starts at 0 and asks only for what is left.
+ */
+export function* newestFirstSteps(total: number, limit: number): Generator<NewestFirstStep> {
+  for (let end = total - limit; end > 0; end -= limit) yield { offset: Math.max(0, end - limit), limit: Math.min(limit, end) };
+}
+
+/**
+ * Checks a newest-first sweep page by page, in the order read (the newest page first): `check`
+ * says why a page voids the sweep (the caller stops there), `add` returns the rows it adds — none
+ * already seen, since a removal during the sweep can make a row appear twice.
+ */
+export class NewestFirstChecker<T extends { id: string }> {
+  private readonly seen = new Set<string>();
+  /** The oldest `created_at` read so far (the first row of the page read last), as epoch ms. */
+  private floor = Number.POSITIVE_INFINITY;
+  private floorId: string | undefined;
+
+  constructor(
+    private readonly total: number,
+    private readonly createdAt: (row: T) => string | null,
+  ) {}
+
+  /**
+   * Set when a page showed the list is not in `created_at` order (a row without a time, or rows
+   * out of order): the newest-first proof does not hold for it, and it must be read another way.
+   */
+  unordered = false;
+
+  /** Why this page voids the sweep, or null. `newest`: the first page, in the reversed order. */
+  check(page: SweepPage<T>, expectedRows: number, newest: boolean): string | null {
+    if (page.total > this.total) return `total rose from ${this.total} to ${page.total} (page at offset ${page.offset}): a row was created while the list was read`;
+    if (page.items.length !== expectedRows) return `page at offset ${page.offset} has ${page.items.length} rows, expected ${expectedRows} of ${this.total}`;
+    // Oldest first, whichever way the page came.
+    const rows = newest ? [...page.items].reverse() : page.items;
+    let previous = Number.NEGATIVE_INFINITY;
+    let previousId: string | undefined;
+    for (const row of rows) {
+      const createdAt = this.createdAt(row);
+      const at = createdAt === null ? Number.NaN : Date.parse(createdAt);
+      if (Number.isNaN(at)) return this.disorder(`${JSON.stringify(row.id)} has created_at ${JSON.stringify(createdAt)}, not a time: the order can't be checked`);
+      if (at < previous) return this.disorder(`${JSON.stringify(row.id)} is older than ${JSON.stringify(previousId)} before it (page at offset ${page.offset}): not sorted by created_at`);
+      previous = at;
+      previousId = row.id;
+    }
+    if (previous > this.floor) {
+      return this.disorder(`page at offset ${page.offset} ends with ${JSON.stringify(previousId)}, newer than ${JSON.stringify(this.floorId)} on the page above it: not sorted by created_at`);
+    }
+    return null;
+  }
+
+  private disorder(reason: string): string {
+    this.unordered = true;
+    return reason;
+  }
+
+  /** The page's rows not read before; call after `check` passed. */
+  add(page: SweepPage<T>, newest: boolean): T[] {
+    const oldest = newest ? page.items.at(-1) : page.items[0];
+    if (oldest) {
+      this.floor = Date.parse(this.createdAt(oldest) ?? '');
+      this.floorId = oldest.id;
+    }
+    const fresh: T[] = [];
+    for (const item of page.items) {
+      if (this.seen.has(item.id)) continue;
+      this.seen.add(item.id);
+      fresh.push(item);
+    }
+    return fresh;
+  }
+
+  get rows(): number {
+    return this.seen.size;
+  }
+}

@@ -28,6 +28,7 @@ const CLIENTS: ListSpec<ClientPayload> = {
   path: 'clients',
   field: 'clients',
   parse: (value, where) => parseItem(client, value, where),
+  createdAt: (row) => row.created_at,
 };
 
 const CHANNELS: ListSpec<ChannelPayload> = {
@@ -35,6 +36,7 @@ const CHANNELS: ListSpec<ChannelPayload> = {
   path: 'channels',
   field: 'partner_channels',
   parse: (value, where) => parseItem(channel, value, where),
+  createdAt: (row) => row.created_at,
 };
 
 export function createDialog360Source(deps: Dialog360SourceDeps): Source {
@@ -43,7 +45,7 @@ export function createDialog360Source(deps: Dialog360SourceDeps): Source {
     name: SOURCE,
     kinds: dialog360Kinds,
     supportsIncremental: false,
-    pull: (ctx) => pullDialog360(client, ctx),
+    pull: (ctx) => pullDialog360(client, deps.config.concurrency, ctx),
     pullTargets: (ctx, targets) => pullDialog360Targets(client, deps.config.concurrency, ctx, targets),
   };
 }
@@ -60,18 +62,39 @@ async function pullDialog360Targets(client: Dialog360Client, concurrency: number
   return { coverage: { [CLIENT]: 'partial', [CHANNEL]: 'partial' } };
 }
 
-async function pullDialog360(client: Dialog360Client, ctx: PullContext): Promise<PullResult> {
-  const hooks = { signal: ctx.signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry, progress: ctx.progress };
+async function pullDialog360(client: Dialog360Client, concurrency: number, ctx: PullContext): Promise<PullResult> {
+  // Pages are staged as they arrive; a sweep found inconsistent is thrown away and read again.
+  const read = <T extends { id: string }>(list: ListSpec<T>, kind: string, record: (item: T) => StagedEntity, signal: AbortSignal) =>
+    client.readList(list, { signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry, progress: ctx.progress }, {
+      rows: (rows) => ctx.stage(kind, rows.map(record)),
+      restart: () => ctx.discard(kind),
+    });
 
-  // Pages are staged as they arrive; a sweep found inconsistent at its end is thrown away and read again.
-  const clients = await client.readList(CLIENTS, hooks, {
-    rows: (rows) => ctx.stage(CLIENT, rows.map(clientRecord)),
-    restart: () => ctx.discard(CLIENT),
-  });
-  const channels = await client.readList(CHANNELS, hooks, {
-    rows: (rows) => ctx.stage(CHANNEL, rows.map(channelRecord)),
-    restart: () => ctx.discard(CHANNEL),
-  });
+  let clients: number;
+  let channels: number;
+  if (client.newestFirst(CLIENTS) && client.newestFirst(CHANNELS) && concurrency >= 2) {
+    // Each list read newest first keeps one request in flight: the two are read side by side.
+    // The first to fail stops the other; the pull fails with that first error once both have stopped.
+    const both = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, both.signal]);
+    let failure: { error: unknown } | null = null;
+    const settled = await Promise.allSettled(
+      [read(CLIENTS, CLIENT, clientRecord, signal), read(CHANNELS, CHANNEL, channelRecord, signal)].map((reading) =>
+        reading.catch((error: unknown) => {
+          if (failure === null) {
+            failure = { error };
+            both.abort(error);
+          }
+          throw error;
+        }),
+      ),
+    );
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    [clients, channels] = settled.map((result) => (result as PromiseFulfilledResult<number>).value) as [number, number];
+  } else {
+    clients = await read(CLIENTS, CLIENT, clientRecord, ctx.signal);
+    channels = await read(CHANNELS, CHANNEL, channelRecord, ctx.signal);
+  }
   ctx.progress(`${clients} clients, ${channels} channels`);
 
   return { coverage: { [CLIENT]: 'complete', [CHANNEL]: 'complete' } };

@@ -58,9 +58,10 @@ describe('360dialog: upstream errors', () => {
     const result = await h.sync();
 
     expect(result).toMatchObject({ outcome: 'failed', errorCode: 'AUTH', events: 0 });
-    expect(result.error).toBe('dialog360 listClients: the partner API key was rejected (HTTP 401): check DIALOG360_API_KEY');
-    expect(h.world.calls.clients).toBe(1); // no retries
-    expect(h.world.calls.channels).toBeUndefined();
+    // Both lists are read side by side: the first refusal stops the other and is the one reported.
+    expect(result.error).toMatch(/^dialog360 list(Clients|Channels): the partner API key was rejected \(HTTP 401\): check DIALOG360_API_KEY$/);
+    expect(h.world.calls.clients ?? 0).toBeLessThanOrEqual(1); // no retries
+    expect(h.world.calls.channels ?? 0).toBeLessThanOrEqual(1);
     expect(h.logs.text()).not.toContain('not-the-partner-key');
   });
 
@@ -83,7 +84,8 @@ describe('360dialog: upstream errors', () => {
 
     expect(result).toMatchObject({ outcome: 'failed', errorCode: 'UPSTREAM' });
     expect(result.error).toBe(
-      'dialog360 listClients: request refused as wrong payload (HTTP 400: sort: "colour" is not a sortable field): check DIALOG360_SORT and DIALOG360_PAGE_SIZE',
+      // Read newest first: the first request sends the sort reversed.
+      'dialog360 listClients: request refused as wrong payload (HTTP 400: sort: "-colour" is not a sortable field): check DIALOG360_SORT and DIALOG360_PAGE_SIZE',
     );
   });
 });
@@ -120,15 +122,15 @@ describe('360dialog: payloads that cannot be read', () => {
   it('names the row and the field of a bad channel', async () => {
     const h = await dialog360Harness();
     seedDialog360(h.world, { clients: 1, channels: 15 });
-    // The second page (offset 9) is corrupted: row 3 of it is row 12 of the list.
+    // The second page is corrupted: read newest first, that is the oldest five (offset 0), so row 3 of it is row 3 of the list.
     let pages = 0;
     h.world.onPageRequest((request) => {
       if (request.list === 'channels' && ++pages === 1) h.world.inject({ list: 'channels', kind: 'corrupt', index: 3, field: 'status', value: '' });
     });
-    const victim = [...h.world.channels.values()].sort((a, b) => (a.created_at < b.created_at ? -1 : 1))[12]!;
+    const victim = [...h.world.channels.values()].sort((a, b) => (a.created_at < b.created_at ? -1 : 1))[3]!;
 
     const result = await h.sync();
 
-    expect(result.error).toBe(`dialog360 listChannels: partner_channels[12] (id "${victim.id}") field status: expected a non-empty status`);
+    expect(result.error).toBe(`dialog360 listChannels: partner_channels[3] (id "${victim.id}") field status: expected a non-empty status`);
   });
 });

@@ -37,13 +37,14 @@ function hostilePartner() {
     body: { count: rows.length, limit, offset, total, [field]: rows },
   });
   const handler = (request: SimRequest): SimResponse => {
-    state.requests += 1;
-    if (state.requests > LAST_ANSWER) return { status: 500, body: { detail: 'the fake stopped answering' } };
     const limit = Number(request.query.get('limit'));
     const offset = Number(request.query.get('offset'));
     const rows = (from: number, count: number) => Array.from({ length: Math.max(0, count) }, (_, i) => client(from + i));
+    // The channels are read side by side with the clients: only the clients' requests are counted.
     if (request.path === `/partners/${PARTNER}/channels`) return answer('partner_channels', [channel(1), channel(2)].slice(offset, offset + limit), 2, limit, offset);
     if (request.path !== `/partners/${PARTNER}/clients`) return { status: 404, body: { detail: 'not found' } };
+    state.requests += 1;
+    if (state.requests > LAST_ANSWER) return { status: 500, body: { detail: 'the fake stopped answering' } };
     switch (state.behaviour) {
       case 'good':
         return answer('clients', rows(offset + 1, Math.min(limit, 2 - offset)), 2, limit, offset);
@@ -159,7 +160,7 @@ describe('360dialog: a total that cannot be true is not believed', () => {
     const outcome = await hostilePull('tiny-pages');
     expect(outcome.result).toMatchObject({ outcome: 'failed', errorCode: 'LIMIT' });
     expect(outcome.result.error).toBe(
-      "dialog360 listClients: 999999 rows at the server's page size of 2 take 999998 pages, more than the 111111 that DIALOG360_MAX_ROWS (1000000) takes at DIALOG360_PAGE_SIZE (10); not paging through it",
+      "dialog360 listClients: 999999 rows at the server's page size of 2 take 500000 pages, more than the 100000 that DIALOG360_MAX_ROWS (1000000) takes at DIALOG360_PAGE_SIZE (10); not paging through it",
     );
     expect(outcome.requests).toBe(1);
     expectFailedQuietly(outcome);
@@ -169,8 +170,10 @@ describe('360dialog: a total that cannot be true is not believed', () => {
     const outcome = await hostilePull('empty-after-first', { DIALOG360_CONCURRENCY: '2', DIALOG360_SWEEP_ATTEMPTS: '3' });
     expect(outcome.result).toMatchObject({ outcome: 'failed', errorCode: 'INCONSISTENT' });
     expect(outcome.result.error).toMatch(/^dialog360 listClients: the list kept changing while it was read, 3 sweeps \(DIALOG360_SWEEP_ATTEMPTS\): sweep 1: page at offset \d+ has 0 rows, expected 10 of 1000/);
-    // Each sweep: its first page, then at most the pages in flight when the first short one came back.
-    expect(outcome.requests).toBeLessThanOrEqual(3 * (1 + 2));
+    // Each sweep: its newest page, the first page below it (empty), and perhaps the one asked for
+    // ahead of it (cancelled as the sweep stops, it may not have reached the server).
+    expect(outcome.requests).toBeGreaterThanOrEqual(3 * 2);
+    expect(outcome.requests).toBeLessThanOrEqual(3 * 3);
     expectFailedQuietly(outcome);
   });
 
