@@ -18,7 +18,11 @@ export async function pullSources(ctx: JobContext, mode: RunMode, only?: readonl
   const results = await Promise.all(
     sources.map(async (source): Promise<[string, RunResult | null]> => {
       const result = await ctx.locks.run(source.name, mode, () =>
-        runSourcePull({ db: app.db, clock: app.clock, log: app.log, scrubber: app.scrubber, signal: ctx.signal, onUsage: ctx.metrics.recordUsage }, source, mode),
+        runSourcePull(
+          { db: app.db, clock: app.clock, log: app.log, scrubber: app.scrubber, signal: ctx.signal, onUsage: ctx.metrics.recordUsage, snapshots: app.snapshots },
+          source,
+          mode,
+        ),
       );
       if (result) ctx.metrics.recordRun(result);
       return [source.name, result];

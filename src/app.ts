@@ -7,6 +7,7 @@ import { type Logger, createLogger } from './log.js';
 import { SecretScrubber, configuredSecrets, lazyFingerprint } from './secrets.js';
 import { createSources } from './sources/index.js';
 import { SharedClients } from './sources/upstream.js';
+import { SnapshotCache } from './sync/snapshot.js';
 import type { Source } from './sync/types.js';
 
 export interface App {
@@ -19,6 +20,8 @@ export interface App {
   readonly scrubber: SecretScrubber;
   /** Clients shared by the sources and the rest of the App (the report reads 99digital's statistics). */
   readonly clients: SharedClients;
+  /** Each source's snapshot kept between this process's pulls (src/sync/snapshot.ts). */
+  readonly snapshots: SnapshotCache;
   close(): Promise<void>;
 }
 
@@ -42,5 +45,5 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
   const scrubber = new SecretScrubber(configuredSecrets(config));
   const clients = new SharedClients();
   const sources = createSources(config, { clock, fingerprint, scrubber, clients });
-  return { config, db, clock, log, sources, scrubber, clients, close: () => db.destroy() };
+  return { config, db, clock, log, sources, scrubber, clients, snapshots: new SnapshotCache(), close: () => db.destroy() };
 }

@@ -90,11 +90,11 @@ async function handle(request: WorkerRequest): Promise<unknown> {
 }
 
 async function sync(name: Parameters<App['sources']['get']>[0], mode: RunMode): Promise<SyncReply> {
-  const { db, clock, log, sources } = opened();
+  const { db, clock, log, sources, snapshots } = opened();
   const source = sources.get(name);
   if (!source) throw new Error(`source ${name} is not enabled`);
   const started = performance.now();
-  const result = await runSourcePull({ db, clock, log }, source, mode);
+  const result = await runSourcePull({ db, clock, log, snapshots }, source, mode);
   const wallMs = performance.now() - started;
   dispatcher?.wake();
   return {

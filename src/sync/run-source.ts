@@ -21,7 +21,7 @@ import type { Database, RunScope } from '../../db/schema.js';
 import { YieldedKeys, newestVersionId, yieldedSince } from './concurrent-writes.js';
 import type { CheckFinding, Coverage, PullContext, RunMode, Source } from './types.js';
 import { claimRunForCommit, lastCompleteRun, markRunComplete, markRunFailed, markRunInterrupted, runningRunIds, startRun } from './ledger.js';
-import { type SourceSnapshot, readSnapshot } from './snapshot.js';
+import { type SnapshotCache, type SourceSnapshot, readSnapshot } from './snapshot.js';
 
 export interface RunDeps {
   readonly db: Db;
@@ -38,6 +38,8 @@ export interface RunDeps {
   readonly leaseTtlMs?: number;
   /** PostgreSQL: how long a baseline's transaction may sit idle (default BASELINE_IDLE_LIMIT_MS). */
   readonly baselineIdleLimitMs?: number;
+  /** Snapshots kept between a long-running process's pulls (App.snapshots); without it each full pull reads its own. */
+  readonly snapshots?: SnapshotCache;
 }
 
 export interface RunResult {
@@ -175,6 +177,8 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
           db,
           source.name,
           source.kinds.map((spec) => spec.kind),
+          undefined,
+          deps.snapshots,
         );
       });
     }
@@ -263,13 +267,21 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
             .execute();
         }
         await clearCommittedStaging(trx, runId);
+        // What this commit leaves is what the source's next full pull would read back: kept once
+        // the commit is through, unless another pull's writes were left alone (then only the
+        // database knows the result).
+        const current = snapshot as SourceSnapshot | null;
+        const successor =
+          deps.snapshots && current && yielded.size === 0 && source.kinds.every((spec) => stager.changed(spec.kind) !== null)
+            ? await current.successor(trx, (kind) => stager.changed(kind)!, coverage, appliedCounts(committed.counts))
+            : null;
         const events = committed.events + extra.events;
         const marked = await markRunComplete(trx, runId, { finishedAt: detectedAt, entities, events, apiCalls, counts: committed.counts });
         // Another process declared this run dead (our lease had lapsed): roll everything back.
         if (!marked) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
         const eventTypes = { ...committed.eventTypes };
         for (const [type, n] of Object.entries(extra.eventTypes)) eventTypes[type] = (eventTypes[type] ?? 0) + n;
-        return { ...committed, events, eventTypes };
+        return { ...committed, events, eventTypes, successor };
       };
       // Staged: a deadlock or serialization failure reruns the whole transaction. Written as read:
       // the rows are in this transaction, so a failure fails the pull (and the next one re-reads).
@@ -279,6 +291,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
             return applied;
           })
         : await retryOnConflict(() => db.transaction().execute(apply));
+      if (outcome.successor) deps.snapshots!.put(source.name, outcome.successor);
       const commitMs = performance.now() - commitStarted;
       const result: RunResult = {
         ...base,
@@ -320,6 +333,13 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
     log.error({ source: source.name, errorCode: code, error: message }, `${source.name} pull could not be recorded`);
     return { ...base, runId: null, mode: requestedMode, outcome: 'failed', durationMs: elapsed(), error: message, errorCode: code };
   }
+}
+
+/** A commit's new versions (added and changed entities), added and removed entities, over its kinds. */
+function appliedCounts(counts: Record<string, KindCounts>): { inserted: number; added: number; removed: number } {
+  const all = Object.values(counts);
+  const sum = (pick: (c: KindCounts) => number) => all.reduce((total, c) => total + pick(c), 0);
+  return { inserted: sum((c) => c.added + c.changed), added: sum((c) => c.added), removed: sum((c) => c.removed) };
 }
 
 /** A targeted pull only adds and updates, whatever its source says. */

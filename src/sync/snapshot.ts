@@ -72,6 +72,47 @@ export class KindSnapshot {
     this.seenCount = 0;
   }
 
+  /**
+   * The current keys and hashes once a pull's commit has applied `changed` (key → hash, new or
+   * changed) and, when `removeUnseen`, closed every key it did not see: what the next pull of the
+   * source would read back (SnapshotCache). Unchanged runs of hashes are sliced, not copied one by one.
+   */
+  successor(changed: ReadonlyMap<string, string>, removeUnseen: boolean): CachedKind {
+    const added = [...changed.keys()].filter((key) => this.indexOf(key) < 0).sort(byCodeUnits);
+    const keys: string[] = [];
+    const parts: string[] = [];
+    let run = 0; // start of the run of unchanged hashes not yet sliced
+    const cut = (end: number) => {
+      if (end > run) parts.push(this.hashes.slice(run * HASH_LENGTH, end * HASH_LENGTH));
+    };
+    let next = 0;
+    for (let i = 0; i < this.keys.length; i++) {
+      const key = this.keys[i]!;
+      const hash = changed.get(key);
+      const gone = removeUnseen && this.seenFlags[i] === 0;
+      const before = next < added.length && added[next]! < key;
+      if (hash === undefined && !gone && !before) {
+        keys.push(key);
+        continue;
+      }
+      cut(i);
+      for (; next < added.length && added[next]! < key; next++) {
+        keys.push(added[next]!);
+        parts.push(changed.get(added[next]!)!);
+      }
+      run = i + 1;
+      if (gone) continue;
+      keys.push(key);
+      parts.push(hash ?? this.hashes.slice(i * HASH_LENGTH, (i + 1) * HASH_LENGTH));
+    }
+    cut(this.keys.length);
+    for (; next < added.length; next++) {
+      keys.push(added[next]!);
+      parts.push(changed.get(added[next]!)!);
+    }
+    return { keys, hashes: parts.join('') };
+  }
+
   /** Current keys the pull has not seen, in key order. */
   unseen(): string[] {
     const out: string[] = [];
@@ -81,10 +122,55 @@ export class KindSnapshot {
   }
 }
 
+/** JavaScript's string order (UTF-16 code units), the order `indexOf` searches by. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** How many current versions the source has and the newest one's id: any write by another process changes one of them. */
 interface Fingerprint {
-  count: number;
-  maxId: number | null;
+  readonly count: number;
+  readonly maxId: number | null;
+}
+
+/** One kind's current keys (sorted) and their hashes (HASH_LENGTH characters each, in the same order). */
+export interface CachedKind {
+  readonly keys: readonly string[];
+  readonly hashes: string;
+}
+
+export interface CachedSnapshot {
+  /** The source's fingerprint when its current versions were these. */
+  readonly fingerprint: Fingerprint;
+  readonly kinds: ReadonlyMap<string, CachedKind>;
+}
+
+/**
+ * The snapshot of each source kept between its pulls, as its last commit left it, so a poll does
+ * not read back 200,000 keys and hashes that its own commit just wrote (most of a churn pull's
+ * storing; docs/benchmark.md). A pull takes it only while the database's fingerprint of the source
+ * (current versions counted, newest id) is still the one it was kept with — a webhook's pull,
+ * another daemon or a hand edit in between changes it, and the pull reads from the database — and
+ * puts back what its commit made. Held by the long-running process (App), one per database.
+ */
+export class SnapshotCache {
+  private readonly bySource = new Map<string, CachedSnapshot>();
+
+  /** The source's kept snapshot if its fingerprint is still `now`; removed either way (the pull puts back its successor). */
+  take(source: string, now: Fingerprint): CachedSnapshot | undefined {
+    const kept = this.bySource.get(source);
+    this.bySource.delete(source);
+    return kept && kept.fingerprint.count === now.count && kept.fingerprint.maxId === now.maxId ? kept : undefined;
+  }
+
+  put(source: string, snapshot: CachedSnapshot): void {
+    this.bySource.set(source, snapshot);
+  }
+
+  /** What is kept for `source`, valid or not (tests). */
+  peek(source: string): CachedSnapshot | undefined {
+    return this.bySource.get(source);
+  }
 }
 
 export interface SourceSnapshot {
@@ -96,21 +182,51 @@ export interface SourceSnapshot {
    * targeted pull wrote since (concurrent-writes.ts checks those writes and who made them).
    */
   verify(trx: Transaction<Database>): Promise<void>;
+  /** Whether the keys and hashes came from the cache instead of the database. */
+  readonly cached: boolean;
+  /**
+   * What the commit under way in `trx` leaves (see `KindSnapshot.successor`), for SnapshotCache.put
+   * once that commit is through: `changed(kind)` the keys staged with their hashes, `coverage` what
+   * the commit applied. Call at the end of the commit's transaction.
+   */
+  successor(
+    trx: Transaction<Database>,
+    changed: (kind: string) => ReadonlyMap<string, string>,
+    coverage: Readonly<Record<string, 'complete' | 'partial'>>,
+    /** The commit's new versions (added + changed) and the entities it added and removed. */
+    applied: { readonly inserted: number; readonly added: number; readonly removed: number },
+  ): Promise<CachedSnapshot>;
 }
 
-/** `chunk`: current versions per statement (tests read in small chunks to cross their boundaries). */
-export async function readSnapshot(db: Kysely<Database>, source: string, kinds: readonly string[], chunk = READ_CHUNK): Promise<SourceSnapshot> {
+/**
+ * `chunk`: current versions per statement (tests read in small chunks to cross their boundaries).
+ * `cache`: where a snapshot kept from the source's last pull is taken from when still valid.
+ */
+export async function readSnapshot(db: Kysely<Database>, source: string, kinds: readonly string[], chunk = READ_CHUNK, cache?: SnapshotCache): Promise<SourceSnapshot> {
   // Before the snapshot: a commit between the two only makes the pull leave those entities to the next one.
   const newestId = await newestVersionId(db, source);
   // One read transaction: the fingerprint and the keys come from the same state (on PostgreSQL
   // that takes REPEATABLE READ; SQLite's transactions always read one state).
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const before = await fingerprint(trx, source);
+    const kept = cache?.take(source, before);
     const snapshots = new Map<string, KindSnapshot>();
-    for (const kind of kinds) snapshots.set(kind, await readKind(trx, source, kind, chunk));
+    for (const kind of kinds) {
+      const cached = kept?.kinds.get(kind);
+      snapshots.set(kind, cached ? new KindSnapshot(cached.keys, cached.hashes) : await readKind(trx, source, kind, chunk));
+    }
     return {
       kinds: snapshots,
       newestId,
+      cached: kept !== undefined,
+      async successor(writer, changed, coverage, applied) {
+        const successors = new Map<string, CachedKind>();
+        for (const [kind, snapshot] of snapshots) {
+          const covered = coverage[kind];
+          successors.set(kind, covered ? snapshot.successor(changed(kind), covered === 'complete') : snapshot.successor(new Map(), false));
+        }
+        return { fingerprint: await fingerprintAfter(writer, source, before, applied), kinds: successors };
+      },
       async verify(writer) {
         const now = await fingerprint(writer, source);
         if (now.count !== before.count || now.maxId !== before.maxId) {
@@ -135,6 +251,22 @@ async function readChunkAggregated(db: Kysely<Database>, chunk: SelectQueryBuild
     isPostgres(db) ? sql<string | null>`json_agg(${sql.ref(`c.${column}`)} order by c.key)::text` : sql<string | null>`json_group_array(${sql.ref(`c.${column}`)} order by c.key)`;
   const { rows } = await sql<{ keys: string | null; hashes: string | null }>`select ${array('key')} as keys, ${array('hash')} as hashes from (${chunk}) as c`.execute(db);
   return { keys: JSON.parse(rows[0]?.keys ?? '[]') as string[], hashes: JSON.parse(rows[0]?.hashes ?? '[]') as string[] };
+}
+
+/**
+ * The source's fingerprint at the end of a commit that found it at `before` (verified) and then
+ * applied `applied`, without counting every current version again where it can be told: nothing
+ * written leaves it as it was; on SQLite, whose commit holds the only write lock, the newest id of
+ * the whole table is then the newest version this commit wrote. Otherwise (PostgreSQL, where other
+ * sources commit alongside; versions only closed) it is read.
+ */
+async function fingerprintAfter(trx: Transaction<Database>, source: string, before: Fingerprint, applied: { inserted: number; added: number; removed: number }): Promise<Fingerprint> {
+  if (applied.inserted === 0 && applied.removed === 0) return before;
+  if (applied.inserted > 0 && !isPostgres(trx)) {
+    const newest = await trx.selectFrom('entity_version').select((eb) => eb.fn.max('id').as('maxId')).executeTakeFirstOrThrow();
+    return { count: before.count + applied.added - applied.removed, maxId: Number(newest.maxId) };
+  }
+  return fingerprint(trx, source);
 }
 
 async function fingerprint(db: Kysely<Database>, source: string): Promise<Fingerprint> {

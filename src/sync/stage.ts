@@ -64,7 +64,16 @@ export interface Stager {
   flush(): Promise<void>;
   /** Refuse further pages and wait for writes under way (before a failed pull's rows are cleared). */
   close(): Promise<void>;
+  /**
+   * The keys of `kind` staged as new or changed, with their hashes — what the commit will write —
+   * or null when they were not kept: no snapshot to compare with, or more than MAX_KEPT_CHANGES
+   * (the snapshot is then read again by the source's next pull rather than held twice).
+   */
+  changed(kind: string): ReadonlyMap<string, string> | null;
 }
+
+/** Changed rows kept for the snapshot cache (snapshot.ts) at most, across kinds: ≈ 100 bytes each. */
+const MAX_KEPT_CHANGES = 50_000;
 
 /** A PostgreSQL baseline's rows written as first versions, in the transaction that commits the pull. */
 export interface DirectTarget {
@@ -96,6 +105,9 @@ export function createStager(
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
   const seenPerKind = new Map<string, number>();
+  /** Staged keys and hashes per kind, for the snapshot cache; null once not kept. */
+  let changes: Map<string, Map<string, string>> | null = snapshot && !direct ? new Map() : null;
+  let keptChanges = 0;
 
   const writeQueued = (): Promise<void> => {
     if (timer !== null) clearTimeout(timer);
@@ -156,6 +168,14 @@ export function createStager(
         keys.add(row.key);
         queued.push(row);
       }
+      if (changes !== null && rows.length > 0) {
+        keptChanges += rows.length;
+        if (keptChanges > MAX_KEPT_CHANGES) changes = null;
+        else {
+          const kept = changes.get(kind) ?? changes.set(kind, new Map()).get(kind)!;
+          for (const row of rows) kept.set(row.key, row.hash);
+        }
+      }
       if (queued.length >= BATCH_ROWS) {
         await writeQueued();
         rethrow();
@@ -173,9 +193,12 @@ export function createStager(
       await around(() => (direct ? clearVersions(direct, source, runId, kind) : clearStaging(db, runId, kind)));
       queuedKeys.delete(kind);
       seenPerKind.delete(kind);
+      keptChanges -= changes?.get(kind)?.size ?? 0;
+      changes?.delete(kind);
       snapshot?.kinds.get(kind)?.resetSeen();
     },
     unseen: (kind) => snapshot?.kinds.get(kind)?.unseen() ?? [],
+    changed: (kind) => (changes === null ? null : (changes.get(kind) ?? new Map())),
     async flush() {
       await writeQueued();
       rethrow();
