@@ -271,9 +271,9 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         // the commit is through, unless another pull's writes were left alone (then only the
         // database knows the result).
         const current = snapshot as SourceSnapshot | null;
-        const successor =
+        const keptAt =
           deps.snapshots && current && yielded.size === 0 && source.kinds.every((spec) => stager.changed(spec.kind) !== null)
-            ? await current.successor(trx, (kind) => stager.changed(kind)!, coverage, appliedCounts(committed.counts))
+            ? await current.fingerprintAfter(trx, appliedCounts(committed.counts))
             : null;
         const events = committed.events + extra.events;
         const marked = await markRunComplete(trx, runId, { finishedAt: detectedAt, entities, events, apiCalls, counts: committed.counts });
@@ -281,7 +281,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         if (!marked) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
         const eventTypes = { ...committed.eventTypes };
         for (const [type, n] of Object.entries(extra.eventTypes)) eventTypes[type] = (eventTypes[type] ?? 0) + n;
-        return { ...committed, events, eventTypes, successor };
+        return { ...committed, events, eventTypes, keptAt };
       };
       // Staged: a deadlock or serialization failure reruns the whole transaction. Written as read:
       // the rows are in this transaction, so a failure fails the pull (and the next one re-reads).
@@ -291,7 +291,10 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
             return applied;
           })
         : await retryOnConflict(() => db.transaction().execute(apply));
-      if (outcome.successor) deps.snapshots!.put(source.name, outcome.successor);
+      if (outcome.keptAt) {
+        const kept = (snapshot as SourceSnapshot | null)!.successor((kind) => stager.changed(kind)!, coverage, outcome.keptAt);
+        deps.snapshots!.put(source.name, kept);
+      }
       const commitMs = performance.now() - commitStarted;
       const result: RunResult = {
         ...base,

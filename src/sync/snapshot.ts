@@ -128,7 +128,7 @@ function byCodeUnits(a: string, b: string): number {
 }
 
 /** How many current versions the source has and the newest one's id: any write by another process changes one of them. */
-interface Fingerprint {
+export interface Fingerprint {
   readonly count: number;
   readonly maxId: number | null;
 }
@@ -185,17 +185,16 @@ export interface SourceSnapshot {
   /** Whether the keys and hashes came from the cache instead of the database. */
   readonly cached: boolean;
   /**
-   * What the commit under way in `trx` leaves (see `KindSnapshot.successor`), for SnapshotCache.put
-   * once that commit is through: `changed(kind)` the keys staged with their hashes, `coverage` what
-   * the commit applied. Call at the end of the commit's transaction.
+   * The source's fingerprint at the end of the commit under way in `trx`, which applied `applied`
+   * (the commit's new versions, added and removed entities); for `successor`, once that commit is through.
    */
-  successor(
-    trx: Transaction<Database>,
-    changed: (kind: string) => ReadonlyMap<string, string>,
-    coverage: Readonly<Record<string, 'complete' | 'partial'>>,
-    /** The commit's new versions (added + changed) and the entities it added and removed. */
-    applied: { readonly inserted: number; readonly added: number; readonly removed: number },
-  ): Promise<CachedSnapshot>;
+  fingerprintAfter(trx: Transaction<Database>, applied: { readonly inserted: number; readonly added: number; readonly removed: number }): Promise<Fingerprint>;
+  /**
+   * What a commit that ended with `fingerprint` left (see `KindSnapshot.successor`), for
+   * SnapshotCache.put: `changed(kind)` the keys staged with their hashes, `coverage` what the
+   * commit applied. Outside the commit's transaction: nothing in it reads the database.
+   */
+  successor(changed: (kind: string) => ReadonlyMap<string, string>, coverage: Readonly<Record<string, 'complete' | 'partial'>>, fingerprint: Fingerprint): CachedSnapshot;
 }
 
 /**
@@ -219,13 +218,14 @@ export async function readSnapshot(db: Kysely<Database>, source: string, kinds: 
       kinds: snapshots,
       newestId,
       cached: kept !== undefined,
-      async successor(writer, changed, coverage, applied) {
+      fingerprintAfter: (writer, applied) => fingerprintAfter(writer, source, before, applied),
+      successor(changed, coverage, after) {
         const successors = new Map<string, CachedKind>();
         for (const [kind, snapshot] of snapshots) {
           const covered = coverage[kind];
           successors.set(kind, covered ? snapshot.successor(changed(kind), covered === 'complete') : snapshot.successor(new Map(), false));
         }
-        return { fingerprint: await fingerprintAfter(writer, source, before, applied), kinds: successors };
+        return { fingerprint: after, kinds: successors };
       },
       async verify(writer) {
         const now = await fingerprint(writer, source);

@@ -95,11 +95,13 @@ export class Dialog360Client {
    * be consistent: when it is not, the sink is told to throw away what it was given and the list
    * is read again. Resolves to the number of rows of the consistent sweep.
    */
-  async readList<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sink: ListSink<T>): Promise<number> {
+  async readList<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sink: ListSink<T>, options: { readonly concurrency?: number } = {}): Promise<number> {
     const reasons: string[] = [];
     let newestFirst = this.newestFirst(list);
     for (let sweep = 1; sweep <= this.options.sweepAttempts; ) {
-      const verdict = newestFirst ? await this.newestFirstSweep(list, hooks, sweep, sink) : await this.sweep(list, hooks, sweep, sink);
+      const verdict = newestFirst
+        ? await this.newestFirstSweep(list, hooks, sweep, sink)
+        : await this.sweep(list, hooks, sweep, sink, options.concurrency ?? this.options.concurrency);
       if (verdict.ok) return verdict.rows;
       await sink.restart();
       if ('unordered' in verdict && verdict.unordered) {
@@ -121,9 +123,14 @@ export class Dialog360Client {
     );
   }
 
-  /** Whether `list` is read newest first: sorted on `created_at` ascending first, and its rows say when they were created. */
+  /**
+   * Whether `list` is read newest first: sorted on `created_at` ascending first and on `id` last
+   * (an order without ties, which the reversed sort mirrors exactly), and its rows say when they
+   * were created.
+   */
   newestFirst<T extends { id: string }>(list: ListSpec<T>): boolean {
-    return this.options.sort[0] === 'created_at' && list.createdAt !== undefined;
+    const { sort } = this.options;
+    return sort.length >= 2 && sort[0] === 'created_at' && sort.at(-1)!.replace(/^-/, '') === 'id' && list.createdAt !== undefined;
   }
 
   /**
@@ -175,6 +182,8 @@ export class Dialog360Client {
         done += 1;
         report();
       }
+      const unfinished = checker.finish();
+      if (unfinished !== null) return { ok: false as const, reason: unfinished, unordered: checker.unordered };
     } catch (error) {
       stop.abort();
       await next?.request.catch(() => {});
@@ -183,7 +192,7 @@ export class Dialog360Client {
     return { ok: true as const, rows: checker.rows };
   }
 
-  private async sweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number, sink: ListSink<T>) {
+  private async sweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number, sink: ListSink<T>, concurrency: number) {
     const first = await this.page(list, 0, this.options.pageSize, hooks);
     // A server may cap the page size below what we asked: page with what it says it used.
     const limit = first.limit !== undefined && first.limit < this.options.pageSize ? first.limit : this.options.pageSize;
@@ -200,7 +209,7 @@ export class Dialog360Client {
     report();
     let stopped: string | null = null;
     try {
-      await forEachConcurrent(pages - 1, this.options.concurrency, hooks.signal, async (index, signal) => {
+      await forEachConcurrent(pages - 1, concurrency, hooks.signal, async (index, signal) => {
         const page = await this.page(list, pageOffset(index + 1, limit), limit, { ...hooks, signal });
         const contradiction = pageContradiction({ offset: page.offset, total: page.total, rows: page.items.length }, first.total, limit);
         if (contradiction !== null) throw new SweepStopped(contradiction);

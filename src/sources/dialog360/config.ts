@@ -7,7 +7,7 @@ export interface Dialog360Config {
   readonly apiKey: string;
   readonly partnerId: string;
   readonly pageSize: number;
-  /** Pages of one list read at the same time once the list's total is known. */
+  /** Requests at the same time: the two lists side by side when read newest first, else pages of one list once its total is known. */
   readonly concurrency: number;
   /** Sweeps of one list per pull before a list that keeps changing fails the pull. */
   readonly sweepAttempts: number;
@@ -29,7 +29,7 @@ export const dialog360ConfigSection: ConfigSection<Dialog360Config> = {
     });
     const dialog360 = {
       apiUrl: read.url('DIALOG360_API_URL', 'https://hub.360dialog.io/api/v2'),
-      // Pages overlap by one item to prove they join up, so a page needs room for two.
+      // Overlapping pages (a sort not on created_at) share one item to prove they join up, so a page needs room for two.
       pageSize: read.int('DIALOG360_PAGE_SIZE', 100, 2, 1000),
       concurrency: read.int('DIALOG360_CONCURRENCY', 4, 1, 32),
       sweepAttempts: read.int('DIALOG360_SWEEP_ATTEMPTS', 3, 1, 20),

@@ -64,22 +64,27 @@ async function pullDialog360Targets(client: Dialog360Client, concurrency: number
 
 async function pullDialog360(client: Dialog360Client, concurrency: number, ctx: PullContext): Promise<PullResult> {
   // Pages are staged as they arrive; a sweep found inconsistent is thrown away and read again.
-  const read = <T extends { id: string }>(list: ListSpec<T>, kind: string, record: (item: T) => StagedEntity, signal: AbortSignal) =>
-    client.readList(list, { signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry, progress: ctx.progress }, {
-      rows: (rows) => ctx.stage(kind, rows.map(record)),
-      restart: () => ctx.discard(kind),
-    });
+  const read = <T extends { id: string }>(list: ListSpec<T>, kind: string, record: (item: T) => StagedEntity, signal: AbortSignal, share = concurrency) =>
+    client.readList(
+      list,
+      { signal, onAttempt: ctx.countApiCall, onRetry: ctx.countRetry, progress: ctx.progress },
+      { rows: (rows) => ctx.stage(kind, rows.map(record)), restart: () => ctx.discard(kind) },
+      // A list that turns out not to be in created_at order is read by overlapping pages, several at once.
+      { concurrency: share },
+    );
 
   let clients: number;
   let channels: number;
   if (client.newestFirst(CLIENTS) && client.newestFirst(CHANNELS) && concurrency >= 2) {
-    // Each list read newest first keeps one request in flight: the two are read side by side.
-    // The first to fail stops the other; the pull fails with that first error once both have stopped.
+    // Each list read newest first keeps one request in flight: the two are read side by side
+    // (should one fall back to overlapping pages, it gets half of DIALOG360_CONCURRENCY). The
+    // first to fail stops the other; the pull fails with that first error once both have stopped.
+    const half = Math.max(1, Math.floor(concurrency / 2));
     const both = new AbortController();
     const signal = AbortSignal.any([ctx.signal, both.signal]);
     let failure: { error: unknown } | null = null;
     const settled = await Promise.allSettled(
-      [read(CLIENTS, CLIENT, clientRecord, signal), read(CHANNELS, CHANNEL, channelRecord, signal)].map((reading) =>
+      [read(CLIENTS, CLIENT, clientRecord, signal, half), read(CHANNELS, CHANNEL, channelRecord, signal, half)].map((reading) =>
         reading.catch((error: unknown) => {
           if (failure === null) {
             failure = { error };

@@ -84,8 +84,7 @@ describe('360dialog: upstream errors', () => {
 
     expect(result).toMatchObject({ outcome: 'failed', errorCode: 'UPSTREAM' });
     expect(result.error).toBe(
-      // Read newest first: the first request sends the sort reversed.
-      'dialog360 listClients: request refused as wrong payload (HTTP 400: sort: "-colour" is not a sortable field): check DIALOG360_SORT and DIALOG360_PAGE_SIZE',
+      'dialog360 listClients: request refused as wrong payload (HTTP 400: sort: "colour" is not a sortable field): check DIALOG360_SORT and DIALOG360_PAGE_SIZE',
     );
   });
 });

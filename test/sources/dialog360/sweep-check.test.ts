@@ -8,6 +8,7 @@ import {
   newestFirstPageCount,
   newestFirstSteps,
   pageOffsets,
+  parseTime,
 } from '../../../src/sources/dialog360/paging.js';
 
 type Row = { id: string };
@@ -181,8 +182,18 @@ describe('360dialog newest-first sweep', () => {
           if (!accepted) break;
           for (const c of changes[i] ?? []) apply(c);
           const page: SweepPage<Stamped> = { offset: step.offset, total: list.length, items: list.slice(step.offset, step.offset + step.limit).map(stamped) };
-          if (checker.check(page, step.limit, false) !== null) accepted = false;
+          const reason = checker.check(page, step.limit, false);
+          // The list stays in created_at order: until a row is created, a page may void the
+          // sweep (a short page), never for rows out of order.
+          if (!changes.slice(0, i + 1).some((c) => c.some((op) => op.kind === 'create'))) expect(reason ?? '').not.toContain('sorted');
+          if (reason !== null) accepted = false;
           else read.push(...checker.add(page, false));
+        }
+        if (accepted) {
+          const finished = checker.finish();
+          // Rows read twice with total level need a creation: without one, never.
+          if (!changes.some((c) => c.some((op) => op.kind === 'create'))) expect(finished).toBeNull();
+          if (finished !== null) accepted = false;
         }
         const unchanged = changes.slice(0, newestFirstPageCount(total, limit) - 1).every((c) => c.length === 0);
         if (unchanged) expect(accepted).toBe(true);
@@ -207,10 +218,47 @@ describe('360dialog newest-first sweep', () => {
     expect(checker.check(page(0, 5, [1]), 2, false)).toBe('page at offset 0 has 1 rows, expected 2 of 5');
     expect(checker.unordered).toBe(false);
     expect(checker.check(page(0, 5, [2, 1]), 2, false)).toBe('"000001" is older than "000002" before it (page at offset 0): not sorted by created_at');
-    expect(checker.check(page(0, 5, [1, 4]), 2, false)).toBe('page at offset 0 ends with "000004", newer than "000003" on the page above it: not sorted by created_at');
+    expect(checker.check(page(0, 5, [1, 6]), 2, false)).toBe(
+      'page at offset 0 has "000006", newer than "000003" on the page above it: created while the list was read, or not sorted by created_at',
+    );
     expect(checker.unordered).toBe(true);
     // A removal below the boundary makes its row appear again: read once.
     expect(checker.check(page(0, 4, [2, 3]), 2, false)).toBeNull();
     expect(checker.add(page(0, 4, [2, 3]), false).map((row) => row.id)).toEqual(['000002']);
+  });
+
+  it('two removals below a boundary bring two rows of the page above down again: no disorder', () => {
+    const checker = new NewestFirstChecker<Stamped>(6, createdAt);
+    const page = (offset: number, total: number, keys: number[]): SweepPage<Stamped> => ({ offset, total, items: keys.map(stamped) });
+    checker.add(page(0, 6, [6, 5, 4]), true);
+    // 1 and 2 removed before the page at offset 0 (rows 1–3) is read: it holds 3, 4 and 5.
+    expect(checker.check(page(0, 4, [3, 4, 5]), 3, false)).toBeNull();
+    expect(checker.add(page(0, 4, [3, 4, 5]), false).map((row) => row.id)).toEqual(['000003']);
+    expect(checker.unordered).toBe(false);
+    expect(checker.finish()).toBeNull();
+  });
+
+  it('reads a time without a zone as UTC, whatever the zone of the machine', () => {
+    expect(parseTime('2026-03-29T02:30:00')).toBe(Date.UTC(2026, 2, 29, 2, 30));
+    expect(parseTime('2026-03-29T03:10:00.5')).toBe(Date.UTC(2026, 2, 29, 3, 10, 0, 500));
+    expect(parseTime('2026-03-29T02:30:00+02:00')).toBe(Date.UTC(2026, 2, 29, 0, 30));
+    expect(parseTime('2026-03-29')).toBe(Date.UTC(2026, 2, 29));
+    expect(parseTime('yesterday')).toBeNaN();
+  });
+
+  it('a row read twice while total stayed level is read another way', () => {
+    const page = (offset: number, total: number, keys: number[]): SweepPage<Stamped> => ({ offset, total, items: keys.map(stamped) });
+    // 1, 3, 2, 4, 5 by the sort, 5, 4, 3, 2, 1 by the reversed one: 3 twice, 2 never.
+    const mirrored = new NewestFirstChecker<Stamped>(5, createdAt);
+    mirrored.add(page(0, 5, [5, 4, 3]), true);
+    expect(mirrored.check(page(0, 5, [1, 3]), 2, false)).toBeNull();
+    mirrored.add(page(0, 5, [1, 3]), false);
+    expect(mirrored.finish()).toBe('1 rows read twice while total stayed 5: rows moved, or the reversed sort is not the sort read backwards');
+    expect(mirrored.unordered).toBe(true);
+    // A removal lowers total: its row read twice is expected.
+    const removed = new NewestFirstChecker<Stamped>(5, createdAt);
+    removed.add(page(0, 5, [5, 4, 3]), true);
+    removed.add(page(0, 4, [2, 3]), false);
+    expect(removed.finish()).toBeNull();
   });
 });
