@@ -182,7 +182,8 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         );
       });
     }
-    const newestId: number = (snapshot as SourceSnapshot | null)?.newestId ?? (await newestVersionId(db, source.name));
+    const current = snapshot as SourceSnapshot | null;
+    const newestId: number = current?.newestId ?? (await newestVersionId(db, source.name));
     const stager = createStager(db, source.name, runId, snapshot, storing, direct ? { transaction: direct, observedAt } : undefined);
     /** A targeted pull's staged keys per kind (a few): the ones whose removal by a full pull it must respect. */
     const stagedKeys = new Map<string, string[]>();
@@ -270,7 +271,6 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         // What this commit leaves is what the source's next full pull would read back: kept once
         // the commit is through, unless another pull's writes were left alone (then only the
         // database knows the result).
-        const current = snapshot as SourceSnapshot | null;
         const keptAt =
           deps.snapshots && current && yielded.size === 0 && source.kinds.every((spec) => stager.changed(spec.kind) !== null)
             ? await current.fingerprintAfter(trx, appliedCounts(committed.counts))
@@ -291,10 +291,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
             return applied;
           })
         : await retryOnConflict(() => db.transaction().execute(apply));
-      if (outcome.keptAt) {
-        const kept = (snapshot as SourceSnapshot | null)!.successor((kind) => stager.changed(kind)!, coverage, outcome.keptAt);
-        deps.snapshots!.put(source.name, kept);
-      }
+      if (outcome.keptAt) deps.snapshots!.put(source.name, current!.successor((kind) => stager.changed(kind)!, coverage, outcome.keptAt));
       const commitMs = performance.now() - commitStarted;
       const result: RunResult = {
         ...base,

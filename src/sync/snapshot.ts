@@ -78,6 +78,7 @@ export class KindSnapshot {
    * source would read back (SnapshotCache). Unchanged runs of hashes are sliced, not copied one by one.
    */
   successor(changed: ReadonlyMap<string, string>, removeUnseen: boolean): CachedKind {
+    if (changed.size === 0 && (!removeUnseen || this.seenCount === this.keys.length)) return { keys: this.keys, hashes: this.hashes };
     const added = [...changed.keys()].filter((key) => this.indexOf(key) < 0).sort(byCodeUnits);
     const keys: string[] = [];
     const parts: string[] = [];

@@ -116,7 +116,11 @@ describe('the snapshot kept between pulls', () => {
     );
   });
 
-  it('is what the next pull compares with, instead of the database, while the fingerprint holds', async () => {
+  /**
+   * Items a and b pulled twice with a cache: a baseline, then a pull whose commit leaves its
+   * snapshot kept. `pull` runs the next one a minute later, with the cache unless given null.
+   */
+  async function keptAfterTwoPulls() {
     const db = await openDatabase(tempDbPath());
     const clock = manualClock();
     const cache = new SnapshotCache();
@@ -124,37 +128,33 @@ describe('the snapshot kept between pulls', () => {
       ['item', new Map([['a', 'A'], ['b', 'B']])],
       ['part', new Map()],
     ]);
-    const pull = async (snapshots?: SnapshotCache) => {
+    /** `kept`: null reads the snapshot from the database. */
+    const pull = async (from: Source = source(fleet), kept: SnapshotCache | null = cache) => {
       clock.advance(60_000);
-      return runSourcePull({ db, clock, log: silentLogger, snapshots }, source(fleet), 'full');
+      return runSourcePull({ db, clock, log: silentLogger, snapshots: kept ?? undefined }, from, 'full');
     };
-    await pull(cache);
-    await pull(cache);
+    await pull();
+    await pull();
+    expect(cache.peek('digital99')).toBeDefined();
+    return { db, clock, cache, fleet, pull };
+  }
+
+  it('is what the next pull compares with, instead of the database, while the fingerprint holds', async () => {
+    const { db, pull } = await keptAfterTwoPulls();
     // A hash changed in place keeps the fingerprint (nothing of ours ever does this): only a pull
     // that reads the database sees 'a' differ from it.
     await db.updateTable('entity_version').set({ hash: 'changed-in-place-hash00' }).where('key', '=', 'a').where('valid_to', 'is', null).execute();
     const versions = async () => (await db.selectFrom('entity_version').select('id').execute()).length;
     const before = await versions();
-    expect((await pull(cache)).outcome).toBe('complete');
-    expect(await versions()).toBe(before); // compared with the kept snapshot: 'a' unchanged
     expect((await pull()).outcome).toBe('complete');
+    expect(await versions()).toBe(before); // compared with the kept snapshot: 'a' unchanged
+    expect((await pull(undefined, null)).outcome).toBe('complete');
     expect(await versions()).toBe(before + 1); // read from the database: 'a' staged again
     await db.destroy();
   });
 
   it('is not trusted once anything else wrote the source: the next pull reads the database and reports the change', async () => {
-    const db = await openDatabase(tempDbPath());
-    const clock = manualClock();
-    const cache = new SnapshotCache();
-    const deps = { db, clock, log: silentLogger, snapshots: cache };
-    const fleet: Fleet = new Map([
-      ['item', new Map([['a', 'A'], ['b', 'B']])],
-      ['part', new Map()],
-    ]);
-    await runSourcePull(deps, source(fleet), 'full');
-    clock.advance(60_000);
-    await runSourcePull(deps, source(fleet), 'full');
-    expect(cache.peek('digital99')).toBeDefined();
+    const { db, clock, pull } = await keptAfterTwoPulls();
     // Another writer (a webhook's pull in another daemon, say) gives 'a' a new version.
     const current = await db.selectFrom('entity_version').selectAll().where('key', '=', 'a').where('valid_to', 'is', null).executeTakeFirstOrThrow();
     await db.updateTable('entity_version').set({ valid_to: clock().toISOString() }).where('id', '=', current.id).execute();
@@ -162,35 +162,25 @@ describe('the snapshot kept between pulls', () => {
     await db.insertInto('entity_version').values({ ...rest, data: '{"name":"elsewhere"}', hash: 'written-elsewhere-hash0', valid_from: clock().toISOString() }).execute();
 
     // The upstream still says 'A': with the kept hash taken for current, this would pass unnoticed.
-    clock.advance(60_000);
-    const result = await runSourcePull(deps, source(fleet), 'full');
+    const result = await pull();
     expect(result.eventTypes).toEqual({ 'item.changed': 1 });
     expect((await listEvents(db)).at(-1)).toMatchObject({ type: 'item.changed', key: 'a', changes: { name: { from: 'elsewhere', to: 'A' } } });
     await db.destroy();
   });
 
   it('a failed pull leaves nothing kept: the next one reads the database', async () => {
-    const db = await openDatabase(tempDbPath());
-    const clock = manualClock();
-    const cache = new SnapshotCache();
-    const deps = { db, clock, log: silentLogger, snapshots: cache };
-    const fleet: Fleet = new Map([
-      ['item', new Map([['a', 'A'], ['b', 'B']])],
-      ['part', new Map()],
-    ]);
-    await runSourcePull(deps, source(fleet), 'full');
-    clock.advance(60_000);
-    await runSourcePull(deps, source(fleet), 'full');
-    const failing: Source = { ...source(fleet), pull: async (ctx) => {
-      await ctx.stage('item', [{ key: 'a', data: { name: 'changed' } }]);
-      throw new Error('upstream went away');
-    } };
-    clock.advance(60_000);
-    expect((await runSourcePull(deps, failing, 'full')).outcome).toBe('failed');
+    const { db, cache, fleet, pull } = await keptAfterTwoPulls();
+    const failing: Source = {
+      ...source(fleet),
+      pull: async (ctx) => {
+        await ctx.stage('item', [{ key: 'a', data: { name: 'changed' } }]);
+        throw new Error('upstream went away');
+      },
+    };
+    expect((await pull(failing)).outcome).toBe('failed');
     expect(cache.peek('digital99')).toBeUndefined();
     fleet.get('item')!.set('b', 'B2');
-    clock.advance(60_000);
-    expect((await runSourcePull(deps, source(fleet), 'full')).eventTypes).toEqual({ 'item.changed': 1 });
+    expect((await pull()).eventTypes).toEqual({ 'item.changed': 1 });
     expect(Object.fromEntries([...cache.peek('digital99')!.kinds])).toEqual(await fromDatabase(db));
     await db.destroy();
   });

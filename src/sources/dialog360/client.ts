@@ -2,9 +2,9 @@
  * 360dialog Partner API v2 client: the partner key (X-API-Key), the error statuses, and reading a
  * whole list by offset paging, each sweep checked (paging.ts) and read again, a bounded number of
  * times, when the list changed under it, its pages handed on as they arrive. Sorted on
- * `created_at` first (the default), a list is read newest first, one page at a time and one page
- * per `limit` rows; sorted otherwise, by overlapping pages, the rest fetched with bounded
- * concurrency once the first page gave the total.
+ * `created_at` first and `id` last (the default), a list is read newest first, one page at a time
+ * and one page per `limit` rows; sorted otherwise, by overlapping pages, the rest fetched with
+ * bounded concurrency once the first page gave the total.
  *
  * The total is the upstream's word, so it is checked before a page is planned from it: a total
  * above DIALOG360_MAX_ROWS, or one that at the server's page size would take more pages than
@@ -164,11 +164,6 @@ export class Dialog360Client {
       return { step: step.value, request };
     };
     let next = ask();
-    const stopped = async (reason: string) => {
-      stop.abort();
-      await next?.request.catch(() => {});
-      return { ok: false as const, reason, unordered: checker.unordered };
-    };
     try {
       await sink.rows(checker.add(newest, true));
       report();
@@ -177,19 +172,17 @@ export class Dialog360Client {
         const page = await request;
         next = ask();
         const reason = checker.check(page, step.limit, false);
-        if (reason !== null) return await stopped(reason);
+        if (reason !== null) return { ok: false as const, reason, unordered: checker.unordered };
         await sink.rows(checker.add(page, false));
         done += 1;
         report();
       }
       const unfinished = checker.finish();
-      if (unfinished !== null) return { ok: false as const, reason: unfinished, unordered: checker.unordered };
-    } catch (error) {
+      return unfinished === null ? { ok: true as const, rows: checker.rows } : { ok: false as const, reason: unfinished, unordered: checker.unordered };
+    } finally {
       stop.abort();
       await next?.request.catch(() => {});
-      throw error;
     }
-    return { ok: true as const, rows: checker.rows };
   }
 
   private async sweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number, sink: ListSink<T>, concurrency: number) {

@@ -82,20 +82,15 @@ async function pullDialog360(client: Dialog360Client, concurrency: number, ctx: 
     const half = Math.max(1, Math.floor(concurrency / 2));
     const both = new AbortController();
     const signal = AbortSignal.any([ctx.signal, both.signal]);
-    let failure: { error: unknown } | null = null;
-    const settled = await Promise.allSettled(
-      [read(CLIENTS, CLIENT, clientRecord, signal, half), read(CHANNELS, CHANNEL, channelRecord, signal, half)].map((reading) =>
-        reading.catch((error: unknown) => {
-          if (failure === null) {
-            failure = { error };
-            both.abort(error);
-          }
-          throw error;
-        }),
-      ),
-    );
-    if (failure !== null) throw (failure as { error: unknown }).error;
-    [clients, channels] = settled.map((result) => (result as PromiseFulfilledResult<number>).value) as [number, number];
+    const failures: unknown[] = [];
+    const stopOnFailure = (reading: Promise<number>) =>
+      reading.catch((error: unknown) => {
+        failures.push(error);
+        both.abort(error);
+        return 0;
+      });
+    [clients, channels] = await Promise.all([stopOnFailure(read(CLIENTS, CLIENT, clientRecord, signal, half)), stopOnFailure(read(CHANNELS, CHANNEL, channelRecord, signal, half))]);
+    if (failures.length > 0) throw failures[0];
   } else {
     clients = await read(CLIENTS, CLIENT, clientRecord, ctx.signal);
     channels = await read(CHANNELS, CHANNEL, channelRecord, ctx.signal);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../../src/events/query.js';
 import { type Dialog360World, type SimChannel, seedDialog360 } from '../../../src/simulator/dialog360.js';
-import { dialog360Harness } from '../../helpers/dialog360.js';
+import { type Dialog360Harness, dialog360Harness } from '../../helpers/dialog360.js';
 
 /** Pages of a sweep of `total` rows when consecutive pages share one row. */
 const pagesFor = (total: number, limit: number) => (total <= limit ? 1 : 1 + Math.ceil((total - limit) / (limit - 1)));
@@ -9,6 +9,14 @@ const pagesFor = (total: number, limit: number) => (total <= limit ? 1 : 1 + Mat
 /** The channels oldest first: the order of the default sort (created_at, then id). */
 function oldestFirst(world: Dialog360World): SimChannel[] {
   return [...world.channels.values()].sort((a, b) => (a.created_at + a.id < b.created_at + b.id ? -1 : 1));
+}
+
+/** The current versions of `kinds` are exactly the simulated fleet's. */
+async function expectStoredAsUpstream(h: Dialog360Harness, kinds: readonly ('client' | 'channel')[] = ['channel']): Promise<void> {
+  for (const kind of kinds) {
+    const upstream = kind === 'channel' ? h.world.channels : h.world.clients;
+    expect(await h.storedKeys(kind)).toEqual([...upstream.keys()].sort());
+  }
 }
 
 /** A sort that does not start with created_at: read by overlapping pages. */
@@ -22,8 +30,7 @@ describe('360dialog: paging a fleet larger than a page', () => {
     const result = await h.sync();
 
     expect(result.outcome).toBe('complete');
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
-    expect(await h.storedKeys('client')).toEqual([...h.world.clients.keys()].sort());
+    await expectStoredAsUpstream(h, ['channel', 'client']);
     const channelPages = h.world.pageRequests.filter((r) => r.list === 'channels');
     // The newest ten by the reversed sort, then downwards from the oldest row's side: 85, 75, … 5, and the first 5.
     expect(channelPages.map((r) => [r.sort.join(','), r.offset, r.limit])).toEqual([
@@ -55,8 +62,7 @@ describe('360dialog: paging a fleet larger than a page', () => {
     const result = await h.sync();
 
     expect(result.outcome).toBe('complete');
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
-    expect(await h.storedKeys('client')).toEqual([...h.world.clients.keys()].sort());
+    await expectStoredAsUpstream(h, ['channel', 'client']);
     const channelPages = h.world.pageRequests.filter((r) => r.list === 'channels');
     expect(channelPages).toHaveLength(pagesFor(95, 10)); // 11: offsets 0, 9, 18, … 90
     expect(channelPages.map((r) => r.offset).sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i * 9));
@@ -77,7 +83,7 @@ describe('360dialog: paging a fleet larger than a page', () => {
     const result = await h.sync();
 
     expect(result.outcome).toBe('complete');
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
+    await expectStoredAsUpstream(h);
     expect(h.world.pageRequests.filter((r) => r.list === 'channels')).toHaveLength(pages);
   });
 
@@ -89,7 +95,7 @@ describe('360dialog: paging a fleet larger than a page', () => {
     const result = await h.sync();
 
     expect(result.outcome).toBe('complete');
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
+    await expectStoredAsUpstream(h);
     expect(h.world.pageRequests.filter((r) => r.list === 'channels').every((r) => r.sort.join(',') === 'created_at')).toBe(true);
   });
 
@@ -102,7 +108,7 @@ describe('360dialog: paging a fleet larger than a page', () => {
     const result = await h.sync();
 
     expect(result.outcome).toBe('complete');
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
+    await expectStoredAsUpstream(h);
     expect(h.progress.some((line) => line.startsWith('channels: not in created_at order') && line.includes('reading it with overlapping pages'))).toBe(true);
     expect(result.entities).toBe((await h.storedKeys('client')).length + 26);
   });
@@ -136,7 +142,7 @@ describe('360dialog: the fleet changing while a newest-first sweep is under way'
     });
     expect(result.outcome).toBe('complete');
     expect(requests()).toBe(5); // ceil(45 / 10): read once
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
+    await expectStoredAsUpstream(h);
     expect(events).toEqual([`channel.removed ${victim}`]);
   });
 
@@ -168,7 +174,7 @@ describe('360dialog: the fleet changing while a newest-first sweep is under way'
     expect(requests()).toBeLessThanOrEqual(3 + 5);
     expect(h.progress.some((line) => line.includes('total rose from 45 to 46'))).toBe(true);
     expect(events.filter((e) => e.startsWith('channel.'))).toEqual([`channel.added ${created}`]);
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
+    await expectStoredAsUpstream(h);
   });
 
   it('a channel stamped with an older created_at lands below the pages read: read again, never a channel reported removed', async () => {
@@ -178,7 +184,7 @@ describe('360dialog: the fleet changing while a newest-first sweep is under way'
     });
     expect(result.outcome).toBe('complete');
     expect(events.filter((e) => e.startsWith('channel.'))).toEqual([`channel.added ${created}`]);
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
+    await expectStoredAsUpstream(h);
   });
 
   it('one channel removed and one created at once (total unchanged): read again by overlapping pages, both reported', async () => {
@@ -193,7 +199,7 @@ describe('360dialog: the fleet changing while a newest-first sweep is under way'
     // The removal brought a row down into the page below (read twice) while total stayed 45.
     expect(h.progress.some((line) => line.includes('1 rows read twice while total stayed 45') && line.includes('reading it with overlapping pages'))).toBe(true);
     expect(events.sort()).toEqual([`channel.added ${created}`, `channel.removed ${removed}`].sort());
-    expect(await h.storedKeys('channel')).toEqual([...h.world.channels.keys()].sort());
+    await expectStoredAsUpstream(h);
   });
 
   it('fails without any event when channels keep being created on every sweep', async () => {
