@@ -6,6 +6,7 @@ import type { Config, SourceName } from './config.js';
 import { type Logger, createLogger } from './log.js';
 import { SecretScrubber, configuredSecrets, lazyFingerprint } from './secrets.js';
 import { createSources } from './sources/index.js';
+import { PageThread } from './sources/page-thread.js';
 import { SharedClients } from './sources/upstream.js';
 import { SnapshotCache } from './sync/snapshot.js';
 import type { Source } from './sync/types.js';
@@ -22,6 +23,8 @@ export interface App {
   readonly clients: SharedClients;
   /** Each source's snapshot kept between this process's pulls (src/sync/snapshot.ts). */
   readonly snapshots: SnapshotCache;
+  /** The thread the sources' pages are read on (src/sources/page-thread.ts). */
+  readonly pages: PageThread;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,12 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
   const fingerprint = lazyFingerprint(db, config.fingerprintSecret);
   const scrubber = new SecretScrubber(configuredSecrets(config));
   const clients = new SharedClients();
-  const sources = createSources(config, { clock, fingerprint, scrubber, clients });
-  return { config, db, clock, log, sources, scrubber, clients, snapshots: new SnapshotCache(), close: () => db.destroy() };
+  // Pages are read into records on a thread of their own, the second core (src/sources/page-thread.ts).
+  const pages = new PageThread();
+  const sources = createSources(config, { clock, fingerprint, scrubber, clients, pages });
+  const close = async () => {
+    await pages.close();
+    await db.destroy();
+  };
+  return { config, db, clock, log, sources, scrubber, clients, snapshots: new SnapshotCache(), pages, close };
 }

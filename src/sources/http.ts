@@ -92,6 +92,25 @@ export class HttpClient {
   }
 
   async request(call: CallOptions): Promise<JsonResponse> {
+    const response = await this.requestText(call);
+    const { status, headers, text } = response;
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      // An accepted error status speaks through its status; a body that isn't JSON (an HTML error
+      // page in front of the API) must not hide it behind a payload error.
+      if (status >= 400) return { status, headers, body: null };
+      throw new PayloadError(this.options.source, call.call, `response is not valid JSON (HTTP ${status}, ${text.length} bytes)`, { cause: error });
+    }
+    return { status, headers, body };
+  }
+
+  /**
+   * As `request`, the body left as text: for a caller that reads it elsewhere (a page thread,
+   * src/sources/page-thread.ts) and says itself when it is not JSON.
+   */
+  async requestText(call: CallOptions): Promise<RawResponse> {
     const options: OptionsOfTextResponseBody = {
       method: call.method ?? 'GET',
       searchParams: call.searchParams,
@@ -112,16 +131,7 @@ export class HttpClient {
         retryAfterMs: retryAfterMs(response.headers['retry-after']),
       });
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(response.body);
-    } catch (error) {
-      // An accepted error status speaks through its status; a body that isn't JSON (an HTML error
-      // page in front of the API) must not hide it behind a payload error.
-      if (status >= 400) return { status, headers: response.headers, body: null };
-      throw new PayloadError(this.options.source, call.call, `response is not valid JSON (HTTP ${status}, ${response.body.length} bytes)`, { cause: error });
-    }
-    return { status, headers: response.headers, body };
+    return { status, headers: response.headers, text: response.body };
   }
 
   /**

@@ -9,6 +9,7 @@
  *   number) its entities offer to other sources' checks.
  * src/sources/registry.ts lists the modules; everything else reads them from there.
  */
+import type { PageReader } from './page-tasks.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { HttpConfig } from '../config.js';
@@ -215,6 +216,8 @@ export interface SourceDeps {
   readonly clients?: SharedClients;
   /** Told the secrets a source learns while pulling (99digital's access token, the numbers' apiKeys). */
   readonly scrubber?: SecretScrubber;
+  /** Where pages are read into records: the App's page thread (page-thread.ts); the pull's own thread when omitted. */
+  readonly pages?: PageReader;
 }
 
 export interface Upstream<N extends string = string, C = unknown> {

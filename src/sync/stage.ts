@@ -145,8 +145,9 @@ export function createStager(
       const current: KindSnapshot | undefined = snapshot?.kinds.get(kind);
       const rows: StagedRow[] = [];
       for (const item of items) {
-        const data = canonicalJson(item.data);
-        const hash = contentHash(data);
+        // A prepared entity was written and hashed where its page was read (src/sources/prepared.ts).
+        const data = 'text' in item ? item.text : canonicalJson(item.data);
+        const hash = 'text' in item ? item.hash : contentHash(data);
         const index = current ? current.indexOf(item.key) : -1;
         if (index >= 0) {
           if (!current!.markSeen(index)) throw duplicate(source, kind, item.key);

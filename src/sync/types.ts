@@ -5,9 +5,22 @@ import type { Entity, KindSpec } from '../diff/types.js';
 
 export type { RunMode };
 
-export interface StagedEntity {
+/** One entity of a page, as the source built it, or already in canonical form (src/sources/prepared.ts). */
+export type StagedEntity = EntityRecord | PreparedEntity;
+
+/** An entity as a source built it: the comparison writes `data` as canonical JSON and hashes it. */
+export interface EntityRecord {
   readonly key: string;
   readonly data: Entity;
+}
+
+/** An entity whose record was written as canonical JSON and hashed where its page was read. */
+export interface PreparedEntity {
+  readonly key: string;
+  /** canonicalJson(record) */
+  readonly text: string;
+  /** contentHash(text) */
+  readonly hash: string;
 }
 
 /** A data-check finding (e.g. counters that don't add up), recorded only with a complete pull. */

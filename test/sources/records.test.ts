@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { isCanonical } from '../../src/diff/canonical.js';
 import { channel, client } from '../../src/sources/dialog360/schemas.js';
-import { channelRecord, clientRecord } from '../../src/sources/dialog360/source.js';
+import { channelRecord, clientRecord } from '../../src/sources/dialog360/records.js';
 import { number, onboarding } from '../../src/sources/digital99/schemas.js';
 import { counterRecord, numberRecord, onboardingRecord } from '../../src/sources/digital99/source.js';
 import { phoneRecord } from '../../src/sources/meta/phone-numbers.js';

@@ -17,10 +17,13 @@
 import { PayloadError, RETRY_POLICY, UpstreamError, codeForHttpStatus } from '../../errors.js';
 import { stripControlChars } from '../../render/plain-text.js';
 import { SecretScrubber } from '../../secrets.js';
+import type { PreparedEntity } from '../../sync/types.js';
 import { forEachConcurrent } from '../concurrency.js';
 import { HttpClient } from '../http.js';
-import { formatIssue } from '../validation.js';
+import { type PageReader, inlinePages } from '../page-tasks.js';
+import { preparedEntity } from '../prepared.js';
 import type { Dialog360Config } from './config.js';
+import { type Dialog360List, SOURCE } from './page.js';
 import {
   NewestFirstChecker,
   type SweepPage,
@@ -31,9 +34,8 @@ import {
   pageCount,
   pageOffset,
 } from './paging.js';
-import { pageEnvelope } from './schemas.js';
 
-export const SOURCE = 'dialog360';
+export { SOURCE };
 
 /** The 360dialog settings section, and the HTTP settings the client needs. */
 export interface Dialog360ClientOptions extends Dialog360Config {
@@ -42,6 +44,14 @@ export interface Dialog360ClientOptions extends Dialog360Config {
   readonly retryBaseMs?: number;
   /** The largest response body read (HTTP_MAX_RESPONSE_BYTES; default in http.ts). */
   readonly maxResponseBytes?: number;
+  /** Where each page's text is read into rows (the App's page thread); on this thread when omitted. */
+  readonly pages?: PageReader;
+}
+
+/** A row of a list: its record prepared for staging (page.ts), with what paging checks. */
+export interface Dialog360Row extends PreparedEntity {
+  readonly id: string;
+  readonly createdAt: string | null;
 }
 
 export interface CallHooks {
@@ -52,32 +62,32 @@ export interface CallHooks {
 }
 
 /** Where the rows of a sweep go as its pages arrive. */
-export interface ListSink<T> {
+export interface ListSink {
   /** Rows of the sweep under way, each at most once per sweep. */
-  rows(rows: T[]): Promise<void>;
+  rows(rows: Dialog360Row[]): Promise<void>;
   /** The sweep so far did not describe a single list: forget every row handed over; a new sweep starts. */
   restart(): Promise<void>;
 }
 
-/** One list of the partner: where it lives, where its rows are in the envelope, how to read a row. */
-export interface ListSpec<T extends { id: string }> {
+/** One list of the partner: where it lives, and which list its pages are read as (page.ts). */
+export interface ListSpec {
   /** Names the call in errors and counts. */
   readonly call: string;
   /** Below /partners/{partner_id}/. */
   readonly path: string;
-  /** The envelope field holding the rows. */
-  readonly field: string;
-  readonly parse: (value: unknown, where: { list: string; index: number; keyField: string }) => { ok: true; value: T } | { ok: false; message: string };
-  /** A row's `created_at`: with it, a list sorted on `created_at` first is read newest first (paging.ts). */
-  readonly createdAt?: (row: T) => string | null;
+  readonly list: Dialog360List;
 }
+
+const createdAt = (row: Dialog360Row) => row.createdAt;
 
 export class Dialog360Client {
   private readonly http: HttpClient;
   private readonly scrubber: SecretScrubber;
+  private readonly pages: PageReader;
 
   constructor(private readonly options: Dialog360ClientOptions) {
     this.scrubber = new SecretScrubber([options.apiKey]);
+    this.pages = options.pages ?? inlinePages;
     this.http = new HttpClient({
       source: SOURCE,
       baseUrl: options.apiUrl,
@@ -95,9 +105,9 @@ export class Dialog360Client {
    * be consistent: when it is not, the sink is told to throw away what it was given and the list
    * is read again. Resolves to the number of rows of the consistent sweep.
    */
-  async readList<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sink: ListSink<T>, options: { readonly concurrency?: number } = {}): Promise<number> {
+  async readList(list: ListSpec, hooks: CallHooks, sink: ListSink, options: { readonly concurrency?: number } = {}): Promise<number> {
     const reasons: string[] = [];
-    let newestFirst = this.newestFirst(list);
+    let newestFirst = this.newestFirst();
     for (let sweep = 1; sweep <= this.options.sweepAttempts; ) {
       const verdict = newestFirst
         ? await this.newestFirstSweep(list, hooks, sweep, sink)
@@ -125,12 +135,11 @@ export class Dialog360Client {
 
   /**
    * Whether `list` is read newest first: sorted on `created_at` ascending first and on `id` last
-   * (an order without ties, which the reversed sort mirrors exactly), and its rows say when they
-   * were created.
+   * (an order without ties, which the reversed sort mirrors exactly).
    */
-  newestFirst<T extends { id: string }>(list: ListSpec<T>): boolean {
+  newestFirst(): boolean {
     const { sort } = this.options;
-    return sort.length >= 2 && sort[0] === 'created_at' && sort.at(-1)!.replace(/^-/, '') === 'id' && list.createdAt !== undefined;
+    return sort.length >= 2 && sort[0] === 'created_at' && sort.at(-1)!.replace(/^-/, '') === 'id';
   }
 
   /**
@@ -139,15 +148,14 @@ export class Dialog360Client {
    * one's rows are checked and staged, so handling a page overlaps the next round trip, but never
    * earlier: the upstream must read each page after the page above it.
    */
-  private async newestFirstSweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number, sink: ListSink<T>) {
-    const createdAt = list.createdAt!;
+  private async newestFirstSweep(list: ListSpec, hooks: CallHooks, sweep: number, sink: ListSink) {
     const reversed = this.options.sort.map((field) => (field.startsWith('-') ? field.slice(1) : `-${field}`));
     const newest = await this.page(list, 0, this.options.pageSize, hooks, undefined, reversed);
     const limit = newest.limit !== undefined && newest.limit < this.options.pageSize ? newest.limit : this.options.pageSize;
     if (limit < 1) throw new PayloadError(SOURCE, list.call, `field limit: the server pages by ${limit}`);
     const total = newest.total;
     const pages = this.plannedPages(list.call, total, limit, newestFirstPageCount);
-    const checker = new NewestFirstChecker<T>(total, createdAt);
+    const checker = new NewestFirstChecker<Dialog360Row>(total, createdAt);
     const first = checker.check(newest, Math.min(limit, total), true);
     if (first !== null) return { ok: false as const, reason: `first page: ${first}`, unordered: checker.unordered };
     let done = 1;
@@ -185,7 +193,7 @@ export class Dialog360Client {
     }
   }
 
-  private async sweep<T extends { id: string }>(list: ListSpec<T>, hooks: CallHooks, sweep: number, sink: ListSink<T>, concurrency: number) {
+  private async sweep(list: ListSpec, hooks: CallHooks, sweep: number, sink: ListSink, concurrency: number) {
     const first = await this.page(list, 0, this.options.pageSize, hooks);
     // A server may cap the page size below what we asked: page with what it says it used.
     const limit = first.limit !== undefined && first.limit < this.options.pageSize ? first.limit : this.options.pageSize;
@@ -195,7 +203,7 @@ export class Dialog360Client {
     const contradiction = pageContradiction({ offset: 0, total: first.total, rows: first.items.length }, first.total, limit);
     const pages = this.plannedPages(list.call, first.total, limit);
     if (contradiction !== null) return { ok: false as const, reason: `first page: ${contradiction}` };
-    const checker = new SweepChecker<T>(limit);
+    const checker = new SweepChecker<Dialog360Row>(limit);
     await sink.rows(checker.add(first));
     let done = 1;
     const report = () => hooks.progress?.(`${list.path}: sweep ${sweep}, page ${done} of ${pages} (${first.total} rows)`);
@@ -222,7 +230,7 @@ export class Dialog360Client {
    * The rows of a list matching `filters` (equality, e.g. `{"id": …}`), for a targeted read: one
    * page is enough for an id; more rows than a page fails rather than guessing.
    */
-  async find<T extends { id: string }>(list: ListSpec<T>, filters: Readonly<Record<string, string>>, hooks: CallHooks): Promise<readonly T[]> {
+  async find(list: ListSpec, filters: Readonly<Record<string, string>>, hooks: CallHooks): Promise<readonly Dialog360Row[]> {
     const page = await this.page(list, 0, this.options.pageSize, hooks, filters);
     if (page.total > page.items.length) throw new PayloadError(SOURCE, list.call, `filters ${JSON.stringify(filters)}: ${page.total} rows, more than one page`);
     return page.items;
@@ -256,19 +264,19 @@ export class Dialog360Client {
     return pages;
   }
 
-  /** One page: the envelope checked, every row validated. */
-  private async page<T extends { id: string }>(
-    list: ListSpec<T>,
+  /** One page: the envelope checked, every row validated and prepared (page.ts, on the page reader). */
+  private async page(
+    list: ListSpec,
     offset: number,
     limit: number,
     hooks: CallHooks,
     filters?: Readonly<Record<string, string>>,
     sort: readonly string[] = this.options.sort,
-  ): Promise<SweepPage<T> & { limit: number | undefined }> {
+  ): Promise<SweepPage<Dialog360Row> & { limit: number | undefined }> {
     const searchParams = new URLSearchParams({ limit: String(limit), offset: String(offset) });
     for (const field of sort) searchParams.append('sort', field);
     if (filters) searchParams.set('filters', JSON.stringify(filters));
-    const response = await this.http.request({
+    const response = await this.http.requestText({
       call: list.call,
       path: `partners/${encodeURIComponent(this.options.partnerId)}/${list.path}`,
       searchParams,
@@ -278,29 +286,14 @@ export class Dialog360Client {
       // A 4xx that no retry can help (not throttling, not a timeout): read here, to say which setting to check.
       acceptStatus: (status) => status >= 400 && status < 500 && RETRY_POLICY[codeForHttpStatus(status)] === 'never',
     });
-    if (response.status >= 400) throw this.statusError(list.call, response.status, upstreamDetail(response.body, this.scrubber));
-
-    const body = response.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new PayloadError(SOURCE, list.call, `response is not a JSON object (offset ${offset})`);
-    const envelope = pageEnvelope.safeParse(body);
-    if (!envelope.success) throw new PayloadError(SOURCE, list.call, `${formatIssue(envelope.error.issues[0])} (offset ${offset})`);
-    const rows = (body as Record<string, unknown>)[list.field];
-    if (!Array.isArray(rows)) {
-      throw new PayloadError(SOURCE, list.call, `field ${list.field}: ${rows === undefined ? 'missing' : 'expected an array'} (offset ${offset})`);
+    if (response.status >= 400) throw this.statusError(list.call, response.status, upstreamDetail(parseOrNull(response.text), this.scrubber));
+    const page = await this.pages.read('dialog360.page', response.text, { list: list.list, call: list.call, offset, status: response.status });
+    const items: Dialog360Row[] = [];
+    for (let index = 0; index < page.rows.keys.length; index++) {
+      const row = preparedEntity(page.rows, index);
+      items.push({ key: row.key, text: row.text, hash: row.hash, id: row.key, createdAt: page.createdAt[index]! });
     }
-    const { total, count, offset: echoedOffset } = envelope.data;
-    if (count !== undefined && count !== rows.length) {
-      throw new PayloadError(SOURCE, list.call, `field count: ${count}, but ${list.field} has ${rows.length} rows (offset ${offset})`);
-    }
-    if (echoedOffset !== undefined && echoedOffset !== offset) {
-      throw new PayloadError(SOURCE, list.call, `field offset: asked for ${offset}, answered ${echoedOffset}`);
-    }
-    const items = rows.map((row, index) => {
-      const parsed = list.parse(row, { list: list.field, index: offset + index, keyField: 'id' });
-      if (!parsed.ok) throw new PayloadError(SOURCE, list.call, parsed.message);
-      return parsed.value;
-    });
-    return { offset, total, items, limit: envelope.data.limit };
+    return { offset, total: page.total, items, limit: page.limit };
   }
 
   /** `detail`: the upstream's own words (see upstreamDetail), or ''. */
@@ -325,6 +318,15 @@ export class Dialog360Client {
 class SweepStopped extends Error {
   constructor(readonly reason: string) {
     super(reason);
+  }
+}
+
+/** An error response's body, when it is JSON. */
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }
 

@@ -37,5 +37,5 @@ export const dialog360Upstream: Upstream<typeof SOURCE, Dialog360Config> = {
   ],
   webhook: dialog360Webhook,
   webhookEventKinds: { [CHANNEL_ACCOUNT_UPDATE]: CHANNEL },
-  createSource: (config, http) => createDialog360Source({ config, http }),
+  createSource: (config, http, deps) => createDialog360Source({ config, http, pages: deps.pages }),
 };

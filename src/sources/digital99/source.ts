@@ -8,7 +8,7 @@ import type { Digital99Config } from './config.js';
 import type { Clock } from '../../clock.js';
 import { PayloadError, WabaSyncError } from '../../errors.js';
 import type { Fingerprint, FingerprintSource, SecretScrubber } from '../../secrets.js';
-import type { CheckFinding, PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
+import type { CheckFinding, PullContext, PullResult, Source, EntityRecord } from '../../sync/types.js';
 import { parseItem } from '../validation.js';
 import type { SharedClients } from '../upstream.js';
 import { type Digital99Client, SOURCE, digital99Client } from './client.js';
@@ -108,7 +108,7 @@ async function stageInChunks<T>(call: string, list: unknown[], schema: import('z
 
 // Records are built with their keys in sorted order (JavaScript's: capitals first): canonical JSON
 // (src/diff/canonical.ts) then writes them as they are instead of copying them sorted.
-export function onboardingRecord(item: OnboardingPayload): StagedEntity {
+export function onboardingRecord(item: OnboardingPayload): EntityRecord {
   return {
     key: item.onboarding_link,
     data: {
@@ -128,7 +128,7 @@ export function onboardingRecord(item: OnboardingPayload): StagedEntity {
   };
 }
 
-export function numberRecord(item: NumberPayload, fingerprint: Fingerprint): StagedEntity {
+export function numberRecord(item: NumberPayload, fingerprint: Fingerprint): EntityRecord {
   return {
     key: item.whatsapp,
     data: {
@@ -145,7 +145,7 @@ export function numberRecord(item: NumberPayload, fingerprint: Fingerprint): Sta
   };
 }
 
-export function counterRecord(item: NumberPayload): StagedEntity {
+export function counterRecord(item: NumberPayload): EntityRecord {
   return {
     key: item.whatsapp,
     data: {

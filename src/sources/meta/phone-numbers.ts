@@ -13,14 +13,14 @@
  * there but not a `{data: [...], paging?}` envelope fails the pull (see `wabaWithPhoneNumbers`).
  */
 import { PayloadError } from '../../errors.js';
-import type { PullContext, StagedEntity } from '../../sync/types.js';
+import type { PullContext, EntityRecord } from '../../sync/types.js';
 import { parseItem } from '../validation.js';
 import { SOURCE } from './client.js';
 import { PHONE_NUMBER } from './kinds.js';
 import { PHONE_NUMBER_FIELDS, type PhoneNumberPayload, fastPhoneNumber, phoneNumber } from './schemas.js';
 import type { ListedWaba, Walker } from './walk.js';
 
-export function phoneRecord(item: PhoneNumberPayload, wabaId: string): StagedEntity {
+export function phoneRecord(item: PhoneNumberPayload, wabaId: string): EntityRecord {
   return { key: item.id, data: { ...item, waba_id: wabaId } };
 }
 
@@ -41,8 +41,8 @@ export class PhoneNumberReader {
   }
 
   /** The numbers of these listed WABAs: each nested first page, then every page after it. */
-  async read(listed: readonly ListedWaba[]): Promise<StagedEntity[]> {
-    const records: StagedEntity[] = [];
+  async read(listed: readonly ListedWaba[]): Promise<EntityRecord[]> {
+    const records: EntityRecord[] = [];
     for (const { waba, phoneNumbers, where } of listed) {
       if (phoneNumbers === undefined) continue;
       this.take(phoneNumbers.data, waba.id, where, `WABA ${waba.id} phone_numbers.data`, records);
@@ -60,7 +60,7 @@ export class PhoneNumberReader {
     return records;
   }
 
-  private take(items: readonly unknown[], wabaId: string, where: string, list: string, into: StagedEntity[]): void {
+  private take(items: readonly unknown[], wabaId: string, where: string, list: string, into: EntityRecord[]): void {
     items.forEach((value, index) => {
       const parsed = parseItem(phoneNumber, value, { list, index, keyField: 'id' }, fastPhoneNumber);
       if (!parsed.ok) throw new PayloadError(SOURCE, where, parsed.message);

@@ -20,7 +20,7 @@
 import pLimit from 'p-limit';
 import type { HttpConfig } from '../../config.js';
 import type { MetaConfig } from './config.js';
-import type { PullContext, PullResult, Source, StagedEntity } from '../../sync/types.js';
+import type { PullContext, PullResult, Source, EntityRecord } from '../../sync/types.js';
 import { PageBudget, formatListingPages, pageCap, parseListingPages } from '../page-budget.js';
 import { MetaClient, SOURCE } from './client.js';
 import { META_KINDS, OWNED_WABA, PHONE_NUMBER, WABA } from './kinds.js';
@@ -210,6 +210,6 @@ function parseNewest(value: string | null): number | null {
   return value !== null && /^\d+$/.test(value) ? Number(value) : null;
 }
 
-export function wabaRecord(item: WabaPayload): StagedEntity {
+export function wabaRecord(item: WabaPayload): EntityRecord {
   return { key: item.id, data: { ...item } };
 }

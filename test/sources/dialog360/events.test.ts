@@ -16,6 +16,9 @@ describe('360dialog: baseline and every event type', () => {
     const events = await listEvents(h.app.db);
     expect(events.map((e) => [e.type, e.key])).toEqual([['sync.baseline', 'dialog360']]);
     expect(events[0]!.after).toEqual({ entities: { client: 2, channel: 2 } });
+    // Its pages were read on the App's page thread, which stays up a moment after the last one.
+    expect(h.app.pages.running).toBe(true);
+    expect(h.app.pages.failed).toBeNull();
   });
 
   it('keeps channel fields under upstream names, with the phone number and the Meta WABA id', async () => {

@@ -7,7 +7,7 @@ import { MetaClient } from '../../../src/sources/meta/client.js';
 import { PhoneNumberReader } from '../../../src/sources/meta/phone-numbers.js';
 import type { WabaPayload } from '../../../src/sources/meta/schemas.js';
 import { type Walker, walkWholeEdge } from '../../../src/sources/meta/walk.js';
-import type { StagedEntity } from '../../../src/sync/types.js';
+import type { EntityRecord } from '../../../src/sync/types.js';
 import { currentEntities, metaHarness } from '../../helpers/meta.js';
 
 // One simulator for the property runs; each run gets a fresh world behind it.
@@ -55,7 +55,7 @@ async function walkAll(options: { pageSize: number; concurrency: number; phonesL
       if (found.has(waba.id)) throw new Error(`${waba.id} delivered twice`);
       found.set(waba.id, waba);
     }
-    const records: StagedEntity[] = await reader.read(listed);
+    const records: EntityRecord[] = await reader.read(listed);
     for (const record of records) {
       if (phones.has(record.key)) throw new Error(`phone number ${record.key} staged twice`);
       phones.set(record.key, String(record.data.waba_id));

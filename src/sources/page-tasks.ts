@@ -1,0 +1,24 @@
+/**
+ * What a page reader (page-thread.ts) can do with a page's text: one pure function per kind of
+ * page, each from an upstream's own folder. Everything a task needs comes in its parameters, and
+ * everything it returns crosses a thread boundary (plain data, typed arrays).
+ */
+import { readDialog360Page } from './dialog360/page.js';
+
+export const PAGE_TASKS = {
+  'dialog360.page': readDialog360Page,
+} as const;
+
+export type PageTask = keyof typeof PAGE_TASKS;
+export type PageParams<N extends PageTask> = Parameters<(typeof PAGE_TASKS)[N]>[1];
+export type PageResult<N extends PageTask> = ReturnType<(typeof PAGE_TASKS)[N]>;
+
+/** Reads pages: on a thread of its own (PageThread) or on the caller's (inlinePages). */
+export interface PageReader {
+  read<N extends PageTask>(task: N, text: string, params: PageParams<N>): Promise<PageResult<N>>;
+}
+
+/** Reads each page on the calling thread: for a source built without the App's page thread (tests of one source). */
+export const inlinePages: PageReader = {
+  read: async (task, text, params) => PAGE_TASKS[task](text, params as never) as never,
+};
