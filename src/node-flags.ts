@@ -11,8 +11,15 @@
  * generation grow to 4× the live heap before a full collection, and keeps a 2 × 16 MB young
  * generation; the worker's RSS then peaked at ≈ 310 MB at scale 1 although ≈ 30 MB of it was
  * live. A 1.5 GB old-space limit (far above what any pull holds, ample for fleets ten times the
- * default) makes V8 choose a growth factor of ≈ 1.8 instead of 4, and 8 MB semi-spaces halve the
- * young generation; the price is more frequent collections (measured: ≈ 40 instead of ≈ 15 full
- * collections in a scale-1 Meta pull, ≈ 10 % more CPU).
+ * default) makes V8 choose a growth factor of ≈ 1.8 instead of 4; the price is more frequent
+ * collections (measured: ≈ 40 instead of ≈ 15 full collections in a scale-1 Meta pull, ≈ 10 %
+ * more CPU).
+ *
+ * The semi-space size holds for every isolate of the process — the main thread, the delivery
+ * thread, the page thread — and overrides a worker's own `resourceLimits`: each young generation
+ * is 2 × this. 4 MB (a quarter of V8's default) keeps the three threads' young generations at
+ * 24 MB together; at 8 MB the page thread put the baseline's peak RSS at 260–264 MB, at 4 MB it
+ * was 221 MB, with the pulls' wall times the same within the runs' spread (docs/benchmark.md,
+ * "Pulls at the speed of the network").
  */
-export const NODE_MEMORY_FLAGS: readonly string[] = ['--max-old-space-size=1536', '--max-semi-space-size=8'];
+export const NODE_MEMORY_FLAGS: readonly string[] = ['--max-old-space-size=1536', '--max-semi-space-size=4'];
