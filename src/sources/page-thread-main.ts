@@ -1,6 +1,6 @@
 /**
  * The page thread (started by page-thread.ts): reads the pages it is sent with PAGE_TASKS and
- * answers each with the result or the error. A PayloadError comes back as its parts, so the
+ * answers each with the result or the error (and, before either, what the task told `early`). A PayloadError comes back as its parts, so the
  * caller throws the same error the page would have thrown on its own thread; anything else as
  * its message.
  */
@@ -14,7 +14,8 @@ const port = parentPort!;
 port.on('message', (request: PageThreadRequest) => {
   let reply: PageThreadReply;
   try {
-    const value = PAGE_TASKS[request.task as PageTask](request.text, request.params as never);
+    const early = (value: unknown) => port.postMessage({ id: request.id, early: true, value } satisfies PageThreadReply);
+    const value = PAGE_TASKS[request.task as PageTask](request.text, request.params as never, early as never);
     reply = { id: request.id, ok: true, value };
   } catch (error) {
     if (error instanceof PayloadError) {

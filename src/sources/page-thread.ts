@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PayloadError, WabaSyncError } from '../errors.js';
-import { type PageParams, type PageReader, type PageResult, type PageTask, inlinePages } from './page-tasks.js';
+import { type PageEarly, type PageParams, type PageReader, type PageResult, type PageTask, inlinePages } from './page-tasks.js';
 
 export interface PageThreadRequest {
   readonly id: number;
@@ -27,6 +27,7 @@ export interface PageThreadRequest {
 }
 
 export type PageThreadReply =
+  | { readonly id: number; readonly early: true; readonly value: unknown }
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly payload: { source: string; call: string; detail: string } }
   | { readonly id: number; readonly ok: false; readonly message: string };
@@ -41,6 +42,7 @@ export function pageThreadScript(): string {
 export const IDLE_MS = 1000;
 
 interface Pending {
+  early?: (value: never) => void;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
@@ -56,14 +58,14 @@ export class PageThread implements PageReader {
 
   constructor(private readonly idleMs = IDLE_MS) {}
 
-  read<N extends PageTask>(task: N, text: string, params: PageParams<N>): Promise<PageResult<N>> {
+  read<N extends PageTask>(task: N, text: string, params: PageParams<N>, early?: (value: PageEarly<N>) => void): Promise<PageResult<N>> {
     // Closed with its App (a pull still finishing), or failed: read on this thread.
-    if (this.closed || this.failure) return inlinePages.read(task, text, params);
+    if (this.closed || this.failure) return inlinePages.read(task, text, params, early);
     const worker = this.worker ?? this.start();
     this.stopIdle();
     const id = this.nextId++;
     return new Promise<PageResult<N>>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.waiting.set(id, { early, resolve: resolve as (value: unknown) => void, reject });
       // Held open only while it has pages to read.
       if (this.waiting.size === 1) worker.ref();
       worker.postMessage({ id, task, text, params } satisfies PageThreadRequest);
@@ -112,6 +114,10 @@ export class PageThread implements PageReader {
     const worker = new Worker(pageThreadScript());
     worker.unref();
     worker.on('message', (reply: PageThreadReply) => {
+      if ('early' in reply) {
+        this.waiting.get(reply.id)?.early?.(reply.value as never);
+        return;
+      }
       const pending = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0) {

@@ -38,6 +38,11 @@ export class PreparedRowsBuilder {
     this.ends.push(this.length);
   }
 
+  /** Rows added so far. */
+  get size(): number {
+    return this.keys.length;
+  }
+
   build(): PreparedRows {
     return { keys: this.keys, hashes: this.hashes.join(''), texts: this.texts.join(''), ends: Uint32Array.from(this.ends) };
   }

@@ -58,9 +58,11 @@ export async function metaHarness(options: MetaWorldOptions & { env?: Env; dbPat
   const sleep = async (ms: number) => {
     sleeps.push(ms);
   };
+  const app = await openApp(parseConfig(env), { clock, log: logs.log });
+  // The source as the App builds it (its pages read on the App's page thread), with waits observed.
   const source = (overrides: Env = {}) => {
     const config = parseConfig({ ...env, ...overrides });
-    return createMetaSource({ config: config.meta!, http: config.http, sleep });
+    return createMetaSource({ config: config.meta!, http: config.http, sleep, pages: app.pages });
   };
   const harness: MetaHarness = {
     world,
@@ -71,7 +73,7 @@ export async function metaHarness(options: MetaWorldOptions & { env?: Env; dbPat
     env,
     sleeps,
     usage,
-    app: await openApp(parseConfig(env), { clock, log: logs.log }),
+    app,
     source,
     sync: async (mode = 'full', overrides = {}) => {
       clock.advance(60_000);

@@ -11,9 +11,8 @@ import type { z } from 'zod';
 import { canonicalJson } from '../../src/diff/canonical.js';
 import { MetaWorld, seedMetaFleet } from '../../src/simulator/meta.js';
 import { FAIL, type FastReader } from '../../src/sources/fast-parse.js';
-import type { ListPage } from '../../src/sources/meta/client.js';
 import { fastListPage, fastPhoneNumber, fastWaba, listPage, phoneNumber, waba, wabaFieldsParam, wabaWithPhoneNumbers } from '../../src/sources/meta/schemas.js';
-import { readWabas } from '../../src/sources/meta/walk.js';
+import { readWabas } from '../../src/sources/meta/page.js';
 import { fastNumber, fastOnboarding, number, onboarding } from '../../src/sources/digital99/schemas.js';
 
 /** Values of the kinds a field may hold, near the edges the readers decide on. */
@@ -82,17 +81,15 @@ describe('fast readers answer what their schema would', () => {
   });
 
   it('a listed WABA with its phone numbers: readWabas takes the same WABA and nested page as zod, and refuses what zod refuses', () => {
-    const edge = { call: 'client_whatsapp_business_accounts', businessId: '1', phoneNumbersLimit: 100 } as const;
     const listed = fc.tuple(wabaValue, fc.oneof(fc.constant(undefined), pageValue)).map(([item, nested]) =>
       nested === undefined || typeof item !== 'object' || item === null || Array.isArray(item) ? item : { ...item, phone_numbers: nested },
     );
     fc.assert(
       fc.property(asJson(listed), (value) => {
-        const page: ListPage = { page: 1, items: [value], where: 'page 1', hasNext: false };
         const parsed = wabaWithPhoneNumbers.safeParse(value);
-        if (!parsed.success) return throwsPayload(() => readWabas(page, edge));
+        if (!parsed.success) return throwsPayload(() => readWabas([value], 'page 1', true));
         const { phone_numbers: phoneNumbers, ...item } = parsed.data;
-        const [read] = readWabas(page, edge);
+        const [read] = readWabas([value], 'page 1', true);
         return isDeepStrictEqual(read?.waba, item) && canonicalJson(read!.waba) === canonicalJson(item) && isDeepStrictEqual(read?.phoneNumbers, phoneNumbers);
       }),
       runs,

@@ -10,9 +10,8 @@ import { channel, client } from '../../src/sources/dialog360/schemas.js';
 import { channelRecord, clientRecord } from '../../src/sources/dialog360/records.js';
 import { number, onboarding } from '../../src/sources/digital99/schemas.js';
 import { counterRecord, numberRecord, onboardingRecord } from '../../src/sources/digital99/source.js';
-import { phoneRecord } from '../../src/sources/meta/phone-numbers.js';
 import { phoneNumber, waba } from '../../src/sources/meta/schemas.js';
-import { wabaRecord } from '../../src/sources/meta/source.js';
+import { phoneRecord, wabaRecord } from '../../src/sources/meta/records.js';
 
 const fingerprint = (secret: string) => `fp:${secret.length}`;
 

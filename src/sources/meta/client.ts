@@ -8,16 +8,17 @@
  * URL or a message.
  */
 import { PayloadError, RETRY_POLICY, UpstreamError } from '../../errors.js';
+import { SecretScrubber } from '../../secrets.js';
 import { HttpClient, type RawResponse } from '../http.js';
 import type { PageGuard } from '../page-budget.js';
+import { type PageReader, inlinePages } from '../page-tasks.js';
 import { formatIssue } from '../validation.js';
 import { classifyFailure, readGraphError } from './graph-errors.js';
-import { SecretScrubber } from '../../secrets.js';
-import { FAIL } from '../fast-parse.js';
-import { type DebugTokenPayload, type GraphErrorBody, type NestedPage, debugToken, fastListPage, listPage } from './schemas.js';
+import { type MetaItems, type MetaPage, type MetaPageHead, SOURCE } from './page.js';
+import { type DebugTokenPayload, type GraphErrorBody, debugToken } from './schemas.js';
 import { Pacer, type Sleep, readUsage, realSleep } from './usage.js';
 
-export const SOURCE = 'meta';
+export { SOURCE };
 
 export interface MetaClientOptions {
   readonly graphUrl: string;
@@ -35,6 +36,8 @@ export interface MetaClientOptions {
   readonly maxEmptyPages: number;
   /** Injected so tests can see the waits without spending them. */
   readonly sleep?: Sleep;
+  /** Where each list page's text is read into rows (the App's page thread); on this thread when omitted. */
+  readonly pages?: PageReader;
 }
 
 export interface CallHooks {
@@ -50,6 +53,8 @@ export interface CallHooks {
 /** Names a chain in counts and errors, and says which listing's page budget it draws on. */
 export interface ChainName {
   readonly call: string;
+  /** What the chain's pages hold, so they are read into rows as they arrive (page.ts). */
+  readonly items: MetaItems;
   /** E.g. the slice, or the WABA of a phone-number listing. */
   readonly label?: string;
   /** Asked before each page is requested; shared by every chain of one listing. */
@@ -70,11 +75,12 @@ export interface ListRequest extends ChainName {
 
 export interface ListPage {
   readonly page: number;
-  readonly items: readonly unknown[];
   /** Names the page in errors: call, label, page number. */
   readonly where: string;
   /** Whether `paging.next` says more pages follow (an empty page can still have more). */
   readonly hasNext: boolean;
+  /** Its items, read as the chain's `items` said. */
+  readonly content: MetaPage;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -85,8 +91,10 @@ export class MetaClient {
   private readonly sleep: Sleep;
   private readonly root: URL;
   private readonly scrubber: SecretScrubber;
+  private readonly reader: PageReader;
 
   constructor(private readonly options: MetaClientOptions) {
+    this.reader = options.pages ?? inlinePages;
     this.sleep = options.sleep ?? realSleep;
     this.scrubber = new SecretScrubber([options.accessToken]);
     this.root = new URL(`${options.graphUrl.replace(/\/+$/, '')}/`);
@@ -142,13 +150,22 @@ export class MetaClient {
     const abandon = new AbortController();
     const chainHooks: CallHooks = { ...hooks, signal: hooks.signal ? AbortSignal.any([hooks.signal, abandon.signal]) : abandon.signal };
     const whereOf = (page: number) => `${request.call}${request.label ? ` ${request.label}` : ''} page ${page}`;
-    const fetch = (path: string, params: Record<string, string>, page: number): Promise<unknown> => {
+    const fetch = (path: string, params: Record<string, string>, page: number): { head: Promise<MetaPageHead>; content: Promise<MetaPage> } => {
       const where = whereOf(page);
       request.guard?.take(where);
-      const body = this.getJson(request.call, where, path, params, chainHooks);
+      let announce: (head: MetaPageHead) => void = () => {};
+      const announced = new Promise<MetaPageHead>((resolve) => {
+        announce = resolve;
+      });
+      const content = this.getText(request.call, where, path, params, chainHooks).then((response) =>
+        this.reader.read('meta.page', response.text, { where, status: response.status, items: request.items }, announce),
+      );
+      // The head as soon as the page's envelope is read (page.ts); a page that fails before that fails it too.
+      const head = Promise.race([announced, content]);
       // Awaited on the next turn, or never when the chain stops first: not an unhandled rejection.
-      body.catch(() => {});
-      return body;
+      head.catch(() => {});
+      content.catch(() => {});
+      return { head, content };
     };
     let emptyInARow = 0;
     remember(firstPath, firstParams, firstPage);
@@ -156,17 +173,17 @@ export class MetaClient {
     try {
       for (let page = firstPage; ; page++) {
         const where = whereOf(page);
-        const body = await pending;
-        const envelope = readListPage(body, where);
-        const next = envelope.paging?.next;
-        const current: ListPage = { page, items: envelope.data, where, hasNext: next !== undefined };
-        if (!next) {
-          yield current;
+        const { head, content } = pending;
+        const { next, count } = await head;
+        // The page with its items read: a page whose items fail fails here, before anything it leads to.
+        const current = async (): Promise<ListPage> => ({ page, where, hasNext: next !== null, content: await content });
+        if (next === null) {
+          yield await current();
           return;
         }
-        emptyInARow = envelope.data.length === 0 ? emptyInARow + 1 : 0;
+        emptyInARow = count === 0 ? emptyInARow + 1 : 0;
         if (emptyInARow >= this.options.maxEmptyPages) {
-          yield current;
+          yield await current();
           throw new UpstreamError(
             'LIMIT',
             SOURCE,
@@ -188,20 +205,21 @@ export class MetaClient {
           pending = fetch(following.path, following.params, page + 1);
         };
         if (!request.readAhead) {
-          yield current;
+          yield await current();
           follow();
           continue;
         }
-        // Reading ahead: the next page is asked before this one is handed over, so its round trip
-        // overlaps with the consumer's work on this page (validating, hashing, staging); the
-        // chain still has one request in flight at most. What stops the chain is thrown after.
+        // Reading ahead: the next page is asked as soon as this one's envelope is read — before its
+        // items are (on the page thread) and before it is handed over — so its round trip overlaps
+        // with all the work on this page (validating, hashing, staging); the chain still has one
+        // request in flight at most. What stops the chain is thrown after this page's own failure.
         let stop: unknown = null;
         try {
           follow();
         } catch (error) {
           stop = error;
         }
-        yield current;
+        yield await current();
         if (stop !== null) throw stop;
       }
     } finally {
@@ -222,8 +240,19 @@ export class MetaClient {
     return parsed.data.data;
   }
 
-  /** One GET with the retry policy: never for a dead token or a refusal; bounded for 5xx and throttling. */
+  /** One GET with the retry policy, its JSON body parsed. */
   private async getJson(call: string, where: string, path: string, params: Record<string, string>, hooks: CallHooks): Promise<unknown> {
+    const response = await this.getText(call, where, path, params, hooks);
+    const body = parseJson(response.text);
+    if (body === undefined) throw new PayloadError(SOURCE, where, `response is not valid JSON (HTTP ${response.status}, ${response.text.length} bytes)`);
+    return body;
+  }
+
+  /**
+   * One GET with the retry policy: never for a dead token or a refusal; bounded for 5xx and
+   * throttling. Resolves to a 2xx response, its body unread (an error's body is read here).
+   */
+  private async getText(call: string, where: string, path: string, params: Record<string, string>, hooks: CallHooks): Promise<RawResponse> {
     const { retries } = this.options;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) hooks.onRetry?.(call);
@@ -248,14 +277,9 @@ export class MetaClient {
       const usage = readUsage(response.headers);
       this.pacer.observe(usage);
       for (const [metric, percent] of Object.entries(usage.metrics)) hooks.onUsage?.(metric, percent);
-      const body = parseJson(response.text);
-      if (response.status >= 200 && response.status < 300) {
-        if (body === undefined) {
-          throw new PayloadError(SOURCE, where, `response is not valid JSON (HTTP ${response.status}, ${response.text.length} bytes)`);
-        }
-        return body;
-      }
+      if (response.status >= 200 && response.status < 300) return response;
 
+      const body = parseJson(response.text);
       const failure = classifyFailure(response.status, this.withoutToken(readGraphError(body)));
       if (failure.retry === 'never') throw new UpstreamError(failure.code, SOURCE, where, failure.detail);
       if (attempt >= retries) {
@@ -316,15 +340,6 @@ export class MetaClient {
     for (const [name, value] of url.searchParams) if (name !== 'access_token') params[name] = value;
     return { path: url.pathname.slice(this.root.pathname.length), params };
   }
-}
-
-/** A list page's envelope (`{data, paging}`), the fast way first (fast-parse.ts). */
-function readListPage(body: unknown, where: string): NestedPage {
-  const quick = fastListPage(body);
-  if (quick !== FAIL) return quick;
-  const parsed = listPage.safeParse(body);
-  if (!parsed.success) throw new PayloadError(SOURCE, where, formatIssue(parsed.error.issues[0]));
-  return parsed.data;
 }
 
 function parseJson(text: string): unknown {

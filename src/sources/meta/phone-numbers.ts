@@ -12,17 +12,11 @@
  * it out of the answer (the simulator does the same; `{data: []}` is read alike). A key that is
  * there but not a `{data: [...], paging?}` envelope fails the pull (see `wabaWithPhoneNumbers`).
  */
-import { PayloadError } from '../../errors.js';
-import type { PullContext, EntityRecord } from '../../sync/types.js';
-import { parseItem } from '../validation.js';
-import { SOURCE } from './client.js';
+import type { PreparedEntity, PullContext } from '../../sync/types.js';
+import { preparedEntity } from '../prepared.js';
 import { PHONE_NUMBER } from './kinds.js';
-import { PHONE_NUMBER_FIELDS, type PhoneNumberPayload, fastPhoneNumber, phoneNumber } from './schemas.js';
+import { PHONE_NUMBER_FIELDS } from './schemas.js';
 import type { ListedWaba, Walker } from './walk.js';
-
-export function phoneRecord(item: PhoneNumberPayload, wabaId: string): EntityRecord {
-  return { key: item.id, data: { ...item, waba_id: wabaId } };
-}
 
 /** One per pull: remembers which WABA each number was seen under, so a key is staged once. */
 export class PhoneNumberReader {
@@ -41,39 +35,43 @@ export class PhoneNumberReader {
   }
 
   /** The numbers of these listed WABAs: each nested first page, then every page after it. */
-  async read(listed: readonly ListedWaba[]): Promise<EntityRecord[]> {
-    const records: EntityRecord[] = [];
-    for (const { waba, phoneNumbers, where } of listed) {
+  async read(listed: readonly ListedWaba[]): Promise<PreparedEntity[]> {
+    const records: PreparedEntity[] = [];
+    for (const { id, phoneNumbers } of listed) {
       if (phoneNumbers === undefined) continue;
-      this.take(phoneNumbers.data, waba.id, where, `WABA ${waba.id} phone_numbers.data`, records);
-      const next = phoneNumbers.paging?.next;
+      this.take(phoneNumbers.entities, id, records);
+      const next = phoneNumbers.next;
       if (!next) continue;
       const rest = this.walker.client.continuePages(
-        { call: 'phone_numbers', label: `(WABA ${waba.id})`, guard: this.walker.pageGuards?.phone_numbers, readAhead: true },
+        { call: 'phone_numbers', items: { kind: 'phones', wabaId: id }, label: `(WABA ${id})`, guard: this.walker.pageGuards?.phone_numbers, readAhead: true },
         next,
         2,
         { fields: PHONE_NUMBER_FIELDS.join(','), limit: String(this.limit) },
         this.walker.hooks,
       );
-      for await (const page of rest) this.take(page.items, waba.id, page.where, 'data', records);
+      for await (const page of rest) {
+        const phones = page.content.phones!;
+        const entities: PreparedEntity[] = [];
+        for (let index = 0; index < phones.keys.length; index++) entities.push(preparedEntity(phones, index));
+        this.take(entities, id, records);
+      }
     }
     return records;
   }
 
-  private take(items: readonly unknown[], wabaId: string, where: string, list: string, into: EntityRecord[]): void {
-    items.forEach((value, index) => {
-      const parsed = parseItem(phoneNumber, value, { list, index, keyField: 'id' }, fastPhoneNumber);
-      if (!parsed.ok) throw new PayloadError(SOURCE, where, parsed.message);
-      const other = this.seen.get(parsed.value.id);
+  /** The numbers (validated and prepared under `wabaId` where their page was read) not met before. */
+  private take(entities: readonly PreparedEntity[], wabaId: string, into: PreparedEntity[]): void {
+    for (const entity of entities) {
+      const other = this.seen.get(entity.key);
       if (other !== undefined) {
         // Listed twice: keep the first sighting. Under another WABA it moved while we read: note it.
         if (other !== wabaId) {
-          this.ctx.recordCheck({ kind: PHONE_NUMBER, key: parsed.value.id, check: 'listed_twice', detail: `listed under WABA ${other} and WABA ${wabaId}` });
+          this.ctx.recordCheck({ kind: PHONE_NUMBER, key: entity.key, check: 'listed_twice', detail: `listed under WABA ${other} and WABA ${wabaId}` });
         }
-        return;
+        continue;
       }
-      this.seen.set(parsed.value.id, wabaId);
-      into.push(phoneRecord(parsed.value, wabaId));
-    });
+      this.seen.set(entity.key, wabaId);
+      into.push(entity);
+    }
   }
 }

@@ -20,14 +20,15 @@
 import pLimit from 'p-limit';
 import type { HttpConfig } from '../../config.js';
 import type { MetaConfig } from './config.js';
-import type { PullContext, PullResult, Source, EntityRecord } from '../../sync/types.js';
+import type { PullContext, PullResult, Source } from '../../sync/types.js';
 import { PageBudget, formatListingPages, pageCap, parseListingPages } from '../page-budget.js';
+import type { PageReader } from '../page-tasks.js';
 import { MetaClient, SOURCE } from './client.js';
 import { META_KINDS, OWNED_WABA, PHONE_NUMBER, WABA } from './kinds.js';
+import { prepareWabas } from './page.js';
 import { PhoneNumberReader } from './phone-numbers.js';
-import type { WabaPayload } from './schemas.js';
 import type { Sleep } from './usage.js';
-import { type ListedWaba, type Walker, readWabas, walkCreatedAfter, walkWholeEdge } from './walk.js';
+import { type ListedWaba, type Walker, listedWabas, walkCreatedAfter, walkWholeEdge } from './walk.js';
 import { wabaFieldsParam } from './schemas.js';
 import { UpstreamError } from '../../errors.js';
 
@@ -37,6 +38,8 @@ export interface MetaSourceDeps {
   readonly http: HttpConfig;
   /** Injected in tests to observe waits without spending them. */
   readonly sleep?: Sleep;
+  /** Where list pages are read into records (the App's page thread); on the pull's thread when omitted. */
+  readonly pages?: PageReader;
 }
 
 /** Source state: the newest client-WABA creation_time seen by a complete pull (unix seconds). */
@@ -79,16 +82,17 @@ async function pullMetaTargets(deps: MetaSourceDeps, ctx: PullContext, targets: 
           if (error instanceof UpstreamError && error.code === 'UPSTREAM') return null;
           throw error;
         }
-        const [listed] = readWabas({ page: 1, items: [body], where: `waba ${id}`, hasNext: false }, { call: 'client_whatsapp_business_accounts', businessId: config.businessId, phoneNumbersLimit: config.phoneNumbersPageSize });
+        // One WABA, read here: a few per webhook.
+        const [listed] = listedWabas(prepareWabas([body], `waba ${id}`, true));
         return listed ?? null;
       }),
     ),
   );
   const found = read.filter((listed): listed is ListedWaba => listed !== null);
-  const owned = found.filter(({ waba }) => waba.ownership_type === 'SELF');
-  const clients = found.filter(({ waba }) => waba.ownership_type !== 'SELF');
-  if (clients.length > 0) await ctx.stage(WABA, clients.map(({ waba }) => wabaRecord(waba)));
-  if (owned.length > 0) await ctx.stage(OWNED_WABA, owned.map(({ waba }) => wabaRecord(waba)));
+  const owned = found.filter((listed) => listed.owned);
+  const clients = found.filter((listed) => !listed.owned);
+  if (clients.length > 0) await ctx.stage(WABA, clients.map((listed) => listed.entity));
+  if (owned.length > 0) await ctx.stage(OWNED_WABA, owned.map((listed) => listed.entity));
   const numbers = await phones.read(clients);
   if (numbers.length > 0) await ctx.stage(PHONE_NUMBER, numbers);
   return { coverage: { [WABA]: 'partial', [OWNED_WABA]: 'partial', [PHONE_NUMBER]: 'partial' } };
@@ -107,6 +111,7 @@ export function createMetaClient(deps: MetaSourceDeps): MetaClient {
     slowdownPercent: deps.config.slowdownPercent,
     maxEmptyPages: deps.config.maxEmptyPages,
     sleep: deps.sleep,
+    pages: deps.pages,
   });
 }
 
@@ -169,11 +174,11 @@ async function pullMeta(deps: MetaSourceDeps, ctx: PullContext): Promise<PullRes
   // Each list page is staged as it arrives: its WABAs, then their numbers (the nested pages and
   // any further pages of a WABA with more than N).
   const stageClients = async (listed: ListedWaba[]) => {
-    for (const { waba } of listed) {
-      if (waba.creation_time !== null && (newest === null || waba.creation_time > newest)) newest = waba.creation_time;
+    for (const { creationTime } of listed) {
+      if (creationTime !== null && (newest === null || creationTime > newest)) newest = creationTime;
     }
     clientCount += listed.length;
-    await ctx.stage(WABA, listed.map(({ waba }) => wabaRecord(waba)));
+    await ctx.stage(WABA, listed.map((item) => item.entity));
     const numbers = await phones.read(listed);
     if (numbers.length > 0 && !walker.failFast.signal.aborted) await ctx.stage(PHONE_NUMBER, numbers);
     ctx.progress(`${clientCount} client WABAs, ${phones.count} phone numbers`);
@@ -194,7 +199,7 @@ async function pullMeta(deps: MetaSourceDeps, ctx: PullContext): Promise<PullRes
   let ownedCount = 0;
   await walkWholeEdge(walker, owned, async (listed) => {
     ownedCount += listed.length;
-    await ctx.stage(OWNED_WABA, listed.map(({ waba }) => wabaRecord(waba)));
+    await ctx.stage(OWNED_WABA, listed.map((item) => item.entity));
   });
   ctx.progress(`${clientCount} client WABAs, ${phones.count} phone numbers, ${ownedCount} owned WABAs`);
 
@@ -208,8 +213,4 @@ async function pullMeta(deps: MetaSourceDeps, ctx: PullContext): Promise<PullRes
 
 function parseNewest(value: string | null): number | null {
   return value !== null && /^\d+$/.test(value) ? Number(value) : null;
-}
-
-export function wabaRecord(item: WabaPayload): EntityRecord {
-  return { key: item.id, data: { ...item } };
 }

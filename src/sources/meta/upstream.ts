@@ -33,5 +33,5 @@ export const metaUpstream: Upstream<typeof SOURCE, MetaConfig> = {
   ],
   webhook: metaWebhook,
   webhookEventKinds: { [ACCOUNT_UPDATE]: WABA },
-  createSource: (config, http) => createMetaSource({ config, http }),
+  createSource: (config, http, deps) => createMetaSource({ config, http, pages: deps.pages }),
 };

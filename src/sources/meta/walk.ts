@@ -1,18 +1,16 @@
 /**
  * Walking Graph listings: a whole WABA edge (split by creation_time into concurrent cursor chains
- * when it is large) and a filtered incremental listing. Pages are validated item by item and handed
- * to a sink as they arrive; each WABA reaches the sink once per walk, with the first page of its
- * phone numbers when the edge expands them.
+ * when it is large) and a filtered incremental listing. Pages arrive read into prepared rows
+ * (page.ts, on the page thread) and are handed to a sink as they arrive; each WABA reaches the
+ * sink once per walk, with the first page of its phone numbers when the edge expands them.
  */
 import type { LimitFunction } from 'p-limit';
-import { PayloadError } from '../../errors.js';
-import { parseItem } from '../validation.js';
+import type { PreparedEntity } from '../../sync/types.js';
 import type { PageGuard } from '../page-budget.js';
-import { type CallHooks, type ListPage, type MetaClient, SOURCE } from './client.js';
-import { FAIL, optional } from '../fast-parse.js';
-import { type NestedPage, type WabaPayload, fastListPage, fastWaba, waba, wabaFieldsParam, wabaWithPhoneNumbers } from './schemas.js';
-
-const fastNestedPage = optional(fastListPage);
+import { preparedEntity } from '../prepared.js';
+import type { CallHooks, ListPage, MetaClient } from './client.js';
+import type { PreparedWabas } from './page.js';
+import { wabaFieldsParam } from './schemas.js';
 import { type Slice, WHOLE, inSlice, planSlices, sliceCount, sliceFilter, sliceLabel } from './slices.js';
 
 export interface WabaEdge {
@@ -24,14 +22,17 @@ export interface WabaEdge {
 
 /** One WABA of a list page. */
 export interface ListedWaba {
-  readonly waba: WabaPayload;
+  readonly id: string;
+  readonly creationTime: number | null;
+  /** `ownership_type` is SELF. */
+  readonly owned: boolean;
+  /** Its record, prepared for staging. */
+  readonly entity: PreparedEntity;
   /**
    * The first page of its phone numbers, when the edge expands them; undefined when the key was
    * absent (Graph leaves an empty edge out) or not asked for.
    */
-  readonly phoneNumbers: NestedPage | undefined;
-  /** The list page it came from, for messages. */
-  readonly where: string;
+  readonly phoneNumbers: { readonly entities: readonly PreparedEntity[]; readonly next: string | null } | undefined;
 }
 
 export interface Walker {
@@ -68,26 +69,32 @@ function listParams(walker: Walker, edge: WabaEdge, sort: string, filtering: str
 /** `readAhead` for a chain read to its end (see ChainName). */
 function chain(walker: Walker, edge: WabaEdge, params: Record<string, string>, label?: string, readAhead = false): AsyncGenerator<ListPage> {
   const guard = walker.pageGuards?.[edge.call];
-  return walker.client.pages({ call: edge.call, label, guard, readAhead, path: `${edge.businessId}/${edge.call}`, params }, walker.hooks);
+  const items = { kind: 'wabas', expanded: (edge.phoneNumbersLimit ?? null) !== null } as const;
+  return walker.client.pages({ call: edge.call, items, label, guard, readAhead, path: `${edge.businessId}/${edge.call}`, params }, walker.hooks);
 }
 
-export function readWabas(page: ListPage, edge: WabaEdge): ListedWaba[] {
-  const expanded = (edge.phoneNumbersLimit ?? null) !== null;
-  return page.items.map((value, index) => {
-    if (!expanded) {
-      const parsed = parseItem(waba, value, { list: 'data', index, keyField: 'id' }, fastWaba);
-      if (!parsed.ok) throw new PayloadError(SOURCE, page.where, parsed.message);
-      return { waba: parsed.value, phoneNumbers: undefined, where: page.where };
+/** A WABA list page's WABAs (see chain). */
+function readWabas(page: ListPage): ListedWaba[] {
+  return listedWabas(page.content.wabas!);
+}
+
+/** Prepared WABAs (page.ts) one by one, each with its first page of numbers. */
+export function listedWabas(wabas: PreparedWabas): ListedWaba[] {
+  const listed: ListedWaba[] = [];
+  let phone = 0;
+  for (let index = 0; index < wabas.rows.keys.length; index++) {
+    const end = wabas.phoneEnds[index]!;
+    let phoneNumbers: ListedWaba['phoneNumbers'];
+    if (wabas.phonesListed[index]) {
+      const entities: PreparedEntity[] = [];
+      for (; phone < end; phone++) entities.push(preparedEntity(wabas.phones, phone));
+      phoneNumbers = { entities, next: wabas.phonesNext[index]! };
     }
-    // The fast paths first, without the copy that splitting zod's answer takes.
-    const quick = fastWaba(value);
-    const nested = quick === FAIL ? FAIL : fastNestedPage((value as Record<string, unknown>).phone_numbers);
-    if (quick !== FAIL && nested !== FAIL) return { waba: quick, phoneNumbers: nested, where: page.where };
-    const parsed = parseItem(wabaWithPhoneNumbers, value, { list: 'data', index, keyField: 'id' });
-    if (!parsed.ok) throw new PayloadError(SOURCE, page.where, parsed.message);
-    const { phone_numbers: phoneNumbers, ...item } = parsed.value;
-    return { waba: item, phoneNumbers, where: page.where };
-  });
+    phone = end;
+    const entity = preparedEntity(wabas.rows, index);
+    listed.push({ id: entity.key, creationTime: wabas.creationTime[index]!, owned: wabas.owned[index]!, entity, phoneNumbers });
+  }
+  return listed;
 }
 
 /**
@@ -100,8 +107,8 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
   const deliver = async (wabas: ListedWaba[], slice: Slice) => {
     const fresh: ListedWaba[] = [];
     for (const item of wabas) {
-      if (!inSlice(slice, item.waba.creation_time) || seen.has(item.waba.id)) continue;
-      seen.add(item.waba.id);
+      if (!inSlice(slice, item.creationTime) || seen.has(item.id)) continue;
+      seen.add(item.id);
       fresh.push(item);
     }
     if (walker.failFast.signal.aborted) return;
@@ -111,21 +118,21 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
   const ascending = chain(walker, edge, listParams(walker, edge, ASCENDING, null));
   const first = await ascending.next();
   if (first.done) return;
-  const low = readWabas(first.value, edge);
+  const low = readWabas(first.value);
   await deliver(low, WHOLE);
   if (!first.value.hasNext) return;
   if (walker.maxSlices <= 1) {
-    for await (const page of ascending) await deliver(readWabas(page, edge), WHOLE);
+    for await (const page of ascending) await deliver(readWabas(page), WHOLE);
     return;
   }
 
   const descending = chain(walker, edge, listParams(walker, edge, DESCENDING, null), '(probe, newest first)');
   const top = await descending.next();
   await descending.return(undefined);
-  const high = top.done ? [] : readWabas(top.value, edge);
+  const high = top.done ? [] : readWabas(top.value);
   await deliver(high, WHOLE);
 
-  const times = (items: ListedWaba[]) => items.map((item) => item.waba.creation_time);
+  const times = (items: ListedWaba[]) => items.map((item) => item.creationTime);
   const lowTimes = times(low);
   const highTimes = times(high);
   const placeable = [...lowTimes, ...highTimes].every((t) => t !== null);
@@ -134,7 +141,7 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
     : 1; // a WABA without creation_time can't be placed in a slice: walk the one chain to its end
 
   if (count === 1) {
-    for await (const page of ascending) await deliver(readWabas(page, edge), WHOLE);
+    for await (const page of ascending) await deliver(readWabas(page), WHOLE);
     return;
   }
   await ascending.return(undefined);
@@ -144,7 +151,7 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
     slices.map((slice, index) => async () => {
       const label = sliceLabel(slice, index, slices.length);
       for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, sliceFilter(slice)), label, true)) {
-        await deliver(readWabas(page, edge), slice);
+        await deliver(readWabas(page), slice);
       }
     }),
   );
@@ -156,9 +163,9 @@ export async function walkCreatedAfter(walker: Walker, edge: WabaEdge, since: nu
   const filtering = since === null ? null : JSON.stringify([{ field: 'creation_time', operator: 'GREATER_THAN', value: String(since) }]);
   const label = since === null ? undefined : `(creation_time > ${since})`;
   for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, filtering), label, true)) {
-    const fresh = readWabas(page, edge).filter((item) => {
-      if (seen.has(item.waba.id)) return false;
-      seen.add(item.waba.id);
+    const fresh = readWabas(page).filter((item) => {
+      if (seen.has(item.id)) return false;
+      seen.add(item.id);
       return true;
     });
     if (fresh.length > 0) await sink(fresh);

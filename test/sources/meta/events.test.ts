@@ -22,6 +22,9 @@ describe('meta: baseline and every event type', () => {
     expect(phones.get(phone.id)).toMatchObject({ id: phone.id, waba_id: a.id, quality_rating: 'GREEN', status: 'CONNECTED' });
     const wabas = await currentEntities(h.app, 'waba');
     expect(wabas.get(a.id)).toMatchObject({ id: a.id, name: 'Acme', account_review_status: 'PENDING', creation_time: a.creation_time });
+    // Its pages were read on the App's page thread, which stays up a moment after the last one.
+    expect(h.app.pages.running).toBe(true);
+    expect(h.app.pages.failed).toBeNull();
   });
 });
 

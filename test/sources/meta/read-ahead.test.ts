@@ -9,6 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MetaWorld } from '../../../src/simulator/meta.js';
 import { type RunningSimulator, startSimulator } from '../../../src/simulator/server.js';
 import { MetaClient } from '../../../src/sources/meta/client.js';
+import { type PageReader, inlinePages } from '../../../src/sources/page-tasks.js';
+
+const WABAS = { kind: 'wabas', expanded: false } as const;
 
 let simulator: RunningSimulator | null = null;
 afterEach(async () => {
@@ -16,11 +19,12 @@ afterEach(async () => {
   simulator = null;
 });
 
-async function listing(wabas: number) {
+async function listing(wabas: number, pages?: PageReader) {
   const world = new MetaWorld({ latencyMs: 5 });
   for (let i = 0; i < wabas; i++) world.shareWaba({ creation_time: 1_700_000_000 + i });
   simulator = await startSimulator({ '/meta': world.handler });
   const client = new MetaClient({
+    pages,
     graphUrl: simulator.urlOf('/meta'),
     apiVersion: 'v25.0',
     accessToken: world.accessToken,
@@ -30,9 +34,9 @@ async function listing(wabas: number) {
     slowdownPercent: 90,
     maxEmptyPages: 5,
   });
-  const request = (readAhead: boolean) => ({ call: 'client_whatsapp_business_accounts', readAhead, path: `${world.businessId}/client_whatsapp_business_accounts`, params: { fields: 'id', limit: '2' } });
+  const request = (readAhead: boolean) => ({ call: 'client_whatsapp_business_accounts', items: WABAS, readAhead, path: `${world.businessId}/client_whatsapp_business_accounts`, params: { fields: 'id', limit: '2' } });
   const listed = () => world.calls.client_whatsapp_business_accounts;
-  return { client, request, listed };
+  return { client, request, listed, world };
 }
 
 /** Waits (bounded) for the fake to have received `n` list requests; false when it never does. */
@@ -47,7 +51,7 @@ describe('meta: reading ahead in a cursor chain', () => {
     const ids: string[] = [];
     const askedAhead: boolean[] = [];
     for await (const page of client.pages(request(true), {})) {
-      ids.push(...page.items.map((item) => (item as { id: string }).id));
+      ids.push(...page.content.wabas!.rows.keys);
       if (page.hasNext) askedAhead.push(await received(listed, page.page + 1));
     }
     expect(askedAhead).toEqual([true, true]);
@@ -83,11 +87,11 @@ describe('meta: reading ahead in a cursor chain', () => {
         slowdownPercent: 90,
         maxEmptyPages: 5,
       });
-      const request = (readAhead: boolean) => ({ call: 'client_whatsapp_business_accounts', readAhead, path: '1/client_whatsapp_business_accounts', params: {} });
+      const request = (readAhead: boolean) => ({ call: 'client_whatsapp_business_accounts', items: WABAS, readAhead, path: '1/client_whatsapp_business_accounts', params: {} });
       for (const readAhead of [false, true]) {
         const chain = client.pages(request(readAhead), {});
         const first = await chain.next();
-        expect(first.value).toMatchObject({ page: 1, items: [{ id: '1' }] });
+        expect(first.value).toMatchObject({ page: 1, content: { wabas: { rows: { keys: ['1'] } } } });
         if (readAhead) await expect(chain.next()).rejects.toThrow(/paging.next points outside META_GRAPH_URL/);
         else await chain.return(undefined);
       }
@@ -111,5 +115,34 @@ describe('meta: reading ahead in a cursor chain', () => {
       process.off('unhandledRejection', onUnhandled);
     }
     expect(unhandled).toEqual([]);
+  });
+
+  it('with readAhead, the next page is asked as soon as a page says where it leads, while its items are still being read', async () => {
+    // A page reader that tells the head, then holds the items until released.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: PageReader = {
+      read: async (task, text, params, early) => {
+        const page = await inlinePages.read(task, text, params, early);
+        await held;
+        return page;
+      },
+    };
+    const { client, request, listed } = await listing(5, slow);
+    const chain = client.pages(request(true), {});
+    const first = chain.next();
+    expect(await received(listed, 2)).toBe(true);
+    release();
+    expect((await first).value).toMatchObject({ page: 1, hasNext: true });
+    await chain.return(undefined);
+  });
+
+  it("a page whose items fail fails with its own error, even when the page it leads to was asked for already", async () => {
+    const { client, request, world } = await listing(5);
+    world.inject({ call: 'client_whatsapp_business_accounts', kind: 'corrupt', index: 0, field: 'id', value: { not: 'an id' } });
+    const chain = client.pages(request(true), {});
+    await expect(chain.next()).rejects.toThrow(/^meta client_whatsapp_business_accounts page 1: data\[0\]/);
   });
 });

@@ -5,9 +5,7 @@ import { type FilterSemantics, MetaWorld, seedMetaFleet } from '../../../src/sim
 import { type RunningSimulator, startSimulator } from '../../../src/simulator/server.js';
 import { MetaClient } from '../../../src/sources/meta/client.js';
 import { PhoneNumberReader } from '../../../src/sources/meta/phone-numbers.js';
-import type { WabaPayload } from '../../../src/sources/meta/schemas.js';
 import { type Walker, walkWholeEdge } from '../../../src/sources/meta/walk.js';
-import type { EntityRecord } from '../../../src/sync/types.js';
 import { currentEntities, metaHarness } from '../../helpers/meta.js';
 
 // One simulator for the property runs; each run gets a fresh world behind it.
@@ -21,7 +19,7 @@ afterAll(async () => {
 });
 
 interface Walked {
-  wabas: Map<string, WabaPayload>;
+  wabas: Map<string, unknown>;
   /** Phone number id → its WABA id, when numbers were expanded. */
   phones: Map<string, string>;
 }
@@ -46,25 +44,24 @@ async function walkAll(options: { pageSize: number; concurrency: number; phonesL
     maxSlices: options.concurrency === 1 ? 1 : options.concurrency * 4,
     failFast: new AbortController(),
   };
-  const found = new Map<string, WabaPayload>();
+  const found = new Map<string, unknown>();
   const phones = new Map<string, string>();
   const reader = new PhoneNumberReader(walker, { recordCheck: (finding) => expect.fail(`unexpected check ${JSON.stringify(finding)}`) }, options.phonesLimit ?? 1);
   const edge = { call: 'client_whatsapp_business_accounts', businessId: world.businessId, phoneNumbersLimit: options.phonesLimit ?? null } as const;
   await walkWholeEdge(walker, edge, async (listed) => {
-    for (const { waba } of listed) {
-      if (found.has(waba.id)) throw new Error(`${waba.id} delivered twice`);
-      found.set(waba.id, waba);
+    for (const { id, entity } of listed) {
+      if (found.has(id)) throw new Error(`${id} delivered twice`);
+      found.set(id, JSON.parse(entity.text));
     }
-    const records: EntityRecord[] = await reader.read(listed);
-    for (const record of records) {
+    for (const record of await reader.read(listed)) {
       if (phones.has(record.key)) throw new Error(`phone number ${record.key} staged twice`);
-      phones.set(record.key, String(record.data.waba_id));
+      phones.set(record.key, String(JSON.parse(record.text).waba_id));
     }
   });
   return { wabas: found, phones };
 }
 
-async function walk(options: { pageSize: number; concurrency: number }): Promise<Map<string, WabaPayload>> {
+async function walk(options: { pageSize: number; concurrency: number }): Promise<Map<string, unknown>> {
   return (await walkAll(options)).wabas;
 }
 
