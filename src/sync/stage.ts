@@ -20,7 +20,7 @@
  * failed pull rolls them back, and each row is written once instead of twice. SQLite, one writer
  * for the whole file, can't keep a write transaction open for a pull's length: it stages.
  */
-import { type Transaction, sql } from 'kysely';
+import { CompiledQuery, type Transaction, sql } from 'kysely';
 import { type Db, isPostgres } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { canonicalJson, contentHash } from '../diff/canonical.js';
@@ -223,9 +223,7 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
     // READ COMMITTED: inserts of this run's own rows only (the source's lease keeps other pulls out).
     await db.transaction().execute(async (trx) => {
       if (isPostgres(trx)) return insertBatch(trx, runId, rows);
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx.insertInto('pull_item').values(rows.slice(i, i + INSERT_CHUNK)).execute();
-      }
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.executeQuery(stagedInsert(rows.slice(i, i + INSERT_CHUNK)));
     });
   } catch (error) {
     if (/UNIQUE|duplicate key/i.test(String((error as Error).message))) {
@@ -249,6 +247,25 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
     }
     throw error;
   }
+}
+
+/** SQLite: the text of an INSERT of `count` staged rows, made once per count. */
+const stagedInsertTexts = new Map<number, string>();
+
+/**
+ * SQLite: a chunk of staged rows as one INSERT, its text made once per chunk size and its values
+ * bound as parameters — not built node by node by the query builder for every chunk, which cost
+ * a quarter of a baseline's staging (docs/benchmark.md, "Pulls at the speed of the network").
+ */
+function stagedInsert(rows: readonly StagedRow[]): CompiledQuery {
+  let text = stagedInsertTexts.get(rows.length);
+  if (text === undefined) {
+    text = `insert into "pull_item" ("run_id", "kind", "key", "data", "hash") values ${Array.from({ length: rows.length }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
+    stagedInsertTexts.set(rows.length, text);
+  }
+  const parameters: unknown[] = [];
+  for (const row of rows) parameters.push(row.run_id, row.kind, row.key, row.data, row.hash);
+  return CompiledQuery.raw(text, parameters);
 }
 
 /** A PostgreSQL baseline's batch as first versions, in the transaction that will commit them. */
