@@ -18,8 +18,8 @@
  * The semi-space size holds for every isolate of the process — the main thread, the delivery
  * thread, the page thread — and overrides a worker's own `resourceLimits`: each young generation
  * is 2 × this. 4 MB (a quarter of V8's default) keeps the three threads' young generations at
- * 24 MB together; at 8 MB the page thread put the baseline's peak RSS at 260–264 MB, at 4 MB it
- * was 221 MB, with the pulls' wall times the same within the runs' spread (docs/benchmark.md,
- * "Pulls at the speed of the network").
+ * 24 MB together: with 8 MB, the page thread put the bench's peak RSS at 260–264 MB; with 4 MB it
+ * was 235–246 MB, Meta's and 360dialog's pages read on that thread, the pulls' wall times the
+ * same within the runs' spread (docs/benchmark.md, "Memory: where the peak RSS goes").
  */
 export const NODE_MEMORY_FLAGS: readonly string[] = ['--max-old-space-size=1536', '--max-semi-space-size=4'];

@@ -6,9 +6,10 @@
  * against tens of milliseconds of network per page, and each isolate costs memory.
  *
  * Started when a page comes, stopped once no page has come for IDLE_MS: a working isolate holds
- * ≈ 45 MB (its young generation alone is the 2 × 8 MB that NODE_MEMORY_FLAGS give every isolate
- * of the process), which would otherwise stay beside the next pull of a source read on the main
- * thread (docs/benchmark.md, "Pulls at the speed of the network"). It never holds the process
+ * ≈ 45 MB (its young generation, the 2 × 4 MB semi-spaces NODE_MEMORY_FLAGS give every isolate of
+ * the process, its heap, the pages in flight), which would otherwise stay beside the next pull of
+ * a source read on the main thread (docs/benchmark.md, "Memory: where the peak RSS goes"). Pages
+ * queue in arrival order, whichever source they come from. It never holds the process
  * open while idle, and closes with the App. Should it fail (it could not start, or died), the
  * pages it held fail their pulls (INTERNAL, naming why; the next poll reads again) and the App
  * reads its pages on the pull's own thread from then on: slower, never wrong.
@@ -61,7 +62,15 @@ export class PageThread implements PageReader {
   read<N extends PageTask>(task: N, text: string, params: PageParams<N>, early?: (value: PageEarly<N>) => void): Promise<PageResult<N>> {
     // Closed with its App (a pull still finishing), or failed: read on this thread.
     if (this.closed || this.failure) return inlinePages.read(task, text, params, early);
-    const worker = this.worker ?? this.start();
+    let worker = this.worker;
+    if (worker === null) {
+      try {
+        worker = this.start();
+      } catch (error) {
+        this.failure = error instanceof Error ? error : new Error(String(error));
+        return inlinePages.read(task, text, params, early);
+      }
+    }
     this.stopIdle();
     const id = this.nextId++;
     return new Promise<PageResult<N>>((resolve, reject) => {
@@ -70,11 +79,6 @@ export class PageThread implements PageReader {
       if (this.waiting.size === 1) worker.ref();
       worker.postMessage({ id, task, text, params } satisfies PageThreadRequest);
     });
-  }
-
-  /** Pages read at the moment (for tests). */
-  get pending(): number {
-    return this.waiting.size;
   }
 
   /** Whether a thread is running (for tests). */
@@ -139,6 +143,11 @@ export class PageThread implements PageReader {
       for (const pending of pages) pending.reject(new WabaSyncError('INTERNAL', `the page thread failed: ${error.message}`, { cause: error }));
     };
     worker.on('error', failed);
+    // A reply that could not be read leaves its page without an answer: the thread can't be trusted.
+    worker.on('messageerror', (error) => {
+      failed(error);
+      void worker.terminate();
+    });
     worker.on('exit', (code) => failed(new Error(`it exited (code ${code})`)));
     this.worker = worker;
     return worker;

@@ -249,20 +249,21 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
   }
 }
 
-/** SQLite: the text of an INSERT of `count` staged rows, made once per count. */
-const stagedInsertTexts = new Map<number, string>();
+/** SQLite: an INSERT of `count` staged rows. */
+function stagedInsertText(count: number): string {
+  return `insert into "pull_item" ("run_id", "kind", "key", "data", "hash") values ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
+}
+
+/** The text for a full chunk, made once; a batch's last chunk (any size) has its own made each time. */
+const FULL_CHUNK_INSERT = stagedInsertText(INSERT_CHUNK);
 
 /**
- * SQLite: a chunk of staged rows as one INSERT, its text made once per chunk size and its values
- * bound as parameters — not built node by node by the query builder for every chunk, which cost
- * a quarter of a baseline's staging (docs/benchmark.md, "Pulls at the speed of the network").
+ * SQLite: a chunk of staged rows as one INSERT, its text made once and its values bound as
+ * parameters — not built node by node by the query builder for every chunk, which took about a
+ * quarter of a baseline's staging (docs/benchmark.md, "Pulls at the speed of the network").
  */
 function stagedInsert(rows: readonly StagedRow[]): CompiledQuery {
-  let text = stagedInsertTexts.get(rows.length);
-  if (text === undefined) {
-    text = `insert into "pull_item" ("run_id", "kind", "key", "data", "hash") values ${Array.from({ length: rows.length }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
-    stagedInsertTexts.set(rows.length, text);
-  }
+  const text = rows.length === INSERT_CHUNK ? FULL_CHUNK_INSERT : stagedInsertText(rows.length);
   const parameters: unknown[] = [];
   for (const row of rows) parameters.push(row.run_id, row.kind, row.key, row.data, row.hash);
   return CompiledQuery.raw(text, parameters);

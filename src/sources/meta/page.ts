@@ -81,7 +81,7 @@ export function readMetaPage(text: string, params: MetaPageParams, early?: (head
 }
 
 /** A list page's envelope (`{data, paging}`), the fast way first. */
-export function readListPage(body: unknown, where: string): NestedPage {
+function readListPage(body: unknown, where: string): NestedPage {
   const quick = fastListPage(body);
   if (quick !== FAIL) return quick;
   const parsed = listPage.safeParse(body);
@@ -89,8 +89,12 @@ export function readListPage(body: unknown, where: string): NestedPage {
   return parsed.data;
 }
 
-/** WABAs as listed (a page's `data`, or one WABA read by id), prepared with their first page of numbers. */
-export function prepareWabas(items: readonly unknown[], where: string, expanded: boolean): PreparedWabas {
+/**
+ * WABAs as listed (a page's `data`, or one WABA read by id), prepared with their first page of
+ * numbers. `ownedNumbers: false` leaves an owned WABA's numbers unread (a WABA read by id: only a
+ * client WABA's numbers are ours to store, and an owned one's may not fail the pull).
+ */
+export function prepareWabas(items: readonly unknown[], where: string, expanded: boolean, options: { readonly ownedNumbers?: boolean } = {}): PreparedWabas {
   const rows = new PreparedRowsBuilder();
   const phones = new PreparedRowsBuilder();
   const creationTime: (number | null)[] = [];
@@ -98,7 +102,9 @@ export function prepareWabas(items: readonly unknown[], where: string, expanded:
   const phoneEnds: number[] = [];
   const phonesListed: boolean[] = [];
   const phonesNext: (string | null)[] = [];
-  for (const { waba: item, phoneNumbers } of readWabas(items, where, expanded)) {
+  for (const read of readWabas(items, where, expanded)) {
+    const item = read.waba;
+    const phoneNumbers = options.ownedNumbers === false && item.ownership_type === 'SELF' ? undefined : read.phoneNumbers;
     const record = wabaRecord(item);
     rows.add(record.key, record.data);
     creationTime.push(item.creation_time);

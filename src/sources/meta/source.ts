@@ -83,7 +83,7 @@ async function pullMetaTargets(deps: MetaSourceDeps, ctx: PullContext, targets: 
           throw error;
         }
         // One WABA, read here: a few per webhook.
-        const [listed] = listedWabas(prepareWabas([body], `waba ${id}`, true));
+        const [listed] = listedWabas(prepareWabas([body], `waba ${id}`, true, { ownedNumbers: false }));
         return listed ?? null;
       }),
     ),

@@ -74,7 +74,7 @@ function chain(walker: Walker, edge: WabaEdge, params: Record<string, string>, l
 }
 
 /** A WABA list page's WABAs (see chain). */
-function readWabas(page: ListPage): ListedWaba[] {
+function wabasOf(page: ListPage): ListedWaba[] {
   return listedWabas(page.content.wabas!);
 }
 
@@ -118,18 +118,18 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
   const ascending = chain(walker, edge, listParams(walker, edge, ASCENDING, null));
   const first = await ascending.next();
   if (first.done) return;
-  const low = readWabas(first.value);
+  const low = wabasOf(first.value);
   await deliver(low, WHOLE);
   if (!first.value.hasNext) return;
   if (walker.maxSlices <= 1) {
-    for await (const page of ascending) await deliver(readWabas(page), WHOLE);
+    for await (const page of ascending) await deliver(wabasOf(page), WHOLE);
     return;
   }
 
   const descending = chain(walker, edge, listParams(walker, edge, DESCENDING, null), '(probe, newest first)');
   const top = await descending.next();
   await descending.return(undefined);
-  const high = top.done ? [] : readWabas(top.value);
+  const high = top.done ? [] : wabasOf(top.value);
   await deliver(high, WHOLE);
 
   const times = (items: ListedWaba[]) => items.map((item) => item.creationTime);
@@ -141,7 +141,7 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
     : 1; // a WABA without creation_time can't be placed in a slice: walk the one chain to its end
 
   if (count === 1) {
-    for await (const page of ascending) await deliver(readWabas(page), WHOLE);
+    for await (const page of ascending) await deliver(wabasOf(page), WHOLE);
     return;
   }
   await ascending.return(undefined);
@@ -151,7 +151,7 @@ export async function walkWholeEdge(walker: Walker, edge: WabaEdge, sink: WabaSi
     slices.map((slice, index) => async () => {
       const label = sliceLabel(slice, index, slices.length);
       for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, sliceFilter(slice)), label, true)) {
-        await deliver(readWabas(page), slice);
+        await deliver(wabasOf(page), slice);
       }
     }),
   );
@@ -163,7 +163,7 @@ export async function walkCreatedAfter(walker: Walker, edge: WabaEdge, since: nu
   const filtering = since === null ? null : JSON.stringify([{ field: 'creation_time', operator: 'GREATER_THAN', value: String(since) }]);
   const label = since === null ? undefined : `(creation_time > ${since})`;
   for await (const page of chain(walker, edge, listParams(walker, edge, ASCENDING, filtering), label, true)) {
-    const fresh = readWabas(page).filter((item) => {
+    const fresh = wabasOf(page).filter((item) => {
       if (seen.has(item.id)) return false;
       seen.add(item.id);
       return true;

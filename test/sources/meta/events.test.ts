@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../../src/events/query.js';
 import { currentEntities, metaHarness } from '../../helpers/meta.js';
+import { runTargetedPull } from '../../../src/sync/run-source.js';
 
 describe('meta: baseline and every event type', () => {
   it('stores the first complete pull as a baseline: client and owned WABAs, phone numbers with their waba_id', async () => {
@@ -118,5 +119,25 @@ describe('meta: each change is one event of its own type', () => {
     const phones = await currentEntities(h.app, 'phone_number');
     expect([...phones.keys()]).toEqual([phone.id]);
     expect(phones.get(phone.id)).not.toHaveProperty('creation_time');
+  });
+});
+
+describe('meta: a webhook reads its WABAs by id', () => {
+  it("stores a client WABA's numbers and leaves an owned WABA's alone, even one Graph sends malformed", async () => {
+    const h = await metaHarness();
+    const client = h.world.shareWaba({ name: 'Acme' });
+    const owned = h.world.addOwnedWaba({ name: 'Partner test account' });
+    await h.sync();
+    const phone = h.world.addPhoneNumber(client.id);
+    // Not a boolean: a client WABA's number like this would fail the pull (PAYLOAD).
+    h.world.addPhoneNumber(owned.id, { is_on_biz_app: 'sometimes' as never });
+    h.world.updateWaba(owned.id, { name: 'Partner test account (renamed)' });
+    h.clock.advance(60_000);
+
+    const result = await runTargetedPull({ db: h.app.db, clock: h.clock, log: h.logs.log }, h.source(), { targets: [`waba:${client.id}`, `waba:${owned.id}`] });
+
+    expect(result).toMatchObject({ outcome: 'complete', eventTypes: { 'phone_number.added': 1, 'waba.changed': 1 } });
+    expect((await currentEntities(h.app, 'phone_number')).get(phone.id)).toMatchObject({ waba_id: client.id });
+    expect((await currentEntities(h.app, 'owned_waba')).get(owned.id)).toMatchObject({ name: 'Partner test account (renamed)' });
   });
 });
