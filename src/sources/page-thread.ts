@@ -77,7 +77,13 @@ export class PageThread implements PageReader {
       this.waiting.set(id, { early, resolve: resolve as (value: unknown) => void, reject });
       // Held open only while it has pages to read.
       if (this.waiting.size === 1) worker.ref();
-      worker.postMessage({ id, task, text, params } satisfies PageThreadRequest);
+      try {
+        worker.postMessage({ id, task, text, params } satisfies PageThreadRequest);
+      } catch (error) {
+        this.waiting.delete(id);
+        if (this.waiting.size === 0) worker.unref();
+        reject(error);
+      }
     });
   }
 
@@ -118,6 +124,8 @@ export class PageThread implements PageReader {
     const worker = new Worker(pageThreadScript());
     worker.unref();
     worker.on('message', (reply: PageThreadReply) => {
+      // A thread retired, failed or closed has no pages of ours left (they were answered or rejected).
+      if (this.worker !== worker) return;
       if ('early' in reply) {
         this.waiting.get(reply.id)?.early?.(reply.value as never);
         return;
