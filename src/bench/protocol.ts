@@ -23,6 +23,8 @@ export interface SyncReply {
   readonly wallMs: number;
   readonly stageMs: number;
   readonly commitMs: number;
+  /** Time the App's page thread spent reading this pull's pages (src/sources/page-thread.ts). */
+  readonly pageThreadMs: number;
   readonly entities: number;
   readonly events: number;
   readonly eventTypes: Record<string, number>;

@@ -30,11 +30,12 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
   add('\n1. Baseline full sync (sources one after another, syncs in a worker process)');
   add(
     textTable(
-      ['SOURCE', 'WALL', 'STORE', 'ENTITIES', 'API CALLS', 'SIM BUSY', 'PEAK RSS SO FAR', 'CALLS PER ENDPOINT'],
+      ['SOURCE', 'WALL', 'STORE', 'PAGE THREAD', 'ENTITIES', 'API CALLS', 'SIM BUSY', 'PEAK RSS SO FAR', 'CALLS PER ENDPOINT'],
       report.baseline.pulls.map((p) => [
         p.source,
         seconds(p.wallMs),
         seconds(p.storeMs),
+        seconds(p.pageThreadMs),
         String(p.entities),
         String(p.apiCalls),
         percent(p.simulatorBusy),
@@ -52,13 +53,14 @@ export function renderReport(report: BenchReport, targets: readonly TargetResult
   add(`\n2. Full syncs after ${(options.churnShare * 100).toFixed(2)} % churn each`);
   add(
     textTable(
-      ['RUN', 'SOURCE', 'WALL', 'STORE', 'API CALLS', 'CHURN OPS', 'EVENTS EXPECTED', 'EMITTED', 'CHECK', 'DATABASE'],
+      ['RUN', 'SOURCE', 'WALL', 'STORE', 'PAGE THREAD', 'API CALLS', 'CHURN OPS', 'EVENTS EXPECTED', 'EMITTED', 'CHECK', 'DATABASE'],
       report.churn.flatMap((round) =>
         round.pulls.map((p, index) => [
           String(round.run),
           p.source,
           seconds(p.wallMs),
           seconds(p.storeMs),
+          seconds(p.pageThreadMs),
           String(p.apiCalls),
           String(sumCounts(round.operations[p.source])),
           String(sumCounts(p.expectedEvents ?? {})),

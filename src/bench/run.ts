@@ -75,6 +75,11 @@ export interface PullMeasure {
   readonly storeMs: number;
   readonly stageMs: number;
   readonly commitMs: number;
+  /**
+   * Parsing, validating, canonical JSON and hashing done on the page thread (Meta, 360dialog) —
+   * off the pull's thread and outside `storeMs`, shown so the work moved there stays in sight.
+   */
+  readonly pageThreadMs: number;
   readonly entities: number;
   /** Requests the simulator received for this pull, per endpoint. */
   readonly calls: CallCounts;
@@ -198,6 +203,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         storeMs: reply.stageMs + reply.commitMs,
         stageMs: reply.stageMs,
         commitMs: reply.commitMs,
+        pageThreadMs: reply.pageThreadMs,
         entities: reply.entities,
         calls,
         apiCalls: totalCalls(calls),

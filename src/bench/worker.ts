@@ -90,9 +90,10 @@ async function handle(request: WorkerRequest): Promise<unknown> {
 }
 
 async function sync(name: Parameters<App['sources']['get']>[0], mode: RunMode): Promise<SyncReply> {
-  const { db, clock, log, sources, snapshots } = opened();
+  const { db, clock, log, sources, snapshots, pages } = opened();
   const source = sources.get(name);
   if (!source) throw new Error(`source ${name} is not enabled`);
+  const pagesBefore = pages.busyMs;
   const started = performance.now();
   const result = await runSourcePull({ db, clock, log, snapshots }, source, mode);
   const wallMs = performance.now() - started;
@@ -103,6 +104,7 @@ async function sync(name: Parameters<App['sources']['get']>[0], mode: RunMode): 
     wallMs,
     stageMs: result.stageMs,
     commitMs: result.commitMs,
+    pageThreadMs: pages.busyMs - pagesBefore,
     entities: result.entities,
     events: result.events,
     eventTypes: result.eventTypes,

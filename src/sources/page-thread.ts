@@ -27,11 +27,12 @@ export interface PageThreadRequest {
   readonly params: unknown;
 }
 
+/** The final replies say how long the page took on the thread (`ms`). */
 export type PageThreadReply =
   | { readonly id: number; readonly early: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly payload: { source: string; call: string; detail: string } }
-  | { readonly id: number; readonly ok: false; readonly message: string };
+  | { readonly id: number; readonly ok: true; readonly value: unknown; readonly ms: number }
+  | { readonly id: number; readonly ok: false; readonly payload: { source: string; call: string; detail: string }; readonly ms: number }
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly ms: number };
 
 /** The compiled thread: beside this file in dist/; from the TypeScript sources (tests, which build dist/ first) the one in dist/. */
 export function pageThreadScript(): string {
@@ -56,6 +57,7 @@ export class PageThread implements PageReader {
   private idle: NodeJS.Timeout | null = null;
   /** Why the thread failed, once it has: pages are then read inline. */
   private failure: Error | null = null;
+  private busy = 0;
 
   constructor(private readonly idleMs = IDLE_MS) {}
 
@@ -97,6 +99,11 @@ export class PageThread implements PageReader {
     return this.failure;
   }
 
+  /** Milliseconds the thread has spent reading pages, all told (the bench shows each pull's share). */
+  get busyMs(): number {
+    return this.busy;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.stopIdle();
@@ -130,6 +137,7 @@ export class PageThread implements PageReader {
         this.waiting.get(reply.id)?.early?.(reply.value as never);
         return;
       }
+      this.busy += reply.ms;
       const pending = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0) {

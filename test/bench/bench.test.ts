@@ -41,6 +41,12 @@ describe('npm run bench', () => {
       ['dialog360', 'complete'],
     ]);
     expect(report.baseline.pulls.every((p: { eventTypes: Record<string, number> }) => p.eventTypes['sync.baseline'] === 1)).toBe(true);
+    // The work done on the page thread is shown beside storing: Meta's and 360dialog's pages go there, 99digital's don't.
+    const pageThread = Object.fromEntries(report.baseline.pulls.map((p: { source: string; pageThreadMs: number }) => [p.source, p.pageThreadMs]));
+    expect(pageThread).toEqual({ meta: expect.any(Number), digital99: 0, dialog360: expect.any(Number) });
+    expect(pageThread.meta).toBeGreaterThan(0);
+    expect(pageThread.dialog360).toBeGreaterThan(0);
+    expect(stdout).toMatch(/^SOURCE +WALL +STORE +PAGE THREAD +ENTITIES/m);
     expect(report.churn).toHaveLength(2);
     for (const round of report.churn) {
       for (const pull of round.pulls) {
