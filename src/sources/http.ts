@@ -13,6 +13,7 @@
  */
 import got, { CancelError, type CancelableRequest, type Got, type OptionsOfTextResponseBody, type Progress, RequestError, type Response } from 'got';
 import { PayloadError, RETRY_POLICY, UpstreamError, codeForHttpStatus } from '../errors.js';
+import { parseJsonBody, parseJsonOrNull } from './validation.js';
 
 /** Default of HTTP_MAX_RESPONSE_BYTES: far above a real page (99digital sends its lists whole). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
@@ -92,18 +93,10 @@ export class HttpClient {
   }
 
   async request(call: CallOptions): Promise<JsonResponse> {
-    const response = await this.requestText(call);
-    const { status, headers, text } = response;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (error) {
-      // An accepted error status speaks through its status; a body that isn't JSON (an HTML error
-      // page in front of the API) must not hide it behind a payload error.
-      if (status >= 400) return { status, headers, body: null };
-      throw new PayloadError(this.options.source, call.call, `response is not valid JSON (HTTP ${status}, ${text.length} bytes)`, { cause: error });
-    }
-    return { status, headers, body };
+    const { status, headers, text } = await this.requestText(call);
+    // An accepted error status speaks through its status; a body that isn't JSON (an HTML error
+    // page in front of the API) must not hide it behind a payload error.
+    return { status, headers, body: status >= 400 ? parseJsonOrNull(text) : parseJsonBody(text, this.options.source, call.call, status) };
   }
 
   /**

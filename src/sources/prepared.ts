@@ -41,7 +41,9 @@ export class PreparedRowsBuilder {
   }
 }
 
-/** Row `index` as the stager takes it. */
-export function preparedEntity(rows: PreparedRows, index: number): PreparedEntity {
-  return { key: rows.keys[index]!, text: rows.texts[index]!, hash: rows.hashes[index]! };
+/** Rows `from` up to `to` as the stager takes them. */
+export function preparedEntities(rows: PreparedRows, from = 0, to = rows.keys.length): PreparedEntity[] {
+  const entities: PreparedEntity[] = [];
+  for (let index = from; index < to; index++) entities.push({ key: rows.keys[index]!, text: rows.texts[index]!, hash: rows.hashes[index]! });
+  return entities;
 }

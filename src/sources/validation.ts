@@ -1,6 +1,28 @@
 /** Turning schema failures into messages that name the field (and the item, when in a list). */
 import type { z } from 'zod';
+import { PayloadError } from '../errors.js';
 import { FAIL, type FastReader } from './fast-parse.js';
+
+/**
+ * A response body as JSON. One that is not fails as a PayloadError naming the source, the call,
+ * the status and the size — never the body, which may echo what was sent.
+ */
+export function parseJsonBody(text: string, source: string, call: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PayloadError(source, call, `response is not valid JSON (HTTP ${status}, ${text.length} bytes)`, { cause: error });
+  }
+}
+
+/** An error response's body as JSON, or null when it is not (an HTML error page in front of the API). */
+export function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
 
 type Issue = z.core.$ZodIssue;
 

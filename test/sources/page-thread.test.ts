@@ -9,7 +9,7 @@ import { channelRecord } from '../../src/sources/dialog360/records.js';
 import { channel } from '../../src/sources/dialog360/schemas.js';
 import { inlinePages } from '../../src/sources/page-tasks.js';
 import { PageThread } from '../../src/sources/page-thread.js';
-import { preparedEntity } from '../../src/sources/prepared.js';
+import { preparedEntities } from '../../src/sources/prepared.js';
 
 const threads: PageThread[] = [];
 afterEach(async () => {
@@ -46,7 +46,7 @@ describe('page thread', () => {
     rows.forEach((raw, index) => {
       const record = channelRecord(channel.parse(raw));
       const text = canonicalJson(record.data);
-      expect(preparedEntity(read.rows, index)).toEqual({ key: raw.id, text, hash: contentHash(text) });
+      expect(preparedEntities(read.rows)[index]).toEqual({ key: raw.id, text, hash: contentHash(text) });
     });
     expect(await inlinePages.read('dialog360.page', page(rows), params)).toEqual(read);
   });

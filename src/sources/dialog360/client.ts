@@ -21,7 +21,8 @@ import type { PreparedEntity } from '../../sync/types.js';
 import { forEachConcurrent } from '../concurrency.js';
 import { HttpClient } from '../http.js';
 import { type PageReader, inlinePages } from '../page-tasks.js';
-import { preparedEntity } from '../prepared.js';
+import { preparedEntities } from '../prepared.js';
+import { parseJsonOrNull } from '../validation.js';
 import type { Dialog360Config } from './config.js';
 import { type Dialog360List, SOURCE } from './page.js';
 import {
@@ -286,13 +287,9 @@ export class Dialog360Client {
       // A 4xx that no retry can help (not throttling, not a timeout): read here, to say which setting to check.
       acceptStatus: (status) => status >= 400 && status < 500 && RETRY_POLICY[codeForHttpStatus(status)] === 'never',
     });
-    if (response.status >= 400) throw this.statusError(list.call, response.status, upstreamDetail(parseOrNull(response.text), this.scrubber));
+    if (response.status >= 400) throw this.statusError(list.call, response.status, upstreamDetail(parseJsonOrNull(response.text), this.scrubber));
     const page = await this.pages.read('dialog360.page', response.text, { list: list.list, call: list.call, offset, status: response.status });
-    const items: Dialog360Row[] = [];
-    for (let index = 0; index < page.rows.keys.length; index++) {
-      const row = preparedEntity(page.rows, index);
-      items.push({ key: row.key, text: row.text, hash: row.hash, id: row.key, createdAt: page.createdAt[index]! });
-    }
+    const items = preparedEntities(page.rows).map((row, index): Dialog360Row => ({ ...row, id: row.key, createdAt: page.createdAt[index]! }));
     return { offset, total: page.total, items, limit: page.limit };
   }
 
@@ -318,15 +315,6 @@ export class Dialog360Client {
 class SweepStopped extends Error {
   constructor(readonly reason: string) {
     super(reason);
-  }
-}
-
-/** An error response's body, when it is JSON. */
-function parseOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
   }
 }
 

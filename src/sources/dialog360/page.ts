@@ -7,7 +7,7 @@
  */
 import { PayloadError } from '../../errors.js';
 import { type PreparedRows, PreparedRowsBuilder } from '../prepared.js';
-import { formatIssue, parseItem } from '../validation.js';
+import { formatIssue, parseItem, parseJsonBody } from '../validation.js';
 import { channelRecord, clientRecord } from './records.js';
 import { channel, client, pageEnvelope } from './schemas.js';
 
@@ -57,12 +57,7 @@ export interface Dialog360Page {
 
 export function readDialog360Page(text: string, params: Dialog360PageParams): Dialog360Page {
   const { call, offset } = params;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new PayloadError(SOURCE, call, `response is not valid JSON (HTTP ${params.status}, ${text.length} bytes)`);
-  }
+  const body = parseJsonBody(text, SOURCE, call, params.status);
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new PayloadError(SOURCE, call, `response is not a JSON object (offset ${offset})`);
   const envelope = pageEnvelope.safeParse(body);
   if (!envelope.success) throw new PayloadError(SOURCE, call, `${formatIssue(envelope.error.issues[0])} (offset ${offset})`);

@@ -12,7 +12,7 @@ import { SecretScrubber } from '../../secrets.js';
 import { HttpClient, type RawResponse } from '../http.js';
 import type { PageGuard } from '../page-budget.js';
 import { type PageReader, inlinePages } from '../page-tasks.js';
-import { formatIssue } from '../validation.js';
+import { formatIssue, parseJsonBody, parseJsonOrNull } from '../validation.js';
 import { classifyFailure, readGraphError } from './graph-errors.js';
 import { type MetaItems, type MetaPage, type MetaPageHead, SOURCE } from './page.js';
 import { type DebugTokenPayload, type GraphErrorBody, debugToken } from './schemas.js';
@@ -243,9 +243,7 @@ export class MetaClient {
   /** One GET with the retry policy, its JSON body parsed. */
   private async getJson(call: string, where: string, path: string, params: Record<string, string>, hooks: CallHooks): Promise<unknown> {
     const response = await this.getText(call, where, path, params, hooks);
-    const body = parseJson(response.text);
-    if (body === undefined) throw new PayloadError(SOURCE, where, `response is not valid JSON (HTTP ${response.status}, ${response.text.length} bytes)`);
-    return body;
+    return parseJsonBody(response.text, SOURCE, where, response.status);
   }
 
   /**
@@ -279,7 +277,7 @@ export class MetaClient {
       for (const [metric, percent] of Object.entries(usage.metrics)) hooks.onUsage?.(metric, percent);
       if (response.status >= 200 && response.status < 300) return response;
 
-      const body = parseJson(response.text);
+      const body = parseJsonOrNull(response.text);
       const failure = classifyFailure(response.status, this.withoutToken(readGraphError(body)));
       if (failure.retry === 'never') throw new UpstreamError(failure.code, SOURCE, where, failure.detail);
       if (attempt >= retries) {
@@ -339,14 +337,6 @@ export class MetaClient {
     const params: Record<string, string> = {};
     for (const [name, value] of url.searchParams) if (name !== 'access_token') params[name] = value;
     return { path: url.pathname.slice(this.root.pathname.length), params };
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 

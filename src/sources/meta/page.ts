@@ -13,7 +13,7 @@
 import { PayloadError } from '../../errors.js';
 import { FAIL, optional } from '../fast-parse.js';
 import { type PreparedRows, PreparedRowsBuilder } from '../prepared.js';
-import { formatIssue, parseItem } from '../validation.js';
+import { formatIssue, parseItem, parseJsonBody } from '../validation.js';
 import { phoneRecord, wabaRecord } from './records.js';
 import { type NestedPage, type WabaPayload, fastListPage, fastPhoneNumber, fastWaba, listPage, phoneNumber, waba, wabaWithPhoneNumbers } from './schemas.js';
 
@@ -63,13 +63,7 @@ export interface MetaPageHead {
 /** `early` hears the page's head before its items are read: the next page can be asked for meanwhile. */
 export function readMetaPage(text: string, params: MetaPageParams, early?: (head: MetaPageHead) => void): MetaPage {
   const { where, items } = params;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new PayloadError(SOURCE, where, `response is not valid JSON (HTTP ${params.status}, ${text.length} bytes)`);
-  }
-  const envelope = readListPage(body, where);
+  const envelope = readListPage(parseJsonBody(text, SOURCE, where, params.status), where);
   const next = envelope.paging?.next ?? null;
   early?.({ next, count: envelope.data.length });
   if (items.kind === 'phones') {

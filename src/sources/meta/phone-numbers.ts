@@ -13,7 +13,7 @@
  * there but not a `{data: [...], paging?}` envelope fails the pull (see `wabaWithPhoneNumbers`).
  */
 import type { PreparedEntity, PullContext } from '../../sync/types.js';
-import { preparedEntity } from '../prepared.js';
+import { preparedEntities } from '../prepared.js';
 import { PHONE_NUMBER } from './kinds.js';
 import { PHONE_NUMBER_FIELDS } from './schemas.js';
 import type { ListedWaba, Walker } from './walk.js';
@@ -49,12 +49,7 @@ export class PhoneNumberReader {
         { fields: PHONE_NUMBER_FIELDS.join(','), limit: String(this.limit) },
         this.walker.hooks,
       );
-      for await (const page of rest) {
-        const phones = page.content.phones!;
-        const entities: PreparedEntity[] = [];
-        for (let index = 0; index < phones.keys.length; index++) entities.push(preparedEntity(phones, index));
-        this.take(entities, id, records);
-      }
+      for await (const page of rest) this.take(preparedEntities(page.content.phones!), id, records);
     }
     return records;
   }

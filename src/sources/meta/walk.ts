@@ -7,7 +7,7 @@
 import type { LimitFunction } from 'p-limit';
 import type { PreparedEntity } from '../../sync/types.js';
 import type { PageGuard } from '../page-budget.js';
-import { preparedEntity } from '../prepared.js';
+import { preparedEntities } from '../prepared.js';
 import type { CallHooks, ListPage, MetaClient } from './client.js';
 import type { PreparedWabas } from './page.js';
 import { wabaFieldsParam } from './schemas.js';
@@ -80,21 +80,11 @@ function wabasOf(page: ListPage): ListedWaba[] {
 
 /** Prepared WABAs (page.ts) one by one, each with its first page of numbers. */
 export function listedWabas(wabas: PreparedWabas): ListedWaba[] {
-  const listed: ListedWaba[] = [];
-  let phone = 0;
-  for (let index = 0; index < wabas.rows.keys.length; index++) {
-    const end = wabas.phoneEnds[index]!;
-    let phoneNumbers: ListedWaba['phoneNumbers'];
-    if (wabas.phonesListed[index]) {
-      const entities: PreparedEntity[] = [];
-      for (; phone < end; phone++) entities.push(preparedEntity(wabas.phones, phone));
-      phoneNumbers = { entities, next: wabas.phonesNext[index]! };
-    }
-    phone = end;
-    const entity = preparedEntity(wabas.rows, index);
-    listed.push({ id: entity.key, creationTime: wabas.creationTime[index]!, owned: wabas.owned[index]!, entity, phoneNumbers });
-  }
-  return listed;
+  return preparedEntities(wabas.rows).map((entity, index) => {
+    const from = index === 0 ? 0 : wabas.phoneEnds[index - 1]!;
+    const phoneNumbers = wabas.phonesListed[index] ? { entities: preparedEntities(wabas.phones, from, wabas.phoneEnds[index]), next: wabas.phonesNext[index]! } : undefined;
+    return { id: entity.key, creationTime: wabas.creationTime[index]!, owned: wabas.owned[index]!, entity, phoneNumbers };
+  });
 }
 
 /**
