@@ -52,6 +52,11 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: connections in the pool (default 10; the delivery thread takes four). */
   poolSize?: number;
+  /**
+   * SQLite: give this connection its own staging table for pulls (default true; see
+   * `createConnectionStaging`). False for a connection that reads the file's tables as they are.
+   */
+  staging?: boolean;
 }
 
 /**
@@ -131,7 +136,45 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
       throw databaseError(path, 'cannot bring its schema up to date', error);
     }
   }
+  try {
+    if (options.staging !== false) await createConnectionStaging(db);
+  } catch (error) {
+    await db.destroy();
+    throw databaseError(path, 'cannot create the staging table of this connection', error);
+  }
   return db;
+}
+
+/**
+ * SQLite: the temporary database's page cache (KiB). Staging appends rows and the commit reads
+ * them back once: a small cache is enough, and the rest of a baseline's staging stays in the
+ * temporary file (the operating system's cache), not in the process (SQLite's default is 16 MB).
+ */
+const STAGING_CACHE_KIB = 2048;
+
+/**
+ * SQLite: a pull's staged rows (src/sync/stage.ts) go into a `pull_item` of this connection's
+ * temporary database, which takes the place of the file's table of that name for every statement
+ * of this connection (SQLite looks a name up in `temp` first). Staging then writes no log and
+ * takes no lock on the file: its rows are written once, to a temporary file that is never synced,
+ * instead of to the write-ahead log and again into the file by the checkpoint — and copied into
+ * entity_version by the commit. They are only ever read by the pull that wrote them, on this same
+ * connection, and vanish with it: a process that dies leaves no staging behind. No key while
+ * staging (each row an append); the commit indexes what was staged (stage.ts,
+ * `prepareStagedForCommit`). The file's own `pull_item` stays, empty, so both backends keep one
+ * schema; PostgreSQL stages in it (UNLOGGED, keyed).
+ */
+async function createConnectionStaging(db: Db): Promise<void> {
+  await db.schema
+    .createTable('pull_item')
+    .temporary()
+    .addColumn('run_id', 'integer', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('data', 'text')
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .execute();
+  await sql.raw(`PRAGMA temp.cache_size = -${STAGING_CACHE_KIB}`).execute(db);
 }
 
 /**

@@ -55,7 +55,8 @@ export async function openSqliteSource(path: string, option = '--from'): Promise
   } finally {
     sqlite.close();
   }
-  const db = await openDatabase(copy);
+  // The copy's own tables, its `pull_item` included: no staging table of this connection in front of it.
+  const db = await openDatabase(copy, { staging: false });
   return {
     db,
     migratedCopy: true,

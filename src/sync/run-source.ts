@@ -15,7 +15,7 @@ import { stripControlChars } from '../render/plain-text.js';
 import { BASELINE_IDLE_LIMIT_MS, BaselineTransaction } from './baseline-transaction.js';
 import { commitPull, type KindCounts } from './commit.js';
 import { withLease } from './lease.js';
-import { clearCommittedStaging, clearStaging, createStager } from './stage.js';
+import { clearCommittedStaging, clearStaging, createStager, prepareStagedForCommit } from './stage.js';
 import type { Transaction } from 'kysely';
 import type { Database, RunScope } from '../../db/schema.js';
 import { YieldedKeys, newestVersionId, yieldedSince } from './concurrent-writes.js';
@@ -232,6 +232,7 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       const apply = async (trx: Transaction<Database>) => {
         // Write first (see claimRunForCommit): the write lock now, and proof the run is still ours.
         if (!(await claimRunForCommit(trx, runId, detectedAt))) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
+        await prepareStagedForCommit(trx, source.name, runId);
         // A baseline written as it was read has no current versions to compare and wrote its own:
         // it only waits for the source's other commits (none can have written it: targeted pulls
         // wait for a baseline, and another full pull would collide on the current-version index).
@@ -293,6 +294,14 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
         : await retryOnConflict(() => db.transaction().execute(apply));
       if (outcome.keptAt) deps.snapshots!.put(source.name, current!.successor((kind) => stager.changed(kind)!, coverage, outcome.keptAt));
       const commitMs = performance.now() - commitStarted;
+      // SQLite: what this commit wrote is copied into the file by this pull (counted as its
+      // storing), not left in the log for whichever commit comes next. The pull is complete
+      // whatever happens here: a checkpoint that fails is left to the next one.
+      if (!targeted) {
+        await storing(() => checkpointWal(db)).catch((error: unknown) =>
+          log.warn({ source: source.name, runId, err: describe(error) }, `${source.name}: copying the write-ahead log into the database file failed; the next pull tries again`),
+        );
+      }
       const result: RunResult = {
         ...base,
         runId,

@@ -320,18 +320,45 @@ function duplicate(source: string, kind: string, key: string, cause?: unknown): 
   return new WabaSyncError('INCONSISTENT', `${source}: ${kind} ${JSON.stringify(key)} appears twice in one pull`, { cause });
 }
 
+/** SQLite: the index a commit reads its staged rows through (see `prepareStagedForCommit`). */
+const STAGED_ORDER_INDEX = 'pull_item_order';
+
+/**
+ * First thing in a commit transaction. SQLite stages into its connection's unkeyed temporary table
+ * (db/database.ts): appends only, because a key maintained while a baseline's 4,000-row batches
+ * arrive in random key order rewrote most of the key's pages batch after batch. The commit reads
+ * the rows in key order, so it indexes them now, once — a sort of the keys — and a key staged
+ * twice by this run is found here, by name. The index stays until the table is emptied (other
+ * sources' pulls on this connection may be staging meanwhile; they commit through it too).
+ * PostgreSQL's staging is keyed as it is written: nothing to do.
+ */
+export async function prepareStagedForCommit(trx: Transaction<Database>, source: string, runId: number): Promise<void> {
+  if (isPostgres(trx)) return;
+  await trx.schema.createIndex(STAGED_ORDER_INDEX).ifNotExists().on('pull_item').columns(['run_id', 'kind', 'key']).execute();
+  const twice = await trx
+    .selectFrom('pull_item')
+    .select(['kind', 'key'])
+    .where('run_id', '=', runId)
+    .groupBy(['kind', 'key'])
+    .having((eb) => eb.fn.countAll(), '>', 1)
+    .limit(1)
+    .executeTakeFirst();
+  if (twice) throw duplicate(source, twice.kind, twice.key);
+}
+
 /**
  * A committed run's staged rows, inside its commit transaction. On SQLite, when no other run has
- * rows staged (the write lock the transaction holds keeps any from arriving), the table is emptied
- * whole: SQLite then drops its pages instead of deleting a baseline's rows one by one (the
- * biggest part of a baseline commit's clean-up). PostgreSQL deletes the run's rows: a TRUNCATE would lock out other sources'
- * staging until the commit.
+ * rows staged (on this connection, the only one that sees them), the table is emptied whole —
+ * SQLite drops its pages instead of deleting a baseline's rows one by one — and loses its index,
+ * so the next pull stages by appending again. PostgreSQL deletes the run's rows: a TRUNCATE would
+ * lock out other sources' staging until the commit.
  */
 export async function clearCommittedStaging(trx: Transaction<Database>, runId: number): Promise<void> {
   if (!isPostgres(trx)) {
     const other = async (side: '<' | '>') => (await trx.selectFrom('pull_item').select('run_id').where('run_id', side, runId).limit(1).executeTakeFirst()) !== undefined;
     if (!(await other('<')) && !(await other('>'))) {
       await trx.deleteFrom('pull_item').execute();
+      await trx.schema.dropIndex(STAGED_ORDER_INDEX).ifExists().execute();
       return;
     }
   }

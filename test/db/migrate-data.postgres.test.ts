@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/database.js';
 import { migrations } from '../../db/migrations/index.js';
@@ -67,7 +67,9 @@ async function scriptedHistory(): Promise<{ h: Digital99Harness; env: Env; sqlit
   await meta.app.close();
 
   const db = h.app.db;
-  await db.insertInto('pull_item').values({ run_id: 99, kind: 'number', key: 'k-1', data: null, hash: 'h' }).execute();
+  // The file's own pull_item (a row an earlier version staged): this
+  // connection stages in a temporary table of the same name, so the file's is named.
+  await sql`insert into main.pull_item (run_id, kind, key, data, hash) values (99, 'number', 'k-1', null, 'h')`.execute(db);
   await db.insertInto('lease').values({ name: 'source:digital99', holder: 'host-a:1', acquired_at: '2026-11-01T04:00:00.000Z', expires_at: '2026-11-01T04:05:00.000Z' }).execute();
   await db.insertInto('job_claim').values({ job: 'sync-full', scheduled_at: '2026-11-01T00:00:00.000Z', holder: 'host-a:1', claimed_at: '2026-11-01T00:00:00.010Z' }).execute();
   await db.insertInto('check_finding').values({ check: 'missing_in_meta', key: 'x', detail: 'd', opened_at: '2026-11-01T04:00:00.000Z', digest_id: 1 }).execute();
@@ -81,7 +83,7 @@ async function scriptedHistory(): Promise<{ h: Digital99Harness; env: Env; sqlit
     .insertInto('event_delivery')
     .values({ subscription: 'BILLING', event_id: firstEvent.id, event_type: firstEvent.type, entity: 'digital99:x', webhook_id: 'msg_test', status: 'pending', attempts: 1, next_attempt_at: '2026-11-01T04:00:05.000Z', first_attempt_at: '2026-11-01T04:00:00.000Z', last_error: 'HTTP 503', last_status: 503, event_at: firstEvent.at, created_at: '2026-11-01T04:00:00.000Z' })
     .execute();
-  for (const table of TABLES) expect(await db.selectFrom(table).selectAll().execute(), table).not.toHaveLength(0);
+  for (const table of TABLES) expect(await sql`select 1 from ${sql.raw(`main.${table}`)} limit 1`.execute(db).then((r) => r.rows), table).not.toHaveLength(0);
   return { h, env: { ...h.env, ...mail }, sqlitePath: dbPath };
 }
 

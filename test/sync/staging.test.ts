@@ -4,8 +4,12 @@
  * one still gets its version and event, and current versions that move while the pull is staged (a
  * writer that ignored the lease) fail the pull instead of being silently overwritten.
  */
+import { copyFileSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/database.js';
+import { migrations } from '../../db/migrations/index.js';
 import { WabaSyncError } from '../../src/errors.js';
 import { listEvents } from '../../src/events/query.js';
 import { silentLogger } from '../../src/log.js';
@@ -14,7 +18,7 @@ import { readSnapshot } from '../../src/sync/snapshot.js';
 import type { PullContext, Source } from '../../src/sync/types.js';
 import { manualClock } from '../helpers/clock.js';
 import { testBackend } from '../helpers/postgres.js';
-import { tempDbPath } from '../helpers/temp.js';
+import { tempDbPath, tempSqlitePath } from '../helpers/temp.js';
 
 function source(pages: () => Record<string, { name: string }>[], during?: (ctx: PullContext) => Promise<void>): Source {
   return {
@@ -392,6 +396,70 @@ describe('a baseline on PostgreSQL, idle', () => {
       expect(frozen).toMatchObject({ outcome: 'complete', baseline: true, entities: 9000 });
     }
     expect(await db.selectFrom('entity_version').select('id').execute()).toHaveLength(9000);
+    await db.destroy();
+  });
+});
+
+describe.runIf(testBackend === 'sqlite')('SQLite: a pull stages in its connection, not in the file', () => {
+  const items = (prefix: string, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}`, { name: `${prefix} ${i}` }]));
+
+  it("what a pull has staged is in no file another process can read, and that process writes meanwhile without waiting; the commit then applies all of it", async () => {
+    const path = tempSqlitePath();
+    const db = await openDatabase(path);
+    const deps = { db, clock: manualClock(), log: silentLogger };
+    let during: { ours: number; theirs: number; wrote: boolean } | null = null;
+    // More than the stager holds in memory (4,000 rows): the first page is written while the pull runs.
+    const pull = source(
+      () => [items('a', 4100), items('b', 10)],
+      async () => {
+        if (during) return;
+        const other = new SQLite(path, { timeout: 0 });
+        other.prepare("insert into app_setting (name, value) values ('written-meanwhile', 'yes')").run();
+        during = {
+          ours: (await db.selectFrom('pull_item').select('key').execute()).length,
+          theirs: (other.prepare('select count(*) as n from pull_item').get() as { n: number }).n,
+          wrote: true,
+        };
+        other.close();
+      },
+    );
+    const result = await runSourcePull(deps, pull, 'full');
+    expect(result).toMatchObject({ outcome: 'complete', baseline: true, entities: 4110 });
+    expect(during).toEqual({ ours: 4100, theirs: 0, wrote: true });
+    expect(await db.selectFrom('entity_version').select('id').execute()).toHaveLength(4110);
+    expect(await db.selectFrom('pull_item').select('key').execute()).toEqual([]);
+    await db.destroy();
+  });
+
+  it('a complete pull leaves its rows in the database file itself, not only in the write-ahead log', async () => {
+    const path = tempSqlitePath();
+    const db = await openDatabase(path);
+    const deps = { db, clock: manualClock(), log: silentLogger };
+    expect((await runSourcePull(deps, source(() => [items('a', 3000)]), 'full')).outcome).toBe('complete');
+    // The file alone, without its log (a copy of the file as a backup tool that ignores -wal would take).
+    const fileOnly = `${path}.file-only`;
+    copyFileSync(path, fileOnly);
+    const copy = new SQLite(fileOnly, { readonly: true });
+    expect((copy.prepare('select count(*) as n from entity_version where valid_to is null').get() as { n: number }).n).toBe(3000);
+    copy.close();
+    await db.destroy();
+  });
+
+  it('upgrading throws away what the file still holds of pulls that can no longer complete, and leaves a running pull its rows', async () => {
+    const path = tempSqlitePath();
+    const older = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
+    const names = Object.keys(migrations);
+    expect((await new Migrator({ db: older, provider: { getMigrations: async () => migrations } }).migrateTo(names[names.indexOf('2026_12_01_0010_sqlite_staging_per_connection') - 1]!)).error).toBeUndefined();
+    const run = (outcome: string) => ({ source: 'digital99', mode: 'full', started_at: '2026-11-30T00:00:00.000Z', outcome, entities: 0, events: 0, api_calls: 0 });
+    const running = (await older.insertInto('sync_run').values(run('running')).returning('id').executeTakeFirstOrThrow()).id as number;
+    const failed = (await older.insertInto('sync_run').values(run('failed')).returning('id').executeTakeFirstOrThrow()).id as number;
+    for (const [runId, key] of [[running, 'kept'], [failed, 'gone'], [999, 'gone too']] as const) {
+      await older.insertInto('pull_item').values({ run_id: runId, kind: 'number', key, data: null, hash: 'h' }).execute();
+    }
+    await older.destroy();
+
+    const db = await openDatabase(path);
+    expect(await sql<{ key: string }>`select key from main.pull_item order by key`.execute(db).then((r) => r.rows.map((row) => row.key))).toEqual(['kept']);
     await db.destroy();
   });
 });
