@@ -2,7 +2,7 @@
  * Database wiring: open DATABASE_URL — a SQLite file, or a PostgreSQL server (db/postgres.ts) —
  * through Kysely and bring its schema up to date with the one set of migrations.
  */
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type MigrationProvider, Migrator, PostgresAdapter, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
@@ -146,6 +146,26 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
 }
 
 /**
+ * SQLite: the folder its temporary files go to, chosen as SQLite does on Unix — SQLITE_TMPDIR,
+ * TMPDIR, /var/tmp, /usr/tmp, /tmp, then the working folder, the first that is a folder this
+ * process may write in — or null when there is none. SQLite itself only finds out when a pull's
+ * staging first outgrows its cache, and then fails as a rolled-back transaction.
+ */
+export function sqliteTempDirectory(env: NodeJS.ProcessEnv = process.env, fallbacks: readonly string[] = ['/var/tmp', '/usr/tmp', '/tmp', '.']): string | null {
+  for (const folder of [env.SQLITE_TMPDIR, env.TMPDIR, ...fallbacks]) {
+    if (!folder) continue;
+    try {
+      if (!statSync(folder).isDirectory()) continue;
+      accessSync(folder, constants.W_OK | constants.X_OK);
+      return folder;
+    } catch {
+      // Missing or not ours to write: SQLite moves on to the next one too.
+    }
+  }
+  return null;
+}
+
+/**
  * SQLite: the temporary database's page cache (KiB). Staging appends rows and the commit reads
  * them back once: a small cache is enough, and the rest of a baseline's staging stays in the
  * temporary file (the operating system's cache), not in the process (SQLite's default is 16 MB).
@@ -165,6 +185,10 @@ const STAGING_CACHE_KIB = 2048;
  * schema; PostgreSQL stages in it (UNLOGGED, keyed).
  */
 async function createConnectionStaging(db: Db): Promise<void> {
+  // Set before the temporary database has a page: the file shrinks by what a transaction freed
+  // as it ends, so a committed baseline's staging does not hold its disk space until the process
+  // ends. (INCREMENTAL would need its vacuum stepped to the end, which Kysely's driver doesn't.)
+  await sql`PRAGMA temp.auto_vacuum = FULL`.execute(db);
   await db.schema
     .createTable('pull_item')
     .temporary()

@@ -256,7 +256,7 @@ function parse(data: string): Entity {
   return JSON.parse(data) as Entity;
 }
 
-/** A staged baseline copied over as first versions, in key order (the order pull_item is written in). */
+/** A staged baseline copied over as first versions, in key order (through pull_item's key on PostgreSQL, the commit's index on SQLite). */
 async function copyBaseline(trx: Transaction<Database>, input: CommitInput, spec: KindSpec): Promise<void> {
   await trx
     .insertInto('entity_version')

@@ -15,8 +15,8 @@ import { stripControlChars } from '../render/plain-text.js';
 import { BASELINE_IDLE_LIMIT_MS, BaselineTransaction } from './baseline-transaction.js';
 import { commitPull, type KindCounts } from './commit.js';
 import { withLease } from './lease.js';
-import { clearCommittedStaging, clearStaging, createStager, prepareStagedForCommit } from './stage.js';
-import type { Transaction } from 'kysely';
+import { clearCommittedStaging, clearStaging, createStager, indexStaged, prepareStagedForCommit } from './stage.js';
+import { type Transaction, sql } from 'kysely';
 import type { Database, RunScope } from '../../db/schema.js';
 import { YieldedKeys, newestVersionId, yieldedSince } from './concurrent-writes.js';
 import type { CheckFinding, Coverage, PullContext, RunMode, Source } from './types.js';
@@ -227,12 +227,13 @@ async function pullHoldingLease(deps: RunDeps, source: Source, requestedMode: Ru
       await storing(() => stager.flush());
       const detectedAt = clock().toISOString();
       const commitStarted = performance.now();
+      await prepareStagedForCommit(db, source.name, runId);
       // READ COMMITTED is enough: claimRunForCommit's row lock (PostgreSQL) or write lock (SQLite)
       // makes the run ours for the transaction, and the source's lease keeps other pulls of it out.
       const apply = async (trx: Transaction<Database>) => {
         // Write first (see claimRunForCommit): the write lock now, and proof the run is still ours.
         if (!(await claimRunForCommit(trx, runId, detectedAt))) throw new WabaSyncError('LEASE', `${source.name}: run ${runId} was taken over`);
-        await prepareStagedForCommit(trx, source.name, runId);
+        await indexStaged(trx);
         // A baseline written as it was read has no current versions to compare and wrote its own:
         // it only waits for the source's other commits (none can have written it: targeted pulls
         // wait for a baseline, and another full pull would collide on the current-version index).
@@ -363,6 +364,9 @@ async function recoverInterrupted(db: Db, source: string, now: Date, scope: RunS
     // row lock, leaves a run its former holder managed to commit alone.
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('pull_item').where('run_id', '=', id).execute();
+      // SQLite: the connection's own staging table answers to pull_item (db/database.ts); a run
+      // interrupted before 2026-12-01 staged in the file's table.
+      if (!isPostgres(trx)) await sql`delete from main.pull_item where run_id = ${id}`.execute(trx);
       await markRunInterrupted(trx, id, now.toISOString());
     });
   }

@@ -21,7 +21,7 @@
  * for the whole file, can't keep a write transaction open for a pull's length: it stages.
  */
 import { CompiledQuery, type Transaction, sql } from 'kysely';
-import { type Db, isPostgres } from '../../db/database.js';
+import { type Db, isPostgres, sqliteTempDirectory } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { canonicalJson, contentHash } from '../diff/canonical.js';
 import { WabaSyncError } from '../errors.js';
@@ -96,8 +96,9 @@ export function createStager(
   let queued: StagedRow[] = [];
   /**
    * Keys per kind among the queued rows; keys already written are guarded by pull_item's primary
-   * key. Written straight into entity_version, a key met twice must be caught before its insert
-   * (a unique violation would abort the whole transaction), so every key of the pull is kept.
+   * key on PostgreSQL, and on SQLite found when the commit indexes them (`prepareStagedForCommit`).
+   * Written straight into entity_version, a key met twice must be caught before its insert (a
+   * unique violation would abort the whole transaction), so every key of the pull is kept.
    */
   let queuedKeys = new Map<string, Set<string>>();
   let writes: Promise<void> = Promise.resolve();
@@ -113,9 +114,9 @@ export function createStager(
     if (timer !== null) clearTimeout(timer);
     timer = null;
     if (queued.length === 0) return writes;
-    // In key order: the rows of a batch then sit next to each other in the primary key's index and
-    // in the table, so the commit, which copies a baseline over in key order, reads the table in
-    // runs instead of one page per row (docs/benchmark.md, "Pulls at the speed of the network").
+    // In key order: the rows of a batch then sit next to each other in the table, so the commit,
+    // which copies a baseline over in key order, reads the table in runs instead of one page per
+    // row (docs/benchmark.md, "Pulls at the speed of the network").
     const rows = queued.sort(byKindAndKey);
     queued = [];
     if (!direct) queuedKeys = new Map();
@@ -219,6 +220,12 @@ function byKindAndKey(a: StagedRow, b: StagedRow): number {
 }
 
 async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[]): Promise<void> {
+  if (!isPostgres(db) && sqliteTempDirectory() === null) {
+    throw new WabaSyncError(
+      'CONFIG',
+      `${source}: SQLite has no folder to stage the pull in (SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp and the working folder are missing or not writable): set SQLITE_TMPDIR to a writable folder`,
+    );
+  }
   try {
     // READ COMMITTED: inserts of this run's own rows only (the source's lease keeps other pulls out).
     await db.transaction().execute(async (trx) => {
@@ -227,7 +234,7 @@ async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[
     });
   } catch (error) {
     if (/UNIQUE|duplicate key/i.test(String((error as Error).message))) {
-      // A key staged by an earlier batch of this pull came again: name it.
+      // PostgreSQL: a key staged by an earlier batch of this pull came again: name it.
       const byKind = new Map<string, string[]>();
       for (const row of rows) (byKind.get(row.kind) ?? byKind.set(row.kind, []).get(row.kind)!).push(row.key);
       for (const [kind, keys] of byKind) {
@@ -324,18 +331,19 @@ function duplicate(source: string, kind: string, key: string, cause?: unknown): 
 const STAGED_ORDER_INDEX = 'pull_item_order';
 
 /**
- * First thing in a commit transaction. SQLite stages into its connection's unkeyed temporary table
+ * Just before a commit. SQLite stages into its connection's unkeyed temporary table
  * (db/database.ts): appends only, because a key maintained while a baseline's 4,000-row batches
  * arrive in random key order rewrote most of the key's pages batch after batch. The commit reads
- * the rows in key order, so it indexes them now, once — a sort of the keys — and a key staged
- * twice by this run is found here, by name. The index stays until the table is emptied (other
- * sources' pulls on this connection may be staging meanwhile; they commit through it too).
- * PostgreSQL's staging is keyed as it is written: nothing to do.
+ * the rows in key order, so they are indexed now, once — a sort of the keys, outside the commit's
+ * transaction, so other writers don't wait on the file's lock meanwhile — and a key staged twice
+ * by this run is found here, by name. The index stays until the table is empty (other sources'
+ * pulls on this connection may be staging meanwhile; they commit through it too). PostgreSQL's
+ * staging is keyed as it is written: nothing to do.
  */
-export async function prepareStagedForCommit(trx: Transaction<Database>, source: string, runId: number): Promise<void> {
-  if (isPostgres(trx)) return;
-  await trx.schema.createIndex(STAGED_ORDER_INDEX).ifNotExists().on('pull_item').columns(['run_id', 'kind', 'key']).execute();
-  const twice = await trx
+export async function prepareStagedForCommit(db: Db, source: string, runId: number): Promise<void> {
+  if (isPostgres(db)) return;
+  await indexStaged(db);
+  const twice = await db
     .selectFrom('pull_item')
     .select(['kind', 'key'])
     .where('run_id', '=', runId)
@@ -347,10 +355,31 @@ export async function prepareStagedForCommit(trx: Transaction<Database>, source:
 }
 
 /**
+ * SQLite, inside the commit transaction: the index again, in case another source's commit emptied
+ * the table and dropped it since `prepareStagedForCommit` (then this run's rows were just indexed
+ * and checked, and only the index is missing).
+ */
+export async function indexStaged(db: Db | Transaction<Database>): Promise<void> {
+  if (isPostgres(db)) return;
+  await db.schema.createIndex(STAGED_ORDER_INDEX).ifNotExists().on('pull_item').columns(['run_id', 'kind', 'key']).execute();
+}
+
+/**
+ * SQLite: once the connection's staging table is empty, its index goes, so the next pull stages
+ * by appending again. (The temporary file gives freed pages back as each transaction ends —
+ * db/database.ts makes it auto-vacuumed — so a baseline's ≈ 100 MB is not held on disk until the
+ * process ends.)
+ */
+async function releaseStaging(db: Db | Transaction<Database>): Promise<void> {
+  if ((await db.selectFrom('pull_item').select('run_id').limit(1).executeTakeFirst()) !== undefined) return;
+  await db.schema.dropIndex(STAGED_ORDER_INDEX).ifExists().execute();
+}
+
+/**
  * A committed run's staged rows, inside its commit transaction. On SQLite, when no other run has
  * rows staged (on this connection, the only one that sees them), the table is emptied whole —
- * SQLite drops its pages instead of deleting a baseline's rows one by one — and loses its index,
- * so the next pull stages by appending again. PostgreSQL deletes the run's rows: a TRUNCATE would
+ * SQLite drops its pages instead of deleting a baseline's rows one by one — and the table is
+ * released (`releaseStaging`). PostgreSQL deletes the run's rows: a TRUNCATE would
  * lock out other sources' staging until the commit.
  */
 export async function clearCommittedStaging(trx: Transaction<Database>, runId: number): Promise<void> {
@@ -358,7 +387,7 @@ export async function clearCommittedStaging(trx: Transaction<Database>, runId: n
     const other = async (side: '<' | '>') => (await trx.selectFrom('pull_item').select('run_id').where('run_id', side, runId).limit(1).executeTakeFirst()) !== undefined;
     if (!(await other('<')) && !(await other('>'))) {
       await trx.deleteFrom('pull_item').execute();
-      await trx.schema.dropIndex(STAGED_ORDER_INDEX).ifExists().execute();
+      await releaseStaging(trx);
       return;
     }
   }
@@ -370,4 +399,5 @@ export async function clearStaging(db: Db, runId: number, kind?: string): Promis
   let query = db.deleteFrom('pull_item').where('run_id', '=', runId);
   if (kind !== undefined) query = query.where('kind', '=', kind);
   await query.execute();
+  if (!isPostgres(db)) await releaseStaging(db);
 }

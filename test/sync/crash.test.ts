@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../src/events/query.js';
 import { digital99Harness } from '../helpers/digital99.js';
@@ -47,7 +48,8 @@ describe('a crash mid-pull', () => {
       .executeTakeFirstOrThrow();
     // Not ABORTED (a clean shutdown, ignored by alerts): a process that died counts as a failure.
     expect(interrupted).toEqual({ outcome: 'failed', error: 'interrupted: the process ended before the pull completed', error_code: 'INTERRUPTED' });
-    expect(await h.app.db.selectFrom('pull_item').select('key').execute()).toEqual([]);
+    // PostgreSQL's staging table, or on SQLite the file's (the child's own went with it).
+    expect((await sql`select key from ${sql.raw(testBackend === 'postgres' ? 'pull_item' : 'main.pull_item')}`.execute(h.app.db)).rows).toEqual([]);
     const events = (await listEvents(h.app.db)).map((e) => `${e.type} ${e.key}`);
     expect(events).toEqual([
       'sync.baseline digital99',

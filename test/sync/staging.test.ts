@@ -4,11 +4,13 @@
  * one still gets its version and event, and current versions that move while the pull is staged (a
  * writer that ignored the lease) fail the pull instead of being silently overwritten.
  */
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/database.js';
+import { openDatabase, sqliteTempDirectory } from '../../db/database.js';
 import { migrations } from '../../db/migrations/index.js';
 import { WabaSyncError } from '../../src/errors.js';
 import { listEvents } from '../../src/events/query.js';
@@ -461,5 +463,55 @@ describe.runIf(testBackend === 'sqlite')('SQLite: a pull stages in its connectio
     const db = await openDatabase(path);
     expect(await sql<{ key: string }>`select key from main.pull_item order by key`.execute(db).then((r) => r.rows.map((row) => row.key))).toEqual(['kept']);
     await db.destroy();
+  });
+});
+
+describe.runIf(testBackend === 'sqlite')('SQLite: the staging table between pulls', () => {
+  const items = (prefix: string, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}`, { name: `${prefix} ${i} ${'x'.repeat(400)}` }]));
+  const staging = async (db: Awaited<ReturnType<typeof openDatabase>>) => ({
+    pages: (await sql<{ page_count: number }>`PRAGMA temp.page_count`.execute(db)).rows[0]!.page_count,
+    indexes: (await sql<{ name: string }>`select name from temp.sqlite_master where type = 'index'`.execute(db)).rows.map((row) => row.name),
+  });
+
+  it('gives its temporary file back and loses its index once empty: after a committed pull and after a failed one', async () => {
+    const db = await openDatabase(tempSqlitePath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    // ≈ 4 MB of rows: past the temporary database's 2 MB cache, so they reach its file.
+    expect((await runSourcePull(deps, source(() => [items('a', 9000)]), 'full')).outcome).toBe('complete');
+    expect(await staging(db)).toEqual({ pages: expect.any(Number), indexes: [] });
+    expect((await staging(db)).pages).toBeLessThan(10);
+    clock.advance(60_000);
+    const failed = await runSourcePull(deps, source(() => [items('b', 9000), { b00007: { name: 'again' } }]), 'full');
+    expect(failed.error).toMatch(/item "b00007" appears twice in one pull/);
+    expect((await staging(db)).indexes).toEqual([]);
+    expect((await staging(db)).pages).toBeLessThan(10);
+    await db.destroy();
+  });
+
+  it("a pull interrupted before this version, staged in the file's table, is recovered and its rows dropped by the next pull", async () => {
+    const db = await openDatabase(tempSqlitePath());
+    const deps = { db, clock: manualClock(), log: silentLogger };
+    const { id } = await db
+      .insertInto('sync_run')
+      .values({ source: 'digital99', mode: 'full', started_at: '2026-11-30T00:00:00.000Z', outcome: 'running', entities: 0, events: 0, api_calls: 0 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await sql`insert into main.pull_item (run_id, kind, key, data, hash) values (${id}, 'item', 'left', null, 'h')`.execute(db);
+    expect((await runSourcePull(deps, source(() => [items('a', 10)]), 'full')).outcome).toBe('complete');
+    expect((await db.selectFrom('sync_run').select('error_code').where('id', '=', id).executeTakeFirstOrThrow()).error_code).toBe('INTERRUPTED');
+    expect((await sql`select key from main.pull_item`.execute(db)).rows).toEqual([]);
+    await db.destroy();
+  });
+
+  it("finds SQLite's temporary folder as SQLite does, and none when no candidate is a writable folder", () => {
+    const folder = mkdtempSync(join(tmpdir(), 'waba-sync-tmpdir-'));
+    const file = join(folder, 'not-a-folder');
+    writeFileSync(file, '');
+    expect(sqliteTempDirectory({ SQLITE_TMPDIR: folder, TMPDIR: '/tmp' })).toBe(folder);
+    expect(sqliteTempDirectory({ SQLITE_TMPDIR: file, TMPDIR: folder })).toBe(folder);
+    expect(sqliteTempDirectory({ SQLITE_TMPDIR: join(folder, 'missing') }, [folder])).toBe(folder);
+    expect(sqliteTempDirectory({ SQLITE_TMPDIR: file }, [join(folder, 'missing')])).toBeNull();
+    rmSync(folder, { recursive: true, force: true });
   });
 });
