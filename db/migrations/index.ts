@@ -14,6 +14,7 @@ import * as eventDelivery from './2026_11_30_0130_event_delivery.js';
 import * as consoleEventKey from './2026_11_30_0170_console_event_key.js';
 import * as byteOrderCatchUp from './2026_11_30_0990_postgres_byte_order_catch_up.js';
 import * as sqliteStagingPerConnection from './2026_12_01_0010_sqlite_staging_per_connection.js';
+import * as postgresCurrentIndexCarriesHash from './2026_12_01_0020_postgres_current_index_carries_hash.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0170_console_event_key': consoleEventKey,
   '2026_11_30_0990_postgres_byte_order_catch_up': byteOrderCatchUp,
   '2026_12_01_0010_sqlite_staging_per_connection': sqliteStagingPerConnection,
+  '2026_12_01_0020_postgres_current_index_carries_hash': postgresCurrentIndexCarriesHash,
 };
