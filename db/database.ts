@@ -5,7 +5,7 @@
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type MigrationProvider, Migrator, PostgresAdapter, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
+import { Kysely, type MigrationProvider, Migrator, PostgresAdapter, SqliteDialect, type SqliteDatabase, type SqliteStatement, sql } from 'kysely';
 import { WabaSyncError } from '../src/errors.js';
 import { migrations } from './migrations/index.js';
 import { isPostgresError, openPostgres, postgresError } from './postgres.js';
@@ -258,6 +258,14 @@ export function databaseError(url: string, what: string, error: unknown): WabaSy
  */
 const STATEMENT_CACHE_SIZE = 256;
 
+/** A rollback with no transaction left to roll back: nothing to do. */
+const NOTHING_TO_ROLL_BACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
+
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
@@ -266,6 +274,10 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
       sqlite.close();
     },
     prepare: (text) => {
+      // On some errors SQLite ends the transaction itself (a full disk or temporary folder, out of
+      // memory): Kysely's rollback would then fail with "cannot rollback - no transaction is
+      // active", and that would be thrown in place of the error that said what happened.
+      if (text === 'rollback' && !sqlite.inTransaction) return NOTHING_TO_ROLL_BACK;
       const cached = cache.get(text);
       if (cached && !cached.busy) {
         cache.delete(text);

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/database.js';
 import { openApp } from '../../src/app.js';
@@ -144,5 +145,25 @@ describe('opening the database', () => {
     expect(output).not.toContain('database is locked');
     expect(code).toBe(0);
     expect(output).toMatch(/digital99\s+full\s+complete/);
+  });
+});
+
+describe('a transaction SQLite ends itself', () => {
+  it("fails with SQLite's reason (the disk is full), not with the rollback it had already done, and the connection goes on", async () => {
+    const db = await openDatabase(join(tempDir(), 'full.sqlite'));
+    // The temporary database may hold 1 MB, its cache 16 pages: a one-row write that finds the
+    // disk full while the cache spills ends the whole transaction, not only itself.
+    await sql`PRAGMA temp.max_page_count = 256`.execute(db);
+    await sql`PRAGMA temp.cache_size = 16`.execute(db);
+    const write = db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 9000; i++) {
+        await trx.insertInto('pull_item').values({ run_id: 1, kind: 'item', key: String(i), data: 'x'.repeat(450), hash: 'h' }).execute();
+      }
+    });
+    await expect(write).rejects.toThrow(/database or disk is full/);
+    expect(await db.selectFrom('pull_item').select('key').execute()).toEqual([]);
+    await db.transaction().execute((trx) => trx.insertInto('pull_item').values({ run_id: 2, kind: 'item', key: 'after', data: '{}', hash: 'h' }).execute());
+    expect(await db.selectFrom('pull_item').select('key').execute()).toEqual([{ key: 'after' }]);
+    await db.destroy();
   });
 });

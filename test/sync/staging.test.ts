@@ -504,6 +504,25 @@ describe.runIf(testBackend === 'sqlite')('SQLite: the staging table between pull
     await db.destroy();
   });
 
+  it('on a disk that fills up during its commit fails the pull saying so and applies nothing; the next pull completes', async () => {
+    const db = await openDatabase(tempSqlitePath());
+    const clock = manualClock();
+    const deps = { db, clock, log: silentLogger };
+    // The database file may grow by 100 pages only: a full disk, as far as SQLite can tell.
+    const pages = (await sql<{ page_count: number }>`PRAGMA main.page_count`.execute(db)).rows[0]!.page_count;
+    await sql.raw(`PRAGMA main.max_page_count = ${pages + 100}`).execute(db);
+    const failed = await runSourcePull(deps, source(() => [items('a', 9000)]), 'full');
+    expect(failed.outcome).toBe('failed');
+    expect(failed.error).toMatch(/database or disk is full/);
+    expect(failed.error).not.toMatch(/rollback/);
+    expect(await db.selectFrom('entity_version').select('key').execute()).toEqual([]);
+    await sql`PRAGMA main.max_page_count = 1073741823`.execute(db);
+    clock.advance(60_000);
+    expect((await runSourcePull(deps, source(() => [items('a', 9000)]), 'full')).outcome).toBe('complete');
+    expect(await db.selectFrom('entity_version').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 9000 });
+    await db.destroy();
+  });
+
   it("finds SQLite's temporary folder as SQLite does, and none when no candidate is a writable folder", () => {
     const folder = mkdtempSync(join(tmpdir(), 'waba-sync-tmpdir-'));
     const file = join(folder, 'not-a-folder');
