@@ -5,8 +5,9 @@
  * keys and hashes from one index, in key order, without visiting the rows, and every version
  * written — a baseline's 200,000 at scale 1 — maintains one index fewer: a fifth of what
  * PostgreSQL spends writing a baseline (docs/benchmark.md, "PostgreSQL"). SQLite has no INCLUDE
- * and keeps both. The swap is one transaction; building the index locks `entity_version` against
- * writes for as long as it takes (docs/production.md, "Upgrading").
+ * and keeps both. The swap is one transaction: building the index holds off writes to
+ * `entity_version`, and dropping the old ones then locks it against readers too until the
+ * migration commits (docs/production.md, "Upgrades").
  */
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 

@@ -372,14 +372,18 @@ export async function indexStaged(db: Db | Transaction<Database>): Promise<void>
  */
 async function releaseStaging(db: Db | Transaction<Database>): Promise<void> {
   if ((await db.selectFrom('pull_item').select('run_id').limit(1).executeTakeFirst()) !== undefined) return;
+  await dropStagedOrder(db);
+}
+
+async function dropStagedOrder(db: Db | Transaction<Database>): Promise<void> {
   await db.schema.dropIndex(STAGED_ORDER_INDEX).ifExists().execute();
 }
 
 /**
  * A committed run's staged rows, inside its commit transaction. On SQLite, when no other run has
  * rows staged (on this connection, the only one that sees them), the table is emptied whole —
- * SQLite drops its pages instead of deleting a baseline's rows one by one — and the table is
- * released (`releaseStaging`). PostgreSQL deletes the run's rows: a TRUNCATE would
+ * SQLite drops its pages instead of deleting a baseline's rows one by one — and its index goes,
+ * as `releaseStaging` does once the table is empty. PostgreSQL deletes the run's rows: a TRUNCATE would
  * lock out other sources' staging until the commit.
  */
 export async function clearCommittedStaging(trx: Transaction<Database>, runId: number): Promise<void> {
@@ -387,7 +391,7 @@ export async function clearCommittedStaging(trx: Transaction<Database>, runId: n
     const other = async (side: '<' | '>') => (await trx.selectFrom('pull_item').select('run_id').where('run_id', side, runId).limit(1).executeTakeFirst()) !== undefined;
     if (!(await other('<')) && !(await other('>'))) {
       await trx.deleteFrom('pull_item').execute();
-      await releaseStaging(trx);
+      await dropStagedOrder(trx);
       return;
     }
   }

@@ -151,8 +151,9 @@ describe('opening the database', () => {
 describe('a transaction SQLite ends itself', () => {
   it("fails with SQLite's reason (the disk is full), not with the rollback it had already done, and the connection goes on", async () => {
     const db = await openDatabase(join(tempDir(), 'full.sqlite'));
-    // The temporary database may hold 1 MB, its cache 16 pages: a one-row write that finds the
-    // disk full while the cache spills ends the whole transaction, not only itself.
+    // The temporary database may hold 1 MB: a full disk, as far as SQLite can tell. A one-row
+    // insert keeps no statement journal to undo itself alone, so when it finds the disk full
+    // SQLite rolls the whole transaction back.
     await sql`PRAGMA temp.max_page_count = 256`.execute(db);
     await sql`PRAGMA temp.cache_size = 16`.execute(db);
     const write = db.transaction().execute(async (trx) => {
