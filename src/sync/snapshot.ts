@@ -11,7 +11,7 @@
  * The snapshot is only valid while nobody else writes this source's versions, which the lease
  * ensures; `verify` checks it at commit (a writer that ignored the lease fails the pull).
  */
-import { type Kysely, type SelectQueryBuilder, type Transaction, sql } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import { isPostgres } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { HASH_LENGTH } from '../diff/canonical.js';
@@ -242,16 +242,38 @@ export async function readSnapshot(db: Kysely<Database>, source: string, kinds: 
 }
 
 /**
- * A chunk's keys and hashes as two JSON arrays in one row, which V8 parses natively, instead of
- * rows decoded one by one into objects — by pg in JavaScript on PostgreSQL, where the snapshot read
- * was most of a churn pull's storing; cheaper on SQLite too (docs/benchmark.md, "Pulls at the
- * speed of the network").
+ * One chunk of a kind's current keys and hashes — `limit` of them, in key order, after `after` —
+ * as two JSON arrays in one row, which V8 parses natively, instead of rows decoded one by one into
+ * objects (by pg in JavaScript on PostgreSQL, where the snapshot read was most of a churn pull's
+ * storing; cheaper on SQLite too: docs/benchmark.md, "Pulls at the speed of the network").
+ *
+ * - Both arrays are filled in one pass over the chunk, so a key and its hash stay side by side.
+ *   The aggregates take the rows in the order the chunk reads them (its index: key order) with no
+ *   ORDER BY of their own, which had each of them sort what was already sorted. Nothing relies on
+ *   that order but speed: `readKind` sorts a chunk that comes out of order, and pages on the
+ *   chunk's greatest key in the database's own order (`last`), not on the array's last element.
+ * - The keys and hashes come from one index alone. PostgreSQL's planner takes its current
+ *   versions' unique index, which carries the hash, by itself. SQLite's takes the unique index of
+ *   current keys, which does not, and then reads every row for its hash, three times slower than
+ *   the index of current keys and hashes it is therefore told to use.
  */
-async function readChunkAggregated(db: Kysely<Database>, chunk: SelectQueryBuilder<Database, 'entity_version', { key: string; hash: string }>): Promise<{ keys: string[]; hashes: string[] }> {
-  const array = (column: 'key' | 'hash') =>
-    isPostgres(db) ? sql<string | null>`json_agg(${sql.ref(`c.${column}`)} order by c.key)::text` : sql<string | null>`json_group_array(${sql.ref(`c.${column}`)} order by c.key)`;
-  const { rows } = await sql<{ keys: string | null; hashes: string | null }>`select ${array('key')} as keys, ${array('hash')} as hashes from (${chunk}) as c`.execute(db);
-  return { keys: JSON.parse(rows[0]?.keys ?? '[]') as string[], hashes: JSON.parse(rows[0]?.hashes ?? '[]') as string[] };
+async function readChunk(db: Kysely<Database>, source: string, kind: string, after: string | null, limit: number): Promise<{ keys: string[]; hashes: string[]; last: string | null }> {
+  const { rows } = await snapshotChunkQuery(db, source, kind, after, limit).execute(db);
+  return { keys: JSON.parse(rows[0]?.keys ?? '[]') as string[], hashes: JSON.parse(rows[0]?.hashes ?? '[]') as string[], last: rows[0]?.last ?? null };
+}
+
+/** The statement `readChunk` runs (exported for the test of its plan). */
+export function snapshotChunkQuery(db: Kysely<Database>, source: string, kind: string, after: string | null, limit: number) {
+  const postgres = isPostgres(db);
+  const array = (column: 'key' | 'hash') => (postgres ? sql<string | null>`json_agg(${sql.ref(`c.${column}`)})::text` : sql<string | null>`json_group_array(${sql.ref(`c.${column}`)})`);
+  const from = postgres ? sql`entity_version` : sql`entity_version indexed by entity_version_current_hash`;
+  return sql<{ keys: string | null; hashes: string | null; last: string | null }>`
+    select ${array('key')} as keys, ${array('hash')} as hashes, max(c.key) as last
+    from (
+      select key, hash from ${from}
+      where source = ${source} and kind = ${kind} and valid_to is null ${after === null ? sql`` : sql`and key > ${after}`}
+      order by key limit ${limit}
+    ) as c`;
 }
 
 /**
@@ -286,14 +308,7 @@ async function readKind(db: Kysely<Database>, source: string, kind: string, chun
   let sorted = true;
   // Key-ordered chunks: one statement per chunk is far cheaper than a row-by-row cursor.
   for (let after: string | null = null; ; ) {
-    let query = db
-      .selectFrom('entity_version')
-      .select(['key', 'hash'])
-      .where('source', '=', source)
-      .where('kind', '=', kind)
-      .where('valid_to', 'is', null);
-    if (after !== null) query = query.where('key', '>', after);
-    const chunk = await readChunkAggregated(db, query.orderBy('key').limit(chunkSize));
+    const chunk = await readChunk(db, source, kind, after, chunkSize);
     for (let i = 0; i < chunk.keys.length; i++) {
       const key = chunk.keys[i]!;
       const hash = chunk.hashes[i]!;
@@ -302,8 +317,8 @@ async function readKind(db: Kysely<Database>, source: string, kind: string, chun
       keys.push(key);
       hashes.push(hash.length === HASH_LENGTH ? hash : NO_HASH);
     }
-    if (chunk.keys.length < chunkSize) break;
-    after = chunk.keys[chunk.keys.length - 1]!;
+    if (chunk.keys.length < chunkSize || chunk.last === null) break;
+    after = chunk.last;
   }
   if (sorted) return new KindSnapshot(keys, hashes.join(''));
   const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
