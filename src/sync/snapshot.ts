@@ -250,7 +250,7 @@ export async function readSnapshot(db: Kysely<Database>, source: string, kinds: 
  * - Both arrays are filled in one pass over the chunk, so a key and its hash stay side by side.
  *   The aggregates take the rows in the order the chunk reads them (its index: key order) with no
  *   ORDER BY of their own, which had each of them sort what was already sorted. Nothing relies on
- *   that order but speed: `readKind` sorts a chunk that comes out of order, and pages on the
+ *   that order but speed: `readKind` sorts the kind if any chunk comes out of order, and pages on the
  *   chunk's greatest key in the database's own order (`last`), not on the array's last element.
  * - The keys and hashes come from one index alone. PostgreSQL's planner takes its current
  *   versions' unique index, which carries the hash, by itself. SQLite's takes the unique index of
