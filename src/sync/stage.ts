@@ -102,6 +102,7 @@ export function createStager(
    */
   let queuedKeys = new Map<string, Set<string>>();
   let writes: Promise<void> = Promise.resolve();
+  let folderChecked = false;
   let failure: unknown = null;
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
@@ -123,6 +124,10 @@ export function createStager(
     writes = writes.then(async () => {
       if (failure !== null) return;
       try {
+        if (!direct && !folderChecked) {
+          requireStagingFolder(db, source);
+          folderChecked = true;
+        }
         await around(() => (direct ? writeVersions(direct, source, runId, rows) : writeRows(db, source, runId, rows)));
       } catch (error) {
         failure = error;
@@ -219,13 +224,19 @@ function byKindAndKey(a: StagedRow, b: StagedRow): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/**
+ * SQLite: a pull that has nowhere to stage fails at its first write, naming the setting, rather
+ * than once its staging outgrows the cache with whatever SQLite then says. Checked once a pull.
+ */
+function requireStagingFolder(db: Db, source: string): void {
+  if (isPostgres(db) || sqliteTempDirectory() !== null) return;
+  throw new WabaSyncError(
+    'CONFIG',
+    `${source}: SQLite has no folder to stage the pull in (SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp and the working folder are missing or not writable): set SQLITE_TMPDIR to a writable folder`,
+  );
+}
+
 async function writeRows(db: Db, source: string, runId: number, rows: StagedRow[]): Promise<void> {
-  if (!isPostgres(db) && sqliteTempDirectory() === null) {
-    throw new WabaSyncError(
-      'CONFIG',
-      `${source}: SQLite has no folder to stage the pull in (SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp and the working folder are missing or not writable): set SQLITE_TMPDIR to a writable folder`,
-    );
-  }
   try {
     // READ COMMITTED: inserts of this run's own rows only (the source's lease keeps other pulls out).
     await db.transaction().execute(async (trx) => {

@@ -11,7 +11,7 @@ import { migrations } from '../../db/migrations/index.js';
 import { openPostgres } from '../../db/postgres.js';
 import type { Database } from '../../db/schema.js';
 import { readSnapshot } from '../../src/sync/snapshot.js';
-import { providedPostgres, runSync, withDatabase } from '../helpers/postgres.js';
+import { freshPostgresUrl } from '../helpers/postgres.js';
 
 const AT = '2026-11-01T00:00:00.000Z';
 const MIGRATION = '2026_12_01_0020_postgres_current_index_carries_hash';
@@ -20,15 +20,6 @@ const opened: Kysely<any>[] = [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((db) => db.destroy()));
 });
-
-/** An empty database (no tables), byte-ordered like the template. */
-let counter = 0;
-function emptyPostgresUrl(): string {
-  const { adminUrl, prefix } = providedPostgres();
-  const name = `${prefix}${process.pid}_index_${++counter}`;
-  runSync(adminUrl, `create database "${name}" template template0 locale 'C'`);
-  return withDatabase(adminUrl, name);
-}
 
 async function indexes(db: Kysely<any>): Promise<string[]> {
   const { rows } = await sql<{ definition: string }>`select indexdef as definition from pg_indexes where tablename = 'entity_version' order by indexname`.execute(db);
@@ -41,7 +32,7 @@ function version(key: string, hash: string, current = true) {
 
 describe('PostgreSQL: the current versions\' index carries their hash', () => {
   it('has one index of current keys and hashes, reads a snapshot from it alone, and refuses a second current version', async () => {
-    const db = await openDatabase(emptyPostgresUrl());
+    const db = await openDatabase(freshPostgresUrl({ empty: true }));
     opened.push(db);
     expect(await indexes(db)).toEqual([
       'CREATE UNIQUE INDEX entity_version_current ON entity_version USING btree (source, kind, key) INCLUDE (hash) WHERE (valid_to IS NULL)',
@@ -70,7 +61,7 @@ describe('PostgreSQL: the current versions\' index carries their hash', () => {
   });
 
   it('upgrades a database holding versions: every version kept, the same snapshot, and back down to the two indexes', async () => {
-    const url = emptyPostgresUrl();
+    const url = freshPostgresUrl({ empty: true });
     const older = await openPostgres(url);
     opened.push(older);
     const migrator = new Migrator({ db: older, provider: { getMigrations: async () => migrations } });

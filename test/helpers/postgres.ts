@@ -44,14 +44,19 @@ export function withDatabase(url: string, database: string): string {
 let counter = 0;
 
 /**
- * A fresh database copied from the migrated template, as a URL. `icuLocale`: an empty database
- * (no tables) whose default collation is that ICU locale's, not byte order.
+ * A fresh database copied from the migrated template, as a URL. `empty`: one with no tables yet
+ * (byte order), for a test that migrates it itself. `icuLocale`: an empty database whose default
+ * collation is that ICU locale's, not byte order.
  */
-export function freshPostgresUrl(options: { icuLocale?: string } = {}): string {
+export function freshPostgresUrl(options: { empty?: boolean; icuLocale?: string } = {}): string {
   const { adminUrl, template, prefix } = providedPostgres();
   counter += 1;
   const name = `${prefix}${process.pid}_${counter}`;
-  const from = options.icuLocale ? `template template0 locale_provider icu icu_locale '${options.icuLocale}'` : `template "${template}"`;
+  const from = options.icuLocale
+    ? `template template0 locale_provider icu icu_locale '${options.icuLocale}'`
+    : options.empty
+      ? `template template0 locale 'C'`
+      : `template "${template}"`;
   runSync(adminUrl, `create database "${name}" ${from}`);
   return withDatabase(adminUrl, name);
 }
