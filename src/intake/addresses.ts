@@ -12,9 +12,9 @@ export function parseAllowList(text: string): AddressRange[] | string {
   const ranges: AddressRange[] = [];
   for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
     try {
-      if (entry.includes('/')) ranges.push(ipaddr.parseCIDR(entry));
+      if (entry.includes('/')) ranges.push(asIPv4(ipaddr.parseCIDR(entry)));
       else {
-        const address = ipaddr.parse(entry);
+        const address = ipaddr.process(entry);
         ranges.push([address, address.kind() === 'ipv4' ? 32 : 128]);
       }
     } catch {
@@ -23,6 +23,16 @@ export function parseAllowList(text: string): AddressRange[] | string {
   }
   if (ranges.length === 0) return 'empty: name at least one address';
   return ranges;
+}
+
+/**
+ * A range inside `::ffff:0:0/96` as the IPv4 range it maps: a sender's address is matched in its
+ * IPv4 form, so `::ffff:34.165.99.0/120` must be `34.165.99.0/24` to ever match.
+ */
+function asIPv4(range: [ipaddr.IPv4 | ipaddr.IPv6, number]): AddressRange {
+  const [address, bits] = range;
+  if (address.kind() === 'ipv6' && bits >= 96 && (address as ipaddr.IPv6).isIPv4MappedAddress()) return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96];
+  return range;
 }
 
 export function addressAllowed(address: string, ranges: readonly AddressRange[]): boolean {

@@ -70,6 +70,16 @@ describe('99digital onboarding webhook', () => {
     expect(metrics).toMatch(/waba_sync_webhook_rejected_total\{upstream="digital99",reason="address"\} 2/);
     expect(d.logs.text()).not.toContain(TOKEN);
   });
+  it('an allow list written in IPv4-mapped IPv6 (an address or a range) admits the IPv4 sender it names, and only that one', async () => {
+    const h = await digital99Harness();
+    const d = await intakeDaemon({ ...h.env, DIGITAL99_WEBHOOK_TOKEN: TOKEN, WEBHOOK_TRUST_PROXY: '1', DIGITAL99_WEBHOOK_ALLOW: '::ffff:34.165.99.212,::ffff:198.51.100.0/120' });
+    const from = async (address: string) => (await d.post(`/webhooks/digital99/${TOKEN}`, JSON.stringify({ from: address }), { 'x-forwarded-for': address })).status;
+    expect(await from('34.165.99.212')).toBe(200);
+    expect(await from('::ffff:34.165.99.212')).toBe(200);
+    expect(await from('198.51.100.77')).toBe(200);
+    expect(await from('34.165.99.213')).toBe(403);
+    expect(await from('198.51.101.1')).toBe(403);
+  });
 });
 
 describe('what an authenticated sender may put in a body', () => {

@@ -111,6 +111,26 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     expect(metrics).toMatch(/waba_sync_webhook_unhandled_total\{upstream="meta",field="message_template_status_update"\} 1/);
   });
 
+  it('ids written as JSON numbers (Meta quotes them or not) are read like quoted ones: PARTNER_ADDED and a review decision are applied, not left alone', async () => {
+    const { h, d, waba } = await setup();
+    const sender = h.world.webhooks!;
+    h.world.webhooks = null;
+    const added = h.world.shareWaba({ name: 'Shakshuka Bar' });
+    h.world.setReviewStatus(waba.id, 'REJECTED');
+    const at = Math.floor(Date.now() / 1000);
+    sender.send({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 9_000_000_000, time: at, changes: [{ field: 'account_update', value: { event: 'PARTNER_ADDED', waba_info: { waba_id: Number(added.id), owner_business_id: 4_000_000 } } }] }],
+    });
+    sender.send({ object: 'whatsapp_business_account', entry: [{ id: Number(waba.id), time: at, changes: [{ field: 'account_review_update', value: { decision: 'REJECTED' } }] }] });
+    await d.eventually('waba.shared');
+    await d.eventually('waba.review_status_changed');
+    expect((await d.events('waba.shared')).map((e) => e.key)).toEqual([added.id]);
+    expect((await d.events('waba.review_status_changed')).map((e) => e.key)).toEqual([waba.id]);
+    const notes = await d.app.db.selectFrom('webhook_inbox').select('note').execute();
+    expect(notes.map((row) => row.note).join(' ')).not.toContain('left alone');
+  });
+
   it('PARTNER_REMOVED → waba.account_update now and waba.unshared when the full pull it triggers completes; a second removal soon after waits for the interval', async () => {
     const { h, d, waba, runs } = await setup({ WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS: '3600' });
     const other = h.world.shareWaba();

@@ -14,7 +14,11 @@ export const CHANNEL_ACCOUNT_UPDATE = 'channel.account_update';
 const CHANNEL_EVENTS = new Set(['channel_created', 'channel_submitted', 'channel_ready', 'channel_running', 'channel_live']);
 const ACCOUNT_EVENTS: Readonly<Record<string, string>> = { account_violation: 'policy violation', account_restriction: 'restriction' };
 
-const isId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value);
+/** A 360dialog id, as text; a number only while JSON.parse kept it exact. */
+function idOf(value: unknown): string | null {
+  if (typeof value === 'string') return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : null;
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? String(value) : null;
+}
 
 export const dialog360Webhook: WebhookReader<Dialog360Config> = {
   path: 'dialog360',
@@ -36,20 +40,22 @@ export const dialog360Webhook: WebhookReader<Dialog360Config> = {
     if (!isObject(parsed) || typeof parsed.event !== 'string') return unhandledPlan('no event');
     const event = parsed.event;
     const data = isObject(parsed.data) ? parsed.data : {};
-    if (event === 'client_created') return isId(data.id) ? { targets: [`client:${data.id}`], fullPull: null, events: [], unhandled: [] } : unhandledPlan(`${event} without data.id`);
+    const id = idOf(data.id);
+    if (event === 'client_created') return id ? { targets: [`client:${id}`], fullPull: null, events: [], unhandled: [] } : unhandledPlan(`${event} without data.id`);
     if (CHANNEL_EVENTS.has(event)) {
-      if (!isId(data.id)) return unhandledPlan(`${event} without data.id`);
-      const targets = [`channel:${data.id}`, ...(isId(data.client_id) ? [`client:${data.client_id}`] : [])];
+      if (!id) return unhandledPlan(`${event} without data.id`);
+      const clientId = idOf(data.client_id);
+      const targets = [`channel:${id}`, ...(clientId ? [`client:${clientId}`] : [])];
       return { targets, fullPull: null, events: [], unhandled: [] };
     }
     const what = ACCOUNT_EVENTS[event];
     if (what) {
       const setup = isObject(data.setup_info) ? data.setup_info : {};
       const phone = typeof data.phone_number === 'string' ? data.phone_number : typeof setup.phone_number === 'string' ? setup.phone_number : null;
-      const key = isId(data.id) ? data.id : phone;
+      const key = id ?? phone;
       if (!key) return unhandledPlan(`${event} without a channel or phone number`);
       const accountEvent: WebhookEvent = { type: CHANNEL_ACCOUNT_UPDATE, key, after: { ...data, event } as Entity, alert: `360dialog reports a ${what} on channel ${key}` };
-      return { targets: isId(data.id) ? [`channel:${data.id}`] : [], fullPull: null, events: [accountEvent], unhandled: [] };
+      return { targets: id ? [`channel:${id}`] : [], fullPull: null, events: [accountEvent], unhandled: [] };
     }
     return unhandledPlan(event);
   },

@@ -37,8 +37,14 @@ const ALERTS: Readonly<Record<string, string>> = {
 const ACCOUNT_EVENTS = new Set([...CONFIRM_BY_FULL_PULL, ...Object.keys(ALERTS), 'ACCOUNT_OFFBOARDED', 'ACCOUNT_RECONNECTED']);
 const READ_WABA_FIELDS = new Set(['account_review_update', 'phone_number_quality_update', 'phone_number_name_update']);
 
-/** Graph ids are digits; anything else in a webhook is not an id we read. */
-const isId = (value: unknown): value is string => typeof value === 'string' && /^\d{1,30}$/.test(value);
+/**
+ * A Graph id: digits, quoted or not (UPSTREAM.md: samples show both, as the polls accept); an
+ * unquoted one only while JSON.parse kept it exact. Anything else in a webhook is not an id we read.
+ */
+function idOf(value: unknown): string | null {
+  if (typeof value === 'string') return /^\d{1,30}$/.test(value) ? value : null;
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? String(value) : null;
+}
 
 export const metaWebhook: WebhookReader<MetaConfig> = {
   path: 'meta',
@@ -77,7 +83,7 @@ export function interpretMeta(body: string): WebhookPlan {
       unhandled.push('entry without changes');
       continue;
     }
-    const entryId = isId(entry.id) ? entry.id : null;
+    const entryId = idOf(entry.id);
     for (const change of entry.changes) {
       const field = isObject(change) && typeof change.field === 'string' ? change.field : '?';
       const value = isObject(change) && isObject(change.value) ? change.value : null;
@@ -101,7 +107,7 @@ export function interpretMeta(body: string): WebhookPlan {
       }
       const event = typeof value.event === 'string' ? value.event : '';
       const wabaInfo = isObject(value.waba_info) ? value.waba_info : null;
-      const wabaId = isId(wabaInfo?.waba_id) ? wabaInfo.waba_id : null;
+      const wabaId = idOf(wabaInfo?.waba_id);
       if (READ_WABA.has(event)) {
         if (wabaId) targets.add(wabaTarget(wabaId));
         else unhandled.push(`account_update ${event} without waba_info.waba_id`);
