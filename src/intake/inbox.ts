@@ -60,12 +60,16 @@ export async function claimDeliveries(trx: Transaction<Database>, ids: readonly 
   return new Set(rows.map((row) => row.id));
 }
 
-/** A failed attempt: tried again at `nextAttemptAt`, or given up (`gaveUp`: the next poll finds the change). */
-export async function recordAttemptFailed(db: Kysely<Database>, ids: readonly number[], failure: { at: Date; error: string; nextAttemptAt: Date }): Promise<void> {
+/**
+ * A failed attempt, tried again at `nextAttemptAt`. `counted: false` when nothing was tried (another
+ * daemon held the source): waiting on it must not use up the attempts a real failure gets.
+ */
+export async function recordAttemptFailed(db: Kysely<Database>, ids: readonly number[], failure: { at: Date; error: string; nextAttemptAt: Date; counted?: boolean }): Promise<void> {
   if (ids.length === 0) return;
+  const added = failure.counted === false ? 0 : 1;
   await db
     .updateTable('webhook_inbox')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1), error: failure.error, next_attempt_at: failure.nextAttemptAt.toISOString() }))
+    .set((eb) => ({ attempts: eb('attempts', '+', added), error: failure.error, next_attempt_at: failure.nextAttemptAt.toISOString() }))
     .where('id', 'in', ids)
     .where('processed_at', 'is', null)
     .execute();

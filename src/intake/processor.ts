@@ -133,7 +133,7 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
     const now = deps.clock();
     const error = result.error ?? 'failed';
     if (result.errorCode === 'LEASE' || result.errorCode === 'ABORTED') {
-      await recordAttemptFailed(deps.db, rows.map((row) => row.id), { at: now, error, nextAttemptAt: new Date(now.getTime() + LEASE_RETRY_MS) });
+      await recordAttemptFailed(deps.db, rows.map((row) => row.id), { at: now, error, nextAttemptAt: new Date(now.getTime() + LEASE_RETRY_MS), counted: false });
       return;
     }
     deps.metrics.recordRun(result);
@@ -265,11 +265,16 @@ function metricLabel(what: string): string {
  * Full pulls that webhooks ask for, per source: `now` — one running and at most one queued (a
  * delivery during a pull may describe what that pull already read past); `debounced` — at most one
  * per WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS, counted from the last webhook-triggered full pull in
- * the ledger (any daemon's), the next one scheduled for when the interval ends.
+ * the ledger (any daemon's), the next one scheduled for when the interval ends — also when it is
+ * asked while a pull runs, which is then counted from that pull.
  */
 class FullPullTrigger {
   private running: Promise<void> | null = null;
   private queued = false;
+  /** A debounced pull asked while one ran: scheduled from the ledger once it ends, not run at once. */
+  private debounceAfter = false;
+  /** That schedule being worked out (the ledger read). */
+  private scheduling: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -281,7 +286,7 @@ class FullPullTrigger {
 
   /** No pull running or queued (one scheduled for when the interval ends does not count). */
   idle(): boolean {
-    return this.running === null && !this.queued;
+    return this.running === null && !this.queued && this.scheduling === null;
   }
 
   now(): void {
@@ -292,18 +297,29 @@ class FullPullTrigger {
     }
     this.running = this.pull().finally(() => {
       this.running = null;
-      if (this.queued && !this.stopped()) {
+      if (this.stopped()) return;
+      if (this.queued) {
         this.queued = false;
+        this.debounceAfter = false;
         this.now();
+      } else if (this.debounceAfter) {
+        // The pull that just ended may have listed the entity before it went: one more, when the interval allows.
+        this.debounceAfter = false;
+        this.scheduling = this.debounced()
+          .catch((error) => this.deps.log.error({ source: this.source.name, error: this.deps.scrubber.describe(error) }, `${this.source.name}: could not schedule a webhook-triggered full pull`))
+          .finally(() => {
+            this.scheduling = null;
+          });
       }
     });
   }
 
   async debounced(): Promise<void> {
-    if (this.timer !== null || this.running) {
-      if (this.running) this.queued = true;
+    if (this.running) {
+      this.debounceAfter = true;
       return;
     }
+    if (this.timer !== null || this.scheduling !== null) return;
     const last = await this.deps.db
       .selectFrom('sync_run')
       .select((eb) => eb.fn.max('started_at').as('at'))
@@ -330,6 +346,7 @@ class FullPullTrigger {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.queued = false;
+    this.debounceAfter = false;
   }
 
   async finished(): Promise<void> {

@@ -5,6 +5,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { startIntakeServer } from '../../src/intake/server.js';
 import { intakeRoutes } from '../../src/intake/index.js';
 import { metaSender } from '../../src/simulator/webhooks.js';
+import { withLease } from '../../src/sync/lease.js';
 import { runSourcePull } from '../../src/sync/run-source.js';
 import { intakeDaemon } from '../helpers/intake.js';
 import { captureLog } from '../helpers/log.js';
@@ -146,6 +147,51 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     const triggered = (await runs()).filter((run) => run.mode === 'webhook' && run.scope === 'all');
     expect(triggered).toHaveLength(1);
     expect(await d.events('waba.unshared')).toHaveLength(1);
+    expect(d.logs.text()).toContain('runs when WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS has passed');
+  });
+
+  it('waiting on another daemon that holds the source uses up none of the attempts: once it lets go, a failed read is still tried again and the change reported', async () => {
+    const { h, d, waba } = await setup({ HTTP_RETRIES: '0' });
+    // Another daemon's hold on the source's webhook lease, until `letGo`.
+    let letGo = () => {};
+    const released = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    let held = () => {};
+    const holding = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const other = withLease({ db: d.app.db, clock: d.app.clock, log: d.app.log }, 'webhook:meta', async () => {
+      held();
+      await released;
+    });
+    await holding;
+    h.world.setReviewStatus(waba.id, 'REJECTED');
+    await h.world.webhooks!.settled();
+    // Six looks at the lease, a second apart: more than the attempts a failing read gets.
+    await until(async () => (await d.app.db.selectFrom('webhook_inbox').select('error').executeTakeFirst())?.error != null, 'a look at the held lease');
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(await d.app.db.selectFrom('webhook_inbox').select(['attempts', 'processed_at']).execute()).toEqual([{ attempts: 0, processed_at: null }]);
+    h.world.inject({ call: '*', kind: 'http', status: 500, times: 1 });
+    letGo();
+    expect(await other).toMatchObject({ acquired: true });
+    await d.eventually('waba.review_status_changed', 1, 15);
+    expect(await d.app.db.selectFrom('webhook_inbox').select(['attempts', 'outcome']).execute()).toEqual([{ attempts: 1, outcome: 'applied' }]);
+  }, 30_000);
+
+  it('a removal that arrives while the full pull it asked for runs is confirmed by the next one, when the interval allows, not at once', async () => {
+    const { h, d, waba, runs } = await setup({ WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS: '3600' });
+    const other = h.world.shareWaba();
+    await d.eventually('waba.shared');
+    h.world.inject({ call: 'owned_whatsapp_business_accounts', kind: 'latency', ms: 1500 });
+    const listed = h.world.calls.client_whatsapp_business_accounts;
+    h.world.unshareWaba(waba.id);
+    await until(() => h.world.calls.client_whatsapp_business_accounts > listed, 'the triggered full pull to start');
+    h.world.unshareWaba(other.id);
+    await d.eventually('waba.account_update', 2);
+    await d.eventually('waba.unshared');
+    await d.daemon.intake.processor!.settled();
+    expect((await runs()).filter((run) => run.mode === 'webhook' && run.scope === 'all')).toHaveLength(1);
     expect(d.logs.text()).toContain('runs when WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS has passed');
   });
 
