@@ -46,7 +46,10 @@ export interface DispatcherThreadOptions {
   readonly fallback: () => Dispatcher;
 }
 
-/** Resolves once the thread has its database open; rejects when it could not start. */
+/**
+ * Resolves once the thread has its database open; rejects when it could not start (the caller then
+ * delivers in-process). A thread that fails later hands over to `fallback`.
+ */
 export async function startDispatcherThread(options: DispatcherThreadOptions): Promise<Dispatcher> {
   const { log, metrics } = options;
   const worker = new Worker(threadScript(), { workerData: options.start });
@@ -54,6 +57,8 @@ export async function startDispatcherThread(options: DispatcherThreadOptions): P
   let nextId = 0;
   let stopping = false;
   let fallback: Dispatcher | null = null;
+  /** Until then a failure only rejects the start: the caller delivers in-process itself (one dispatcher, not two). */
+  let started = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
     worker.on('message', (reply: ThreadReply) => {
@@ -79,7 +84,7 @@ export async function startDispatcherThread(options: DispatcherThreadOptions): P
     });
     const failed = (error: Error) => {
       reject(error);
-      if (stopping || fallback) return;
+      if (!started || stopping || fallback) return;
       log.error({ err: { message: error.message } }, 'the event delivery thread failed; delivering from the main thread instead');
       fallback = options.fallback();
       for (const pending of waiting.values()) pending.reject(error);
@@ -88,7 +93,13 @@ export async function startDispatcherThread(options: DispatcherThreadOptions): P
     worker.once('error', failed);
     worker.once('exit', (code) => failed(new Error(`the event delivery thread exited (code ${code})`)));
   });
-  await ready;
+  try {
+    await ready;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  started = true;
   const send = (request: ThreadRequest) => worker.postMessage(request);
   return {
     wake: () => (fallback ? fallback.wake() : send({ op: 'wake' })),
