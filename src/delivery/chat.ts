@@ -59,13 +59,16 @@ export function chatLine(event: EventRecord): string {
   const title = SECTIONS.find((section) => section.id === sectionOf(event.type))?.title ?? 'Change';
   const presentation = presentEvent(event);
   const about = presentation.label ?? presentation.name ?? event.key;
+  // What the digest says of it beside the name: an account update's event and reason, a number.
+  const facts = [...(presentation.number && presentation.number !== about ? [presentation.number] : []), ...presentation.notes];
+  const notes = facts.length > 0 ? ` — ${facts.slice(0, 3).map((fact) => escapeMrkdwn(displayValue(fact))).join('; ')}` : '';
   const changes = event.changes
     ? ` — ${Object.entries(event.changes)
         .slice(0, 3)
         .map(([field, change]) => `${escapeMrkdwn(field)}: ${value(change.from)} → ${value(change.to)}`)
         .join('; ')}`
     : '';
-  return `*${escapeMrkdwn(title.split(':')[0]!)}* \`${escapeMrkdwn(event.type)}\` ${escapeMrkdwn(displayValue(about))} (${escapeMrkdwn(event.source)} ${escapeMrkdwn(displayValue(event.key))})${changes}`;
+  return `*${escapeMrkdwn(title.split(':')[0]!)}* \`${escapeMrkdwn(event.type)}\` ${escapeMrkdwn(displayValue(about))} (${escapeMrkdwn(event.source)} ${escapeMrkdwn(displayValue(event.key))})${notes}${changes}`;
 }
 
 /** The JSON body of one message about one event. */

@@ -11,7 +11,7 @@
  * delivery (another 4xx, a redirect) only backs that delivery off.
  */
 import type { Db } from '../../db/database.js';
-import type { EventRow } from '../../db/schema.js';
+import type { EventDeliveryRow, EventRow } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { eventJsonLine } from '../events/format.js';
@@ -197,29 +197,57 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
             lane.pausedUntil = sentAt[0]! + 60_000;
             return;
           }
-          const rows = await claimDue(db, CHAT_LANE, holder, clock(), leaseMs, CHAT_CLAIM);
+          // Every due event, not only each entity's oldest: a burst about one WABA is one summary, not a message a minute.
+          const rows = await claimDue(db, CHAT_LANE, holder, clock(), leaseMs, CHAT_CLAIM, { entityOrder: false });
           if (rows.length === 0) return;
           const events = await loadEvents(rows.map((row) => row.event_id));
           const present = rows.map((row) => events.get(row.event_id)).filter((event): event is EventRecord => event !== undefined);
           const allowance = CHAT_MESSAGES_PER_MINUTE - sentAt.length;
-          // Events pruned before they were posted leave nothing to say.
-          const messages = present.length === 0 ? [] : present.length <= allowance ? present.map((event) => chatMessage(event)) : [chatSummary(present)];
-          let outcome: PostOutcome = { ok: true, status: null, error: null, endpointDown: false };
-          for (const message of messages) {
-            outcome = await postJson(url, message, {}, delivery.timeoutMs, signal, { resendOnReset: false });
-            if (!outcome.ok) break;
-            sentAt.push(clock().getTime());
-          }
-          if (signal.aborted) {
-            await release(db, rows.map((r) => r.id), holder);
+          const failed = present.length <= allowance ? await postOneByOne(rows, events, counts, signal) : await postSummary(rows, events, present, counts, signal);
+          if (failed === 'stopped') return;
+          if (failed) {
+            // Nothing newer goes out before the failed message's retry: the channel keeps the events' order.
+            lane.pausedUntil = Math.max(lane.pausedUntil, clock().getTime() + retryDelayMs(delivery.retryDelaysMs, failed.attempts + 1));
             return;
           }
-          // The batch stands or falls together (a summary can't be half sent): a retry resends it.
-          let paused = false;
-          for (const row of rows) paused = (await record(lane, row, events.get(row.event_id), outcome, counts)) || paused;
-          if (paused || !outcome.ok) return;
         }
       },
+    };
+    const OK: PostOutcome = { ok: true, status: null, error: null, endpointDown: false };
+    const post = (message: string, signal: AbortSignal) => postJson(url, message, {}, delivery.timeoutMs, signal, { resendOnReset: false });
+    /**
+     * A message per event: each delivery stands alone, so one that failed is retried without
+     * posting again those before it; those after it are given back untried. Events pruned before
+     * they were posted leave nothing to say.
+     */
+    const postOneByOne = async (rows: readonly EventDeliveryRow[], events: ReadonlyMap<number, EventRecord>, counts: MutablePass, signal: AbortSignal): Promise<EventDeliveryRow | 'stopped' | null> => {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        const event = events.get(row.event_id);
+        const outcome = event ? await post(chatMessage(event), signal) : OK;
+        if (signal.aborted) {
+          await release(db, rows.slice(i).map((r) => r.id), holder);
+          return 'stopped';
+        }
+        if (event && outcome.ok) sentAt.push(clock().getTime());
+        await record(lane, row, event, outcome, counts);
+        if (!outcome.ok) {
+          await release(db, rows.slice(i + 1).map((r) => r.id), holder);
+          return row;
+        }
+      }
+      return null;
+    };
+    /** One summary for the batch: it stands or falls whole (it can't be half sent), and a retry resends it. */
+    const postSummary = async (rows: readonly EventDeliveryRow[], events: ReadonlyMap<number, EventRecord>, present: readonly EventRecord[], counts: MutablePass, signal: AbortSignal): Promise<EventDeliveryRow | 'stopped' | null> => {
+      const outcome = await post(chatSummary(present), signal);
+      if (signal.aborted) {
+        await release(db, rows.map((r) => r.id), holder);
+        return 'stopped';
+      }
+      if (outcome.ok) sentAt.push(clock().getTime());
+      for (const row of rows) await record(lane, row, events.get(row.event_id), outcome, counts);
+      return outcome.ok ? null : rows[0]!;
     };
     return lane;
   };

@@ -13,16 +13,21 @@ import type { Db } from '../../db/database.js';
 import type { DeliveryStatus, EventDeliveryRow } from '../../db/schema.js';
 import { retryDelayMs } from './settings.js';
 
-export async function claimDue(db: Db, subscription: string, holder: string, now: Date, leaseMs: number, limit: number): Promise<EventDeliveryRow[]> {
+/**
+ * `entityOrder: false` (the chat lane) claims every due delivery, several of one entity at once:
+ * they are posted in event order within the batch, or summarised together.
+ */
+export async function claimDue(db: Db, subscription: string, holder: string, now: Date, leaseMs: number, limit: number, options: { entityOrder?: boolean } = {}): Promise<EventDeliveryRow[]> {
   const at = now.toISOString();
-  const candidates = await db
+  let due = db
     .selectFrom('event_delivery as d')
     .select('d.id')
     .where('d.subscription', '=', subscription)
     .where('d.status', '=', 'pending')
     .where('d.next_attempt_at', '<=', at)
-    .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', at)]))
-    .where(({ not, exists, selectFrom }) =>
+    .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', at)]));
+  if (options.entityOrder !== false) {
+    due = due.where(({ not, exists, selectFrom }) =>
       not(
         exists(
           selectFrom('event_delivery as e')
@@ -33,7 +38,9 @@ export async function claimDue(db: Db, subscription: string, holder: string, now
             .whereRef('e.event_id', '<', 'd.event_id'),
         ),
       ),
-    )
+    );
+  }
+  const candidates = await due
     .orderBy('d.event_id')
     .limit(limit)
     .execute();

@@ -42,6 +42,40 @@ describe('chat messages', () => {
     expect(chat.received).toHaveLength(4);
   });
 
+  it('a message the chat refuses is posted again alone: the ones before it are not repeated, and none after it overtakes it', async () => {
+    const chat = await startReceiver();
+    const h = await deliveryHarness({ CHAT_WEBHOOK_URL: chat.url });
+    const dispatcher = h.dispatcher();
+    let refuse = true;
+    chat.answer = (request) => (refuse && request.body.includes('Second') ? { status: 500, body: 'oops' } : { status: 200 });
+    await h.writeEvents([
+      { type: 'waba.shared', key: 'w1', after: { id: 'w1', name: 'First' } },
+      { type: 'waba.shared', key: 'w2', after: { id: 'w2', name: 'Second' } },
+      { type: 'waba.shared', key: 'w3', after: { id: 'w3', name: 'Third' } },
+    ]);
+    await dispatcher.runOnce();
+    expect(texts(chat.received).map((text) => text.match(/First|Second|Third/)?.[0])).toEqual(['First', 'Second']);
+    refuse = false;
+    h.clock.advance(61_000);
+    await dispatcher.runOnce();
+    expect(texts(chat.received).map((text) => text.match(/First|Second|Third/)?.[0])).toEqual(['First', 'Second', 'Second', 'Third']);
+  });
+
+  it('a burst about one WABA goes as one summary, and an account update says what happened', async () => {
+    const chat = await startReceiver();
+    const h = await deliveryHarness({ CHAT_WEBHOOK_URL: chat.url });
+    const dispatcher = h.dispatcher();
+    await h.writeEvents([{ type: 'waba.account_update', key: '1234567890', after: { event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: 'DISABLE' } } }]);
+    await dispatcher.runOnce();
+    expect(texts(chat.received)).toHaveLength(1);
+    expect(texts(chat.received)[0]).toMatch(/waba\.account_update.*1234567890.*DISABLED_UPDATE.*DISABLE/);
+    h.clock.advance(61_000);
+    await h.writeEvents(Array.from({ length: 12 }, (_, i) => ({ type: 'waba.account_update', key: '1234567890', after: { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: `V${i}` } } })));
+    await dispatcher.runOnce();
+    expect(texts(chat.received)).toHaveLength(2);
+    expect(texts(chat.received)[1]).toMatch(/^\*12 important events\*: 12 × `waba.account_update`/);
+  });
+
   it('makes upstream text inert mrkdwn', () => {
     expect(escapeMrkdwn('<!channel> <https://x.example|click> & @here\u001b[31m\n')).toBe('&lt;!channel&gt; &lt;https://x.example|click&gt; &amp; @\u2060here ');
   });
