@@ -120,17 +120,18 @@ export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyIns
       reply.header('retry-after', String(wait));
       return loginPage(request, reply, `Too many failed sign-ins from your address: try again in ${Math.ceil(wait / 60)} minute(s).`, 429);
     }
+    // Counted before the (slow) password check, so concurrent guesses can't all pass the throttle.
+    const succeeded = throttle.attempt(address);
     const name = field(request.body, 'user') ?? '';
     const password = typeof (request.body as Record<string, unknown> | undefined)?.password === 'string' ? ((request.body as Record<string, string>).password ?? '') : '';
     const user = deps.settings.users.find((u) => u.name === name);
     // An unknown name costs the same scrypt as a known one: timing tells nothing about the names.
     const ok = await verifyPassword(password, user?.hash ?? (await decoyHash()));
     if (!user || !ok) {
-      throttle.failed(address);
       deps.app.log.warn({ address, user: name.slice(0, 64) }, 'console: sign-in refused');
       return loginPage(request, reply, 'Wrong user name or password.', 401);
     }
-    throttle.succeeded(address);
+    succeeded();
     sessions.end(readCookie(request, SESSION_COOKIE));
     const session = sessions.create(user.name);
     deps.app.log.info({ address, user: user.name }, 'console: signed in');

@@ -68,6 +68,10 @@ export class SessionStore {
 /**
  * Failed logins per client address: after MAX_FAILURES within WINDOW_MS, every login from that
  * address is refused (429) until the oldest failure leaves the window, right password or not.
+ * An attempt counts as failed from the moment it starts (`attempt`), before its password is
+ * checked — guesses sent all at once count at once — and a sign-in that succeeds takes back only
+ * its own attempt: the address's other failures stay, so signing in as oneself between guesses at
+ * another user's password does not reset the count.
  */
 export class LoginThrottle {
   static readonly MAX_FAILURES = 5;
@@ -82,15 +86,23 @@ export class LoginThrottle {
     return Math.ceil((recent[0]! + LoginThrottle.WINDOW_MS - this.clock().getTime()) / 1000);
   }
 
-  failed(address: string): void {
+  /** Counts an attempt from this address as failed now; the function returned takes it back (its password was right). */
+  attempt(address: string): () => void {
+    const at = this.clock().getTime();
     const recent = this.#recent(address);
-    recent.push(this.clock().getTime());
+    recent.push(at);
     this.#failures.set(address, recent);
     if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
+    return () => {
+      const now = this.#failures.get(address);
+      const index = now?.indexOf(at) ?? -1;
+      if (index >= 0) now!.splice(index, 1);
+      if (now?.length === 0) this.#failures.delete(address);
+    };
   }
 
-  succeeded(address: string): void {
-    this.#failures.delete(address);
+  failed(address: string): void {
+    this.attempt(address);
   }
 
   #recent(address: string): number[] {

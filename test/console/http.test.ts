@@ -167,3 +167,47 @@ describe('the web console over HTTP', () => {
   });
 
 });
+
+describe('the sign-in throttle', () => {
+  /** A console of its own (its own throttle), and a sign-in form for each attempt, posted when `send` is called. */
+  async function console_() {
+    const { app } = await buildConsole({ app: fixture.app, settings: fixture.app.config.console!, syncNow: async () => null, onError: () => undefined });
+    const attempt = async (password: string) => {
+      const form = await app.inject({ method: 'GET', url: '/login' });
+      return () =>
+        app
+          .inject({
+            method: 'POST',
+            url: '/login',
+            headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+            payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password }).toString(),
+          })
+          .then((answer) => answer.statusCode);
+    };
+    return { app, attempt };
+  }
+
+  it('counts guesses sent all at once as they arrive: five are checked, the rest refused, and the right password after them too', async () => {
+    const { app, attempt } = await console_();
+    try {
+      const guesses = await Promise.all(Array.from({ length: 12 }, () => attempt('wrong guess')));
+      const statuses = await Promise.all(guesses.map((send) => send()));
+      expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(7);
+      expect(await (await attempt(CONSOLE_PASSWORD))()).toBe(429);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('signing in between guesses does not wipe the address’s failures', async () => {
+    const { app, attempt } = await console_();
+    try {
+      const statuses: number[] = [];
+      for (const password of ['a', 'b', 'c', 'd', CONSOLE_PASSWORD, 'e', CONSOLE_PASSWORD]) statuses.push(await (await attempt(password))());
+      expect(statuses).toEqual([401, 401, 401, 401, 303, 401, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+});

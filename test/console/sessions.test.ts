@@ -43,4 +43,18 @@ describe('the login throttle', () => {
     clock.advance(11 * 60_000);
     expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
   });
+
+  it('counts an attempt from its start, and a success takes back only its own', () => {
+    const clock = manualClock();
+    const throttle = new LoginThrottle(clock);
+    const first = throttle.attempt('10.0.0.1');
+    for (let i = 0; i < 4; i++) throttle.attempt('10.0.0.1');
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(15 * 60);
+    first();
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
+    throttle.attempt('10.0.0.1')();
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
+    throttle.failed('10.0.0.1');
+    expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(15 * 60);
+  });
 });
