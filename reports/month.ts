@@ -25,6 +25,8 @@ export function parseMonth(text: string, option = '--month'): Month {
   const match = /^(\d{4})-(\d{2})$/.exec(text.trim());
   const month = match ? Number(match[2]) : 0;
   if (!match || month < 1 || month > 12) throw new UsageError(`${option}: expected a month as YYYY-MM, got ${JSON.stringify(text)}`);
+  // WhatsApp Business (and so any counter) began in 2018; a year before 2000 is a typo, not a report.
+  if (Number(match[1]) < 2000) throw new UsageError(`${option}: ${JSON.stringify(text)} is before 2000: no report`);
   return { year: Number(match[1]), month };
 }
 
@@ -50,7 +52,7 @@ export function shortMonthName(m: Month): string {
 
 export function addMonths(m: Month, delta: number): Month {
   const index = m.year * 12 + (m.month - 1) + delta;
-  return { year: Math.floor(index / 12), month: (index % 12) + 1 };
+  return { year: Math.floor(index / 12), month: (((index % 12) + 12) % 12) + 1 };
 }
 
 export function compareMonths(a: Month, b: Month): number {

@@ -47,7 +47,17 @@ export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse) => void
 const PUBLIC = new Set(['/login', '/console.css']);
 
 export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyInstance; handler: ConsoleHandler }> {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+    // Errors before routing (a malformed URL, a bad header) get the same headers and wording as any answer.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = reply as unknown as FastifyReply;
+      securityHeaders(answer);
+      void answer.code(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400).type('text/plain').send('bad request');
+    },
+  });
   await app.register(formbody);
   const render = consoleTemplates();
   const sessions = new SessionStore(deps.app.clock, deps.settings.idleMs);

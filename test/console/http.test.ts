@@ -161,6 +161,100 @@ describe('the web console over HTTP', () => {
     }
   });
 
+  it('answers a wrong filter, cursor or date with a 400 naming the field, never with the unfiltered list', async () => {
+    const { cookie } = await signIn();
+    const wrong: [string, string][] = [
+      ['/events?source=bogus', 'Source: not one of meta, dialog360, digital99'],
+      ['/events.csv?source=bogus', 'Source: not one of meta, dialog360, digital99'],
+      ['/events?before=garbage', 'Older: not a page of this list'],
+      ['/events?from=2026-02-31T10:00', 'From: not a date and time'],
+      ['/events?to=2026-12-01%2010:00', 'Until: not a date and time'],
+      [`/entity/meta/waba/${fixture.hostileWabaId}?at=yesterday`, 'As of: not a date and time'],
+      ['/runs?outcome=bogus', 'Outcome: not one of running, complete, failed'],
+      ['/runs?source=nope', 'Source: not one of meta, dialog360, digital99'],
+      ['/runs?before=abc', 'Older: not a run id'],
+    ];
+    for (const [path, message] of wrong) {
+      const answer = await get(path, cookie);
+      expect([path, answer.status]).toEqual([path, 400]);
+      expect(await answer.text()).toContain(message);
+    }
+    expect((await get('/events?source=meta', cookie)).status).toBe(200);
+    expect((await get('/reports/0000-01/report.csv', cookie)).status).toBe(404);
+    expect((await get('/reports/0000-01', cookie)).status).toBe(404);
+  });
+
+  it('keeps the millisecond of an “as of” moment, so showing the form again shows the same state', async () => {
+    const { cookie } = await signIn();
+    const path = `/entity/meta/waba/${fixture.hostileWabaId}`;
+    const first = await fixture.app.db.selectFrom('entity_version').select('valid_from').where('source', '=', 'meta').where('kind', '=', 'waba').where('key', '=', fixture.hostileWabaId).orderBy('valid_from').executeTakeFirstOrThrow();
+    const page = await (await get(`${path}?at=${encodeURIComponent(first.valid_from)}`, cookie)).text();
+    const value = /name="at" type="datetime-local" step="0.001" value="([^"]+)"/.exec(page)![1]!;
+    expect(value).toBe(first.valid_from.slice(0, 23));
+    const again = await (await get(`${path}?at=${encodeURIComponent(value)}`, cookie)).text();
+    expect(again).not.toContain('It did not exist then');
+    expect(again).toContain('Version valid from');
+  });
+
+  it('an entity with more versions than the page lists: its first sighting and its state long ago are still right', async () => {
+    const { cookie } = await signIn();
+    const run = await fixture.app.db.selectFrom('sync_run').select('id').orderBy('id').executeTakeFirstOrThrow();
+    const hour = (i: number) => new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString();
+    const versions = Array.from({ length: 600 }, (_, i) => ({
+      source: 'meta',
+      kind: 'waba',
+      key: 'probe-waba',
+      data: JSON.stringify({ id: 'probe-waba', name: `Probe ${i}` }),
+      hash: `h${i}`,
+      valid_from: hour(i),
+      valid_to: i === 599 ? null : hour(i + 1),
+      run_from: run.id,
+      run_to: i === 599 ? null : run.id,
+    }));
+    for (let i = 0; i < versions.length; i += 100) await fixture.app.db.insertInto('entity_version').values(versions.slice(i, i + 100)).execute();
+    try {
+      const page = await (await get('/entity/meta/waba/probe-waba', cookie)).text();
+      expect(page).toContain('History (the latest 500 of 600 versions)');
+      expect(page).not.toContain('first seen');
+      expect(page).toContain('the oldest listed');
+      const early = await (await get(`/entity/meta/waba/probe-waba?at=${encodeURIComponent('2025-01-02T00:30:00Z')}`, cookie)).text();
+      expect(early).toContain('Probe 24');
+      expect(early).not.toContain('It did not exist then');
+      const before = await (await get(`/entity/meta/waba/probe-waba?at=${encodeURIComponent('2024-12-31T00:00:00Z')}`, cookie)).text();
+      expect(before).toContain('It did not exist then (first seen 2025-01-01 00:00:00)');
+    } finally {
+      await fixture.app.db.deleteFrom('entity_version').where('key', '=', 'probe-waba').execute();
+    }
+  });
+
+  it('answers a malformed address with the security headers, in plain text', async () => {
+    const answer = await fetch(`${fixture.url}/entity/a/b/%E0%A4%A`, { redirect: 'manual' });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await answer.text()).toBe('bad request');
+  });
+
+  it('shows the next scheduled runs in TIMEZONE, as its heading says', async () => {
+    const config = { ...fixture.app.config, timezone: 'Asia/Jerusalem', fullSyncCron: '0 3 * * *', syncCron: '30 9 * * *' };
+    const { app } = await buildConsole({ app: { ...fixture.app, config }, settings: config.console!, syncNow: async () => null, onError: () => undefined });
+    try {
+      const form = await app.inject({ method: 'GET', url: '/login' });
+      const login = await app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password: CONSOLE_PASSWORD }).toString(),
+      });
+      const session = [login.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+      const html = (await app.inject({ method: 'GET', url: '/', headers: { cookie: session } })).body;
+      expect(html).toContain('Next scheduled runs (Asia/Jerusalem)');
+      expect(html).toMatch(/<code>0 3 \* \* \*<\/code><\/span><\/td><td>\d{4}-\d\d-\d\d 03:00<\/td>/);
+      expect(html).toMatch(/<code>30 9 \* \* \*<\/code><\/span><\/td><td>\d{4}-\d\d-\d\d 09:30<\/td>/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('throttles an address after five failed sign-ins, even with the right password then', async () => {
     for (let i = 0; i < 5; i++) await signIn('wrong');
     expect((await signIn()).status).toBe(429);

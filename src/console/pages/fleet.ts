@@ -1,4 +1,6 @@
 /** Overview, events (with CSV and JSON-lines exports), search and the entity page. */
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
 import type { FastifyInstance } from 'fastify';
 import { scheduleTable } from '../../../jobs/schedule.js';
 import type { EventRow } from '../../../db/schema.js';
@@ -17,7 +19,7 @@ import { eventTypesOf } from '../../sources/upstream.js';
 import { sourceStatus } from '../../status.js';
 import { field, instantField, toInputValue } from '../http.js';
 import { type CurrentIndex, type IndexedEntity, looksLikePhone, phoneDigits, presentEntity } from '../queries/current-index.js';
-import { entityEvents, entityVersions, versionAsOf } from '../queries/entity.js';
+import { entityEvents, entityHistory, entityVersionAt, entityVersions, versionAsOf } from '../queries/entity.js';
 import { type EventsFilter, decodeCursor, encodeCursor, eventsPage, keysForText } from '../queries/events.js';
 import type { PageKit } from '../server.js';
 
@@ -82,7 +84,11 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
       eventsByType: byType.map((row) => ({ type: row.type, count: Number(row.n) })),
       outbox: { pending: count('pending'), failed: count('failed'), smtp: config.mail.smtp !== null },
       timezone: config.timezone,
-      schedule: scheduleTable(config).map((job) => ({ name: job.name, cron: job.cron, next: nextRuns(job.cron, config.timezone, 1)[0]?.toISOString().replace('T', ' ').slice(0, 16) ?? '-' })),
+      // In TIMEZONE, as the heading says and the cron expressions mean.
+      schedule: scheduleTable(config).map((job) => {
+        const next = nextRuns(job.cron, config.timezone, 1)[0];
+        return { name: job.name, cron: job.cron, next: next ? format(new TZDate(next, config.timezone), 'yyyy-MM-dd HH:mm') : '-' };
+      }),
       intake,
     });
   });
@@ -92,10 +98,17 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
     const source = field(query, 'source');
     const from = instantField(field(query, 'from'));
     const to = instantField(field(query, 'to'));
-    const problem = from === null ? 'From: not a date and time' : to === null ? 'Until: not a date and time' : null;
+    const knownSource = source === undefined || (SOURCE_NAMES as readonly string[]).includes(source);
+    const problem = !knownSource
+      ? `Source: not one of ${SOURCE_NAMES.join(', ')}`
+      : from === null
+        ? 'From: not a date and time'
+        : to === null
+          ? 'Until: not a date and time'
+          : null;
     return {
       filter: {
-        source: source && (SOURCE_NAMES as readonly string[]).includes(source) ? source : undefined,
+        source: knownSource ? source : undefined,
         type: field(query, 'type'),
         from: from ?? undefined,
         to: to ?? undefined,
@@ -133,11 +146,15 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
   };
 
   app.get('/events', async (request, reply) => {
-    const { filter, problem } = readFilter(request.query);
-    const before = decodeCursor(field(request.query, 'before'));
+    const read = readFilter(request.query);
+    const { filter } = read;
+    const cursor = field(request.query, 'before');
+    const before = decodeCursor(cursor);
+    // A wrong value is said, with a 400: never the unfiltered list in its place.
+    const problem = read.problem ?? (cursor !== undefined && before === undefined ? 'Older: not a page of this list (follow the “Older” link again)' : null);
     const { rows, more } = problem ? { rows: [], more: false } : await eventsPage(db, filter, await keysOf(filter), before);
     const views = rows.map(eventView);
-    return kit.page(request, reply, 'events', 'Events', {
+    return kit.page(request, reply, 'events', problem ? 'Events: bad request' : 'Events', {
       filter,
       problem,
       form: { from: toInputValue(filter.from), to: toInputValue(filter.to) },
@@ -147,7 +164,7 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
       query: queryOf(filter),
       firstHref: before ? `/events?${queryOf(filter)}` : null,
       olderHref: more ? `/events?${queryOf(filter, { before: encodeCursor(rows.at(-1)!) })}` : null,
-    });
+    }, problem ? 400 : 200);
   });
 
   /** Exports walk the filtered list page by page (keyset), up to EXPORT_MAX rows. */
@@ -209,8 +226,11 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
     if (versions.length === 0) return kit.page(request, reply, 'not-found', 'Not found', { message: `No ${source} ${kind} ${key} has been stored.` }, 404);
     const atField = field(request.query, 'at');
     const asOf = instantField(atField);
+    if (asOf === null) return kit.page(request, reply, 'not-found', 'Bad request', { message: 'As of: not a date and time (e.g. 2026-12-01T09:30, UTC)' }, 400);
     const latest = versions.at(-1)!;
-    const shownVersion = asOf ? versionAsOf(versions, asOf) : latest;
+    const history = await entityHistory(db, { source, kind, key });
+    const listedAll = history.versions <= versions.length;
+    const shownVersion = asOf ? (versionAsOf(versions, asOf) ?? (listedAll ? undefined : await entityVersionAt(db, { source, kind, key }, asOf))) : latest;
     const shown = presentEntity(source, kind, latest.data);
     const self = entityHref(source, kind, key);
     const index = await kit.index.get();
@@ -223,14 +243,15 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
       removed: latest.row.valid_to !== null,
       asOf: asOf ? when(asOf) : null,
       asOfInput: toInputValue(asOf ?? undefined),
-      firstSeen: when(versions[0]!.row.valid_from),
+      firstSeen: when(history.firstSeen ?? versions[0]!.row.valid_from),
+      versionCount: history.versions,
       state: shownVersion ? { from: when(shownVersion.row.valid_from), to: shownVersion.row.valid_to ? when(shownVersion.row.valid_to) : null, json: JSON.stringify(shownVersion.data, null, 2) } : null,
       versions: versions
         .map((v, i) => ({
           from: v.row.valid_from,
           to: v.row.valid_to ? when(v.row.valid_to) : null,
           current: v === shownVersion,
-          summary: i === 0 ? 'first seen' : Object.keys(v.changes ?? {}).length === 0 ? 'seen again' : `${Object.keys(v.changes ?? {}).length} field(s) changed`,
+          summary: i === 0 ? (listedAll ? 'first seen' : 'the oldest listed') : Object.keys(v.changes ?? {}).length === 0 ? 'seen again' : `${Object.keys(v.changes ?? {}).length} field(s) changed`,
           changes: Object.entries(v.changes ?? {}).map(([f, c]) => ({ field: f, from: short(c.from), to: short(c.to) })),
         }))
         .reverse(),

@@ -30,12 +30,21 @@ export function registerOperationsPages(app: FastifyInstance, kit: PageKit): voi
   app.get('/runs', async (request, reply) => {
     const source = field(request.query, 'source');
     const outcome = field(request.query, 'outcome');
-    const filter = {
-      source: source && (SOURCE_NAMES as readonly string[]).includes(source) ? source : undefined,
-      outcome: outcome && ['running', 'complete', 'failed'].includes(outcome) ? (outcome as RunOutcome) : undefined,
-    };
-    const before = Number(field(request.query, 'before'));
-    const { rows, more } = await runsPage(db, filter, Number.isSafeInteger(before) && before > 0 ? before : undefined);
+    const beforeField = field(request.query, 'before');
+    const before = beforeField === undefined ? undefined : /^\d{1,15}$/.test(beforeField) ? Number(beforeField) : null;
+    const outcomes = ['running', 'complete', 'failed'];
+    // A wrong value is said, with a 400: never the unfiltered list in its place.
+    const problem =
+      source !== undefined && !(SOURCE_NAMES as readonly string[]).includes(source)
+        ? `Source: not one of ${SOURCE_NAMES.join(', ')}`
+        : outcome !== undefined && !outcomes.includes(outcome)
+          ? `Outcome: not one of ${outcomes.join(', ')}`
+          : before === null
+            ? 'Older: not a run id'
+            : null;
+    if (problem) return kit.page(request, reply, 'not-found', 'Bad request', { message: problem }, 400);
+    const filter = { source, outcome: outcome as RunOutcome | undefined };
+    const { rows, more } = await runsPage(db, filter, before ?? undefined);
     const older = new URLSearchParams({ ...(filter.source ? { source: filter.source } : {}), ...(filter.outcome ? { outcome: filter.outcome } : {}), before: String(rows.at(-1)?.id ?? 0) });
     return kit.page(request, reply, 'runs', 'Runs', {
       filter,

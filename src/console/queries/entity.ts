@@ -40,6 +40,35 @@ export function versionAsOf(versions: readonly VersionView[], instant: string): 
   return versions.find((v) => v.row.valid_from <= instant && (v.row.valid_to === null || instant < v.row.valid_to));
 }
 
+/** How many versions the entity has in all and when it was first seen: the page lists only its latest MAX_VERSIONS. */
+export async function entityHistory(db: Db, ref: { source: string; kind: string; key: string }): Promise<{ versions: number; firstSeen: string | null }> {
+  const row = await db
+    .selectFrom('entity_version')
+    .select((eb) => [eb.fn.countAll<number | bigint>().as('n'), eb.fn.min('valid_from').as('first')])
+    .where('source', '=', ref.source)
+    .where('kind', '=', ref.kind)
+    .where('key', '=', ref.key)
+    .executeTakeFirst();
+  return { versions: Number(row?.n ?? 0), firstSeen: (row?.first as string | null | undefined) ?? null };
+}
+
+/** The version in force at `instant`, read from the database: for a moment older than the versions listed. */
+export async function entityVersionAt(db: Db, ref: { source: string; kind: string; key: string }, instant: string): Promise<VersionView | undefined> {
+  const row = await db
+    .selectFrom('entity_version')
+    .selectAll()
+    .where('source', '=', ref.source)
+    .where('kind', '=', ref.kind)
+    .where('key', '=', ref.key)
+    .where('valid_from', '<=', instant)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', instant)]))
+    .orderBy('valid_from', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { row, data: JSON.parse(row.data) as Entity, changes: null } : undefined;
+}
+
 export async function entityEvents(db: Db, ref: { source: string; key: string }, limit = 200): Promise<EventRow[]> {
   return db
     .selectFrom('event')

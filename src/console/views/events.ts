@@ -7,8 +7,8 @@ export const EVENTS = `<% layout('@layout') %>
     </select></label>
   <label for="f-type">Type or family (waba.*)<input id="f-type" name="type" value="<%= it.filter.type ?? '' %>" list="types"></label>
   <datalist id="types"><% for (const t of it.types) { %><option value="<%= t %>"></option><% } %></datalist>
-  <label for="f-from">From (UTC)<input id="f-from" name="from" type="datetime-local" value="<%= it.form.from %>"></label>
-  <label for="f-to">Until (UTC)<input id="f-to" name="to" type="datetime-local" value="<%= it.form.to %>"></label>
+  <label for="f-from">From (UTC)<input id="f-from" name="from" type="datetime-local" step="0.001" value="<%= it.form.from %>"></label>
+  <label for="f-to">Until (UTC)<input id="f-to" name="to" type="datetime-local" step="0.001" value="<%= it.form.to %>"></label>
   <label for="f-text">Name, id or number<input id="f-text" name="q" value="<%= it.filter.text ?? '' %>"></label>
   <button type="submit">Filter</button>
   <a href="/events">Clear</a>

@@ -32,7 +32,7 @@ export const ENTITY = `<% layout('@layout') %>
 <section aria-labelledby="h-state">
 <h2 id="h-state"><%= it.asOf ? 'State as of ' + it.asOf + ' UTC' : 'Current state' %></h2>
 <form method="get" action="<%= it.self %>" class="filters">
-  <label for="at">As of (UTC)<input id="at" name="at" type="datetime-local" step="1" value="<%= it.asOfInput %>"></label>
+  <label for="at">As of (UTC)<input id="at" name="at" type="datetime-local" step="0.001" value="<%= it.asOfInput %>"></label>
   <button type="submit">Show</button>
   <% if (it.asOf) { %><a href="<%= it.self %>">Current</a><% } %>
 </form>
@@ -42,7 +42,7 @@ export const ENTITY = `<% layout('@layout') %>
 <% } %>
 </section>
 <section aria-labelledby="h-timeline">
-<h2 id="h-timeline">History (<%= it.versions.length %> version<%= it.versions.length === 1 ? '' : 's' %>)</h2>
+<h2 id="h-timeline">History (<%= it.versionCount > it.versions.length ? 'the latest ' + it.versions.length + ' of ' + it.versionCount + ' versions' : it.versions.length + (it.versions.length === 1 ? ' version' : ' versions') %>)</h2>
 <ol class="timeline">
 <% for (const v of it.versions) { %>
 <li<%= v.current ? ' class=current' : '' %>>

@@ -2,7 +2,7 @@
 export const OVERVIEW = `<% layout('@layout') %>
 <h2>Sources</h2>
 <div class="table-wrap"><table>
-<thead><tr><th>Source</th><th>State</th><th>Health</th><th>Last pull</th><th>Last complete</th><th>Last complete full</th><th class="num">Failures since</th><th>Entities</th><th>Sync</th></tr></thead>
+<thead><tr><th>Source</th><th>State</th><th>Health</th><th>Last pull (UTC)</th><th>Last complete (UTC)</th><th>Last complete full (UTC)</th><th class="num">Failures since</th><th>Entities</th><th>Sync</th></tr></thead>
 <tbody>
 <% for (const s of it.sources) { %>
 <tr>
