@@ -138,7 +138,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyIns
     // An unknown name costs the same scrypt as a known one: timing tells nothing about the names.
     const ok = await verifyPassword(password, user?.hash ?? (await decoyHash()));
     if (!user || !ok) {
-      deps.app.log.warn({ address, user: name.slice(0, 64) }, 'console: sign-in refused');
+      // A name that is no user's is not logged: people type their password into the name field.
+      deps.app.log.warn({ address, user: user ? user.name : '(unknown)' }, 'console: sign-in refused');
       return loginPage(request, reply, 'Wrong user name or password.', 401);
     }
     succeeded();

@@ -36,7 +36,8 @@ export async function alertDeliveryFailed(db: Db, config: Config, log: Logger, f
         to: config.mail.alertTo,
         subject: `waba-sync: event deliveries to ${where} failed`,
         text,
-        html: `<pre>${escapeHtml(text)}</pre>`,
+        // Line by line: escapeHtml makes a line break a space, and the <pre> is meant to keep them.
+        html: `<pre>${text.split('\n').map(escapeHtml).join('\n')}</pre>`,
       },
       now,
     ),

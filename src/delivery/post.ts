@@ -11,6 +11,7 @@
  */
 import { type ClientRequest, Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { stripControlChars } from '../render/plain-text.js';
 
 /** What of an answer is kept for `last_error` (then cut further). */
 export const RESPONSE_PEEK_BYTES = 1024;
@@ -113,8 +114,8 @@ export async function postJson(url: string, body: string, headers: Record<string
   });
 }
 
-/** At most 200 characters on one line: enough to tell an error page from another. */
+/** At most 200 characters on one line, the receiver's control characters and escape sequences gone: enough to tell an error page from another. */
 function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = stripControlChars(text).replace(/\s+/g, ' ').trim();
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }

@@ -33,7 +33,8 @@ export async function queueAccountAlert(trx: Transaction<Database>, alert: Accou
       idempotencyKey: `account-update:${alert.source}:${alert.key}:${contentHash(canonicalJson(alert.after))}`,
       to,
       subject: `[waba-sync] ${truncate(headline, 150)}`,
-      text: [intro, '', ...rows.map(([field, value]) => `${field}: ${plainText(value)}`)].join('\n'),
+      // Field names are the webhook's keys: upstream text too.
+      text: [intro, '', ...rows.map(([field, value]) => `${plainText(field)}: ${plainText(value)}`)].join('\n'),
       html: htmlDocument(headline, `<p>${escapeHtml(intro)}</p>${htmlTable(['field', 'value'], rows)}`),
     },
     now,

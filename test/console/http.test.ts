@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsPage } from '../../src/console/queries/events.js';
 import { buildConsole } from '../../src/console/server.js';
+import { captureLog } from '../helpers/log.js';
 import { type ConsoleFixture, CONSOLE_PASSWORD, CONSOLE_USER, HOSTILE_NAME, startConsoleFixture } from '../helpers/console.js';
 
 let fixture: ConsoleFixture;
@@ -265,8 +266,9 @@ describe('the web console over HTTP', () => {
 describe('the sign-in throttle', () => {
   /** A console of its own (its own throttle), and a sign-in form for each attempt, posted when `send` is called. */
   async function console_() {
-    const { app } = await buildConsole({ app: fixture.app, settings: fixture.app.config.console!, syncNow: async () => null, onError: () => undefined });
-    const attempt = async (password: string) => {
+    const logs = captureLog();
+    const { app } = await buildConsole({ app: { ...fixture.app, log: logs.log }, settings: fixture.app.config.console!, syncNow: async () => null, onError: () => undefined });
+    const attempt = async (password: string, user = CONSOLE_USER) => {
       const form = await app.inject({ method: 'GET', url: '/login' });
       return () =>
         app
@@ -274,12 +276,24 @@ describe('the sign-in throttle', () => {
             method: 'POST',
             url: '/login',
             headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
-            payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password }).toString(),
+            payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user, password }).toString(),
           })
           .then((answer) => answer.statusCode);
     };
-    return { app, attempt };
+    return { app, attempt, logs };
   }
+
+  it('logs a refused sign-in without a name that is no user’s: it is often a password typed one field too early', async () => {
+    const { app, attempt, logs } = await console_();
+    try {
+      expect(await (await attempt('', 'my secret passphrase 42'))()).toBe(401);
+      expect(await (await attempt('wrong'))()).toBe(401);
+      expect(logs.text()).not.toContain('my secret passphrase 42');
+      expect(logs.lines.filter((line) => line.includes('sign-in refused')).map((line) => JSON.parse(line).user)).toEqual(['(unknown)', CONSOLE_USER]);
+    } finally {
+      await app.close();
+    }
+  });
 
   it('counts guesses sent all at once as they arrive: five are checked, the rest refused, and the right password after them too', async () => {
     const { app, attempt } = await console_();

@@ -242,9 +242,10 @@ describe('signed event webhooks', () => {
     }
   });
 
-  it('gives up after the schedule, marks it failed and queues one alert email', async () => {
+  it('gives up after the schedule, marks it failed and queues one alert email, the receiver’s answer made harmless in it', async () => {
     const receiver = await startReceiver();
-    receiver.answer = () => ({ status: 500 });
+    // What the receiver answers is its text: terminal escapes and markup must not reach the email.
+    receiver.answer = () => ({ status: 500, body: 'bad \u001b]0;pwned\u0007\u001b[2J\u001b[31mRED <b>x</b>' });
     const h = await deliveryHarness({
       EVENT_WEBHOOK_X_URL: receiver.url,
       EVENT_WEBHOOK_X_SECRET: SECRET_A,
@@ -262,8 +263,13 @@ describe('signed event webhooks', () => {
     }
     const failed = await listDeliveries(h.db, { subscription: 'X', statuses: ['failed'] });
     expect(failed.map((d) => d.attempts)).toEqual([3, 3]);
-    expect(failed[0]!.lastError).toBe('HTTP 500');
-    const emails = await h.db.selectFrom('outbox').select(['idempotency_key', 'subject']).execute();
-    expect(emails).toEqual([{ idempotency_key: `event-delivery-failed:X:${failed[0]!.nextAttemptAt.slice(0, 10)}`, subject: 'waba-sync: event deliveries to EVENT_WEBHOOK_X_URL failed' }]);
+    expect(failed[0]!.lastError).toBe('HTTP 500: bad RED <b>x</b>');
+    const emails = await h.db.selectFrom('outbox').select(['idempotency_key', 'subject', 'text_body', 'html_body']).execute();
+    expect(emails.map(({ idempotency_key, subject }) => ({ idempotency_key, subject }))).toEqual([
+      { idempotency_key: `event-delivery-failed:X:${failed[0]!.nextAttemptAt.slice(0, 10)}`, subject: 'waba-sync: event deliveries to EVENT_WEBHOOK_X_URL failed' },
+    ]);
+    expect(emails[0]!.text_body).toContain('Last error: HTTP 500: bad RED <b>x</b>\n');
+    expect(emails[0]!.text_body).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    expect(emails[0]!.html_body).toContain('Last error: HTTP 500: bad RED &lt;b&gt;x&lt;/b&gt;\n');
   });
 });

@@ -132,6 +132,17 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     expect(notes.map((row) => row.note).join(' ')).not.toContain('left alone');
   });
 
+  it('the alert email’s text is inert whatever the webhook’s field names hold: no terminal escapes, no line of its own', async () => {
+    const { h, d, waba } = await setup({ ALERT_TO: 'ops@example.com', SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'waba-sync@example.com' });
+    h.world.accountUpdate(waba.id, 'ACCOUNT_VIOLATION', { violation_info: { violation_type: 'SCAM', 'x\u001b[2J\u001b]0;owned\u0007\nFAKE: line': 'v' } });
+    await d.eventually('waba.account_update');
+    await until(async () => (await d.app.db.selectFrom('outbox').select('id').execute()).length > 0, 'the alert email');
+    const [email] = await d.app.db.selectFrom('outbox').select('text_body').execute();
+    expect(email!.text_body).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(email!.text_body.split('\n').some((line) => line.startsWith('FAKE'))).toBe(false);
+    expect(email!.text_body).toContain('violation_info.violation_type: SCAM');
+  });
+
   it('PARTNER_REMOVED → waba.account_update now and waba.unshared when the full pull it triggers completes; a second removal soon after waits for the interval', async () => {
     const { h, d, waba, runs } = await setup({ WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS: '3600' });
     const other = h.world.shareWaba();
