@@ -243,11 +243,11 @@ export interface WebhookInboxTable {
   id: Generated<number>;
   /** The intake path it came in on: meta, dialog360, digital99. */
   upstream: string;
-  /** SHA-256 (hex) of the raw body: a delivery with the same bytes is a duplicate. */
+  /** SHA-256 (hex) of the raw body: a delivery with the same bytes is a duplicate (or, from an upstream whose bodies can't tell a repeat, processed again once this one was: inbox.ts). */
   body_hash: string;
   body: string;
   received_at: string;
-  /** How many times these bytes arrived (duplicates counted, never processed again). */
+  /** How many times these bytes arrived (duplicates counted). */
   deliveries: ColumnType<number, number | undefined, number>;
   last_received_at: string;
   attempts: ColumnType<number, number | undefined, number>;

@@ -10,7 +10,11 @@ import type { Database, WebhookInboxRow } from '../../db/schema.js';
 
 export type RecordOutcome = 'recorded' | 'duplicate';
 
-export async function recordDelivery(db: Kysely<Database>, delivery: { upstream: string; rawBody: Buffer; at: Date }): Promise<RecordOutcome> {
+/**
+ * `repeats`: a body already processed that comes again is processed again (the upstream's bodies
+ * can't tell a repeat from a resend); a body still waiting is the same delivery either way.
+ */
+export async function recordDelivery(db: Kysely<Database>, delivery: { upstream: string; rawBody: Buffer; at: Date; repeats?: boolean }): Promise<RecordOutcome> {
   const bodyHash = createHash('sha256').update(delivery.rawBody).digest('hex');
   const at = delivery.at.toISOString();
   const inserted = await db
@@ -21,6 +25,17 @@ export async function recordDelivery(db: Kysely<Database>, delivery: { upstream:
     .returning('id')
     .executeTakeFirst();
   if (inserted) return 'recorded';
+  if (delivery.repeats) {
+    const rearmed = await db
+      .updateTable('webhook_inbox')
+      .set((eb) => ({ deliveries: eb('deliveries', '+', 1), last_received_at: at, processed_at: null, outcome: null, note: null, error: null, attempts: 0, next_attempt_at: at }))
+      .where('upstream', '=', delivery.upstream)
+      .where('body_hash', '=', bodyHash)
+      .where('processed_at', 'is not', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (rearmed) return 'recorded';
+  }
   await db
     .updateTable('webhook_inbox')
     .set((eb) => ({ deliveries: eb('deliveries', '+', 1), last_received_at: at }))

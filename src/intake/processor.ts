@@ -97,7 +97,15 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
     if (targets.length > 0 || hasEvents) {
       const result = await runTargetedPull(runDeps, source, { targets, within: within('applied') });
       if (result === null) {
-        await processWithoutPull(ids, 'ignored', `no complete pull of ${source.name} yet: its first full pull is the baseline and reports none of this entity by entity`);
+        // No baseline yet: the entities are left to it, but what only a webhook tells (a ban, a violation) is told now.
+        const note = `no complete pull of ${source.name} yet: its first full pull is the baseline and reports none of this entity by entity`;
+        if (hasEvents) {
+          await deps.db.transaction().execute(async (trx) => {
+            const at = deps.clock().toISOString();
+            const claimed = await claimDeliveries(trx, ids, { at, outcome: 'applied', note: `${describeBatch(read, [])}; entities left to the baseline: ${note}` });
+            alerts = (await writeWebhookEvents(trx, { source: source.name, runId: null, at, alertTo: deps.alertTo, now: deps.clock() }, read.filter(({ row }) => claimed.has(row.id)))).alerts;
+          });
+        } else await processWithoutPull(ids, 'ignored', note);
       } else if (result.outcome === 'failed') {
         await retryOrGiveUp(name, source, rows, result, within);
       } else {
@@ -208,13 +216,19 @@ interface ReadDelivery {
   readonly plan: WebhookPlan;
 }
 
+/** An event the same as the entity's last one of its type, within this long, is the same news again. */
+export const REPEAT_WINDOW_MS = 24 * 3_600_000;
+
 /**
  * The deliveries' own events, each once: a Meta retry or a second subscribed app can bring the
- * same change in another body, so an event identical in type, key and content is not written again.
+ * same change in another body, so an event identical in type, key and content to the entity's
+ * latest of that type, detected within REPEAT_WINDOW_MS, is not written again. Anything else is
+ * news — the same violation after a reconnection, or a day later — and is written and alerted.
+ * `runId` null: no complete pull of the source yet (what only a webhook tells is still told).
  */
 async function writeWebhookEvents(
   trx: Transaction<Database>,
-  run: { source: string; runId: number; at: string; alertTo: readonly string[]; now: Date },
+  run: { source: string; runId: number | null; at: string; alertTo: readonly string[]; now: Date },
   read: readonly ReadDelivery[],
 ): Promise<EventTally & { alerts: number }> {
   let events = 0;
@@ -223,20 +237,25 @@ async function writeWebhookEvents(
   for (const { plan } of read) {
     for (const event of plan.events) {
       const after = canonicalJson(event.after);
-      const existing = await trx
+      const latest = await trx
         .selectFrom('event')
-        .select('id')
+        .select(['after', 'at'])
         .where('type', '=', event.type)
         .where('source', '=', run.source)
         .where('key', '=', event.key)
-        .where('after', '=', after)
+        .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst();
-      if (existing) continue;
-      await trx.insertInto('event').values({ type: event.type, source: run.source, key: event.key, at: run.at, run_id: run.runId, before: null, after, changes: null }).execute();
+      if (latest && latest.after === after && Date.parse(run.at) - Date.parse(latest.at) < REPEAT_WINDOW_MS) continue;
+      const written = await trx
+        .insertInto('event')
+        .values({ type: event.type, source: run.source, key: event.key, at: run.at, run_id: run.runId, before: null, after, changes: null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       events += 1;
       eventTypes[event.type] = (eventTypes[event.type] ?? 0) + 1;
-      if (event.alert && (await queueAccountAlert(trx, { source: run.source, type: event.type, key: event.key, after: event.after, headline: event.alert, at: run.at }, run.alertTo, run.now))) alerts += 1;
+      const alert = { source: run.source, type: event.type, key: event.key, after: event.after, headline: event.alert ?? '', at: run.at, eventId: written.id };
+      if (event.alert && (await queueAccountAlert(trx, alert, run.alertTo, run.now))) alerts += 1;
     }
   }
   return { events, eventTypes, alerts };

@@ -101,7 +101,7 @@ function buildIntake(deps: IntakeServerDeps): FastifyInstance {
       }
       let outcome: 'recorded' | 'duplicate';
       try {
-        outcome = await recordDelivery(deps.db, { upstream: route.upstream, rawBody, at: deps.clock() });
+        outcome = await recordDelivery(deps.db, { upstream: route.upstream, rawBody, at: deps.clock(), repeats: route.reader.sameBodyMayRepeat === true });
       } catch (error) {
         // Not recorded: not 200, so the sender tries again (Meta does, for days).
         deps.log.error({ upstream: route.upstream, error: deps.scrubber.describe(error) }, 'webhook intake: could not record a delivery');

@@ -1,11 +1,11 @@
 /**
  * What only a webhook can tell and must not wait for the digest (a policy violation, a
- * restriction, a ban): one email to ALERT_TO per entity and event, queued in the transaction that
- * writes the event, with an idempotency key from its content — a repeated delivery queues nothing.
+ * restriction, a ban): one email to ALERT_TO per event, queued in the transaction that writes the
+ * event, keyed by it — a repeated delivery writes no event (intake/processor.ts) and so queues
+ * nothing, and the same violation again later is a new event and a new email.
  */
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { canonicalJson, contentHash } from '../diff/canonical.js';
 import type { Entity } from '../diff/types.js';
 import { escapeHtml, htmlDocument, htmlTable } from '../render/html.js';
 import { plainText } from '../render/plain-text.js';
@@ -20,6 +20,8 @@ export interface AccountAlert {
   /** The subject's words, e.g. "Meta reports a ban on WABA 123". */
   readonly headline: string;
   readonly at: string;
+  /** The event it tells of. */
+  readonly eventId: number;
 }
 
 export async function queueAccountAlert(trx: Transaction<Database>, alert: AccountAlert, to: readonly string[], now: Date): Promise<boolean> {
@@ -30,7 +32,7 @@ export async function queueAccountAlert(trx: Transaction<Database>, alert: Accou
   return enqueueEmail(
     trx,
     {
-      idempotencyKey: `account-update:${alert.source}:${alert.key}:${contentHash(canonicalJson(alert.after))}`,
+      idempotencyKey: `account-update:${alert.source}:${alert.key}:${alert.eventId}`,
       to,
       subject: `[waba-sync] ${truncate(headline, 150)}`,
       // Field names are the webhook's keys: upstream text too.

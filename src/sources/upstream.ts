@@ -175,6 +175,12 @@ export interface WebhookReader<C> {
   readonly path: string;
   /** Deliveries come to `/webhooks/<path>/<token>` (the token is `rest`); else only to the path itself. */
   readonly pathToken?: boolean;
+  /**
+   * A body that comes again may be news: no time or id in it tells a repeat from a resend (360dialog,
+   * 99digital), so once the first is processed it is processed again (its events are still written
+   * once: processor.ts). Unset: the same body is the same notification (Meta stamps each with its time).
+   */
+  readonly sameBodyMayRepeat?: boolean;
   /** False when its secret is unset: the path answers 404. */
   enabled(config: C): boolean;
   /** A GET on the path (Meta's verification handshake); absent: GET is 404. */

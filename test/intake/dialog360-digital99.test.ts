@@ -31,6 +31,24 @@ describe('360dialog partner webhooks', () => {
     expect(targeted.every((run) => run.scope === 'targeted')).toBe(true);
   });
 
+  it('a violation that comes again after another account event is news again; sent again right away it is the same news', async () => {
+    const h = await dialog360Harness();
+    const channel = h.world.addChannel({ status: 'running' });
+    const d = await intakeDaemon({ ...h.env, DIALOG360_WEBHOOK_SECRET: DIALOG360_SECRET });
+    h.world.webhooks = dialog360Sender(`${d.url}/webhooks/dialog360`, DIALOG360_SECRET);
+    const send = async (event: 'account_violation' | 'account_restriction', type: string) => {
+      h.world.accountEvent(channel.id, event, type);
+      await h.world.webhooks!.settled();
+      await d.daemon.intake.processor!.settled();
+    };
+    await send('account_violation', 'SCAM');
+    await send('account_violation', 'SCAM');
+    await send('account_restriction', 'SPAM');
+    await send('account_violation', 'SCAM');
+    expect((await d.events('channel.account_update')).map((e) => (e.after as { event: string }).event)).toEqual(['account_violation', 'account_restriction', 'account_violation']);
+    expect(h.world.webhooks!.deliveries.map((delivery) => delivery.statuses)).toEqual([[200], [200], [200], [200]]);
+  });
+
   it('401 for a wrong signature; nothing recorded', async () => {
     const h = await dialog360Harness();
     const d = await intakeDaemon({ ...h.env, DIALOG360_WEBHOOK_SECRET: DIALOG360_SECRET });
@@ -54,6 +72,23 @@ describe('99digital onboarding webhook', () => {
     expect(types).toEqual(expect.arrayContaining(['onboarding.completed', 'onboarding.number_swapped', 'number.added']));
     const runs = await d.app.db.selectFrom('sync_run').select(['mode', 'scope', 'outcome']).orderBy('id').execute();
     expect(runs.at(-1)).toEqual({ mode: 'webhook', scope: 'all', outcome: 'complete' });
+  });
+
+  it('the same body again after its pull is another pull: a second onboarding finished since is reported', async () => {
+    const h = await digital99Harness();
+    const first = h.world.addOnboarding({});
+    const second = h.world.addOnboarding({});
+    const d = await intakeDaemon({ ...h.env, DIGITAL99_WEBHOOK_TOKEN: TOKEN, DIGITAL99_WEBHOOK_ALLOW: '127.0.0.1,::1' });
+    const body = '{"event":"onboarding_completed"}';
+    h.world.finishOnboarding(first.onboarding_link);
+    expect((await d.post(`/webhooks/digital99/${TOKEN}`, body)).status).toBe(200);
+    await d.eventually('onboarding.completed', 1);
+    await d.daemon.intake.processor!.settled();
+    h.world.finishOnboarding(second.onboarding_link);
+    expect((await d.post(`/webhooks/digital99/${TOKEN}`, body)).status).toBe(200);
+    await d.eventually('onboarding.completed', 2);
+    expect((await d.events('onboarding.completed')).map((e) => e.key).sort()).toEqual([first.onboarding_link, second.onboarding_link].sort());
+    expect(await d.app.db.selectFrom('webhook_inbox').select('deliveries').execute()).toEqual([{ deliveries: 2 }]);
   });
 
   it('404 for a wrong token, 403 for an address not allowed (behind one trusted proxy hop, the forwarded address counts)', async () => {

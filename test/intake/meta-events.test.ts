@@ -144,6 +144,45 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     expect(email!.text_body).toContain('violation_info.violation_type: SCAM');
   });
 
+  it('the same account event after another one is news again: a violation, offboarding, reconnection, then a violation and an offboarding again are five events and two alerts', async () => {
+    const { h, d, waba } = await setup({ ALERT_TO: 'ops@example.com', SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'waba-sync@example.com' });
+    const at = Math.floor(Date.now() / 1000);
+    const send = async (time: number, value: object, also: object[] = []) => {
+      h.world.webhooks!.send({ object: 'whatsapp_business_account', entry: [{ id: waba.id, time, changes: [{ field: 'account_update', value }, ...also] }] });
+      await h.world.webhooks!.settled();
+      await d.daemon.intake.processor!.settled();
+    };
+    await send(at, { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } });
+    await send(at + 1, { event: 'ACCOUNT_OFFBOARDED' });
+    await send(at + 3 * 86_400, { event: 'ACCOUNT_RECONNECTED' });
+    await send(at + 30 * 86_400, { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } });
+    await send(at + 30 * 86_400 + 1, { event: 'ACCOUNT_OFFBOARDED' });
+    // Meta sending the last one again, batched differently: the same news, not a sixth event.
+    await send(at + 30 * 86_400 + 1, { event: 'ACCOUNT_OFFBOARDED' }, [{ field: 'message_template_status_update', value: { event: 'APPROVED' } }]);
+    expect((await d.events('waba.account_update')).map((e) => (e.after as { event: string }).event)).toEqual([
+      'ACCOUNT_VIOLATION',
+      'ACCOUNT_OFFBOARDED',
+      'ACCOUNT_RECONNECTED',
+      'ACCOUNT_VIOLATION',
+      'ACCOUNT_OFFBOARDED',
+    ]);
+    const subjects = (await d.app.db.selectFrom('outbox').select('subject').execute()).map((row) => row.subject);
+    expect(subjects).toEqual([`[waba-sync] Meta reports a policy violation on WABA ${waba.id}`, `[waba-sync] Meta reports a policy violation on WABA ${waba.id}`]);
+  });
+
+  it('a ban told by webhook before the first complete pull is reported and alerted at once; the WABA itself is left to the baseline', async () => {
+    const h = await metaHarness();
+    const waba = h.world.shareWaba();
+    const d = await intakeDaemon({ ...h.env, ...SECRETS, ALERT_TO: 'ops@example.com', SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'waba-sync@example.com' }, { skipCatchUp: true });
+    h.world.webhooks = metaSender(`${d.url}/webhooks/meta`, APP_SECRET);
+    h.world.accountUpdate(waba.id, 'DISABLED_UPDATE', { ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: '2026-12-02' } });
+    await h.world.webhooks.settled();
+    await d.daemon.intake.processor!.settled();
+    expect(await d.events()).toMatchObject([{ type: 'waba.account_update', key: waba.id, after: { event: 'DISABLED_UPDATE' }, run_id: null }]);
+    expect((await d.app.db.selectFrom('outbox').select('subject').execute()).map((row) => row.subject)).toEqual([`[waba-sync] Meta reports a ban on WABA ${waba.id}`]);
+    expect(await d.app.db.selectFrom('webhook_inbox').select('outcome').execute()).toEqual([{ outcome: 'applied' }]);
+  });
+
   it('PARTNER_REMOVED → waba.account_update now and waba.unshared when the full pull it triggers completes; a second removal soon after waits for the interval', async () => {
     const { h, d, waba, runs } = await setup({ WEBHOOK_FULL_PULL_MIN_INTERVAL_SECONDS: '3600' });
     const other = h.world.shareWaba();

@@ -22,6 +22,8 @@ function idOf(value: unknown): string | null {
 
 export const dialog360Webhook: WebhookReader<Dialog360Config> = {
   path: 'dialog360',
+  // Its events carry no time: the same violation on the same channel a week later reads the same.
+  sameBodyMayRepeat: true,
   enabled: (config) => config.webhookSecret !== null,
   authenticate(config, request) {
     const header = request.headers['x-360dialog-signature'];

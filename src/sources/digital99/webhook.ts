@@ -12,6 +12,8 @@ import type { Digital99Config } from './config.js';
 export const digital99Webhook: WebhookReader<Digital99Config> = {
   path: 'digital99',
   pathToken: true,
+  // Any delivery means "pull now", and its payload is undocumented: the same body again is another onboarding done.
+  sameBodyMayRepeat: true,
   enabled: (config) => config.webhook !== null,
   authenticate(config, request) {
     if (!config.webhook || !sameSecret(request.rest, config.webhook.token)) return { ok: false, status: 404, reason: 'token' };
