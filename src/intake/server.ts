@@ -112,8 +112,25 @@ function buildIntake(deps: IntakeServerDeps): FastifyInstance {
       else deps.onRecorded(route.upstream);
       return reply.code(200).type('text/plain').send('ok');
     };
-    app.post(base, post);
-    if (route.reader.pathToken) app.post(`${base}/:rest`, post);
+    // Before the body is read: a path that is off, or a wrong path token or address (99digital's
+    // checks need no body), is answered 404/403 whatever the body's size, not 413.
+    const early = async (request: FastifyRequest<{ Params: { rest?: string } }>, reply: FastifyReply) => {
+      if (!enabled()) return notConfigured(route, reply);
+      if (!route.reader.pathToken) return;
+      const verdict = route.reader.authenticate(route.config, {
+        headers: request.headers,
+        query: new URL(request.url, 'http://intake').searchParams,
+        rest: request.params.rest ?? '',
+        rawBody: Buffer.alloc(0),
+        remoteAddress: clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], deps.trustProxy),
+      });
+      if (!verdict.ok) {
+        deps.metrics.rejected(route.upstream, verdict.reason);
+        return reply.code(verdict.status).type('text/plain').send(verdict.status === 404 ? 'not found' : 'forbidden');
+      }
+    };
+    app.post(base, { onRequest: early }, post);
+    if (route.reader.pathToken) app.post(`${base}/:rest`, { onRequest: early }, post);
   }
 
   const notConfigured = (route: IntakeRoute, reply: FastifyReply) => {

@@ -105,6 +105,17 @@ describe('99digital onboarding webhook', () => {
     expect(metrics).toMatch(/waba_sync_webhook_rejected_total\{upstream="digital99",reason="address"\} 2/);
     expect(d.logs.text()).not.toContain(TOKEN);
   });
+  it('a body over 3 MB to a path that is off, or with a wrong token or address, is answered 404 or 403 like any other, not 413', async () => {
+    const h = await digital99Harness();
+    const d = await intakeDaemon({ ...h.env, DIGITAL99_WEBHOOK_TOKEN: TOKEN, DIGITAL99_WEBHOOK_ALLOW: '127.0.0.1,::1', WEBHOOK_TRUST_PROXY: '1' });
+    const large = Buffer.alloc(3 * 1024 * 1024 + 1, 0x20);
+    expect((await d.post('/webhooks/dialog360', large)).status).toBe(404);
+    expect((await d.post(`/webhooks/digital99/${'x'.repeat(32)}`, large)).status).toBe(404);
+    expect((await d.post(`/webhooks/digital99/${TOKEN}`, large, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(403);
+    expect((await d.post(`/webhooks/digital99/${TOKEN}`, large, { 'x-forwarded-for': '127.0.0.1' })).status).toBe(413);
+    expect(await d.app.db.selectFrom('webhook_inbox').select('id').execute()).toEqual([]);
+  });
+
   it('an allow list written in IPv4-mapped IPv6 (an address or a range) admits the IPv4 sender it names, and only that one', async () => {
     const h = await digital99Harness();
     const d = await intakeDaemon({ ...h.env, DIGITAL99_WEBHOOK_TOKEN: TOKEN, WEBHOOK_TRUST_PROXY: '1', DIGITAL99_WEBHOOK_ALLOW: '::ffff:34.165.99.212,::ffff:198.51.100.0/120' });
