@@ -61,6 +61,33 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     expect((await poll()).events).toBe(0);
   });
 
+  it('a WABA the token may not read yet costs only itself: the other WABAs of the delivery are applied at once, and it is left to the next poll', async () => {
+    const { h, d, waba, poll } = await setup();
+    const other = h.world.shareWaba();
+    await d.eventually('waba.shared');
+    const sender = h.world.webhooks!;
+    h.world.webhooks = null;
+    h.world.setReviewStatus(waba.id, 'REJECTED');
+    h.world.setReviewStatus(other.id, 'REJECTED');
+    // The first WABA read is refused (error 200: the system user has no access to it yet).
+    h.world.inject({ call: 'waba', kind: 'graph_error', code: 200, message: '(#200) Permissions error', times: 1 });
+    const at = Math.floor(Date.now() / 1000);
+    sender.send({
+      object: 'whatsapp_business_account',
+      entry: [waba.id, other.id].map((id) => ({ id, time: at, changes: [{ field: 'account_review_update', value: { decision: 'REJECTED' } }] })),
+    });
+    await sender.settled();
+    await d.daemon.intake.processor!.settled();
+    // The share of the other WABA, then the two decisions in one delivery: each applied at its first attempt.
+    expect(await d.app.db.selectFrom('webhook_inbox').select(['attempts', 'outcome']).orderBy('id').execute()).toEqual([
+      { attempts: 0, outcome: 'applied' },
+      { attempts: 0, outcome: 'applied' },
+    ]);
+    expect(await d.events('waba.review_status_changed')).toHaveLength(1);
+    expect((await poll()).eventTypes).toEqual({ 'waba.review_status_changed': 1 });
+    expect((await d.events('waba.review_status_changed')).map((e) => e.key).sort()).toEqual([waba.id, other.id].sort());
+  });
+
   it('a lost webhook: nothing until the next poll, which finds the change', async () => {
     const { h, d, waba, poll } = await setup();
     h.world.webhooks!.loseNext();

@@ -72,6 +72,12 @@ async function pullMetaTargets(deps: MetaSourceDeps, ctx: PullContext, targets: 
   };
   const phones = new PhoneNumberReader(walker, ctx, config.phoneNumbersPageSize);
   const ids = targets.filter((target) => target.startsWith('waba:')).map((target) => target.slice('waba:'.length));
+  /**
+   * A WABA the token may not read (yet: a PARTNER_ADDED often comes before the system user is given
+   * the asset) is left to the next poll, like one Meta refuses: the batch's other WABAs are still
+   * read. Only when no WABA could be read is a permission error the pull's failure.
+   */
+  const refused: UpstreamError[] = [];
   const read = await Promise.all(
     ids.map((id) =>
       walker.limit(async (): Promise<ListedWaba | null> => {
@@ -80,6 +86,10 @@ async function pullMetaTargets(deps: MetaSourceDeps, ctx: PullContext, targets: 
           body = await walker.client.node('waba', id, { fields: wabaFieldsParam(config.phoneNumbersPageSize) }, walker.hooks);
         } catch (error) {
           if (error instanceof UpstreamError && error.code === 'UPSTREAM') return null;
+          if (error instanceof UpstreamError && error.code === 'PERMISSION') {
+            refused.push(error);
+            return null;
+          }
           throw error;
         }
         // One WABA, read here: a few per webhook.
@@ -89,6 +99,7 @@ async function pullMetaTargets(deps: MetaSourceDeps, ctx: PullContext, targets: 
     ),
   );
   const found = read.filter((listed): listed is ListedWaba => listed !== null);
+  if (refused.length > 0 && refused.length === ids.length) throw refused[0];
   const owned = found.filter((listed) => listed.owned);
   const clients = found.filter((listed) => !listed.owned);
   if (clients.length > 0) await ctx.stage(WABA, clients.map((listed) => listed.entity));
