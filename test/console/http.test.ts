@@ -228,6 +228,42 @@ describe('the web console over HTTP', () => {
     }
   });
 
+  it('says when a list is cut: a name matching 500 entities or more, an entity with more than 200 events; an export that would be cut is refused', async () => {
+    const run = await fixture.app.db.selectFrom('sync_run').select('id').orderBy('id').executeTakeFirstOrThrow();
+    const at = new Date().toISOString();
+    const keys = Array.from({ length: 501 }, (_, i) => `cap-${i}`);
+    const rows = keys.map((key, i) => ({ source: 'meta', kind: 'waba', key, data: JSON.stringify({ id: key, name: `Capped Bakery ${i}` }), hash: `cap${i}`, valid_from: at, valid_to: null, run_from: run.id, run_to: null }));
+    for (let i = 0; i < rows.length; i += 100) await fixture.app.db.insertInto('entity_version').values(rows.slice(i, i + 100)).execute();
+    const events = Array.from({ length: 201 }, (_, i) => ({ type: 'waba.changed', source: 'meta', key: 'cap-0', at: new Date(Date.parse(at) + i).toISOString(), run_id: run.id, before: null, after: JSON.stringify({ id: 'cap-0' }), changes: null }));
+    for (let i = 0; i < events.length; i += 100) await fixture.app.db.insertInto('event').values(events.slice(i, i + 100)).execute();
+    const { app } = await buildConsole({ app: fixture.app, settings: fixture.app.config.console!, syncNow: async () => null, onError: () => undefined });
+    try {
+      const form = await app.inject({ method: 'GET', url: '/login' });
+      const login = await app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password: CONSOLE_PASSWORD }).toString(),
+      });
+      const session = [login.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+      const page = (url: string) => app.inject({ method: 'GET', url, headers: { cookie: session } });
+      const list = await page('/events?q=Capped%20Bakery');
+      expect(list.statusCode).toBe(200);
+      expect(list.body).toContain('The name matches 500 entities or more');
+      const csv = await page('/events.csv?q=Capped%20Bakery');
+      expect(csv.statusCode).toBe(400);
+      expect(csv.body).toContain('Name, id or number: it matches 500 entities or more');
+      expect((await page('/events?q=Capped%20Bakery%2012')).body).not.toContain('entities or more');
+      const entity = await page('/entity/meta/waba/cap-0');
+      expect(entity.body).toContain('The latest 200;');
+      expect(entity.body.match(/<td>waba\.changed<\/td>/g)).toHaveLength(200);
+    } finally {
+      await app.close();
+      await fixture.app.db.deleteFrom('event').where('key', '=', 'cap-0').execute();
+      await fixture.app.db.deleteFrom('entity_version').where('key', 'in', keys).execute();
+    }
+  });
+
   it('answers a malformed address with the security headers, in plain text', async () => {
     const answer = await fetch(`${fixture.url}/entity/a/b/%E0%A4%A`, { redirect: 'manual' });
     expect(answer.status).toBe(400);

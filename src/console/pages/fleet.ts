@@ -20,8 +20,11 @@ import { sourceStatus } from '../../status.js';
 import { field, instantField, toInputValue } from '../http.js';
 import { type CurrentIndex, type IndexedEntity, looksLikePhone, phoneDigits, presentEntity } from '../queries/current-index.js';
 import { entityEvents, entityHistory, entityVersionAt, entityVersions, versionAsOf } from '../queries/entity.js';
-import { type EventsFilter, decodeCursor, encodeCursor, eventsPage, keysForText } from '../queries/events.js';
+import { type EventsFilter, MAX_TEXT_KEYS, decodeCursor, encodeCursor, eventsPage, keysForText } from '../queries/events.js';
 import type { PageKit } from '../server.js';
+
+/** Events an entity's page lists at most, newest first (the Events page has them all). */
+const ENTITY_EVENTS = 200;
 
 export function entityHref(source: string, kind: string, key: string): string {
   return `/entity/${encodeURIComponent(source)}/${encodeURIComponent(kind)}/${encodeURIComponent(key)}`;
@@ -152,7 +155,8 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
     const before = decodeCursor(cursor);
     // A wrong value is said, with a 400: never the unfiltered list in its place.
     const problem = read.problem ?? (cursor !== undefined && before === undefined ? 'Older: not a page of this list (follow the “Older” link again)' : null);
-    const { rows, more } = problem ? { rows: [], more: false } : await eventsPage(db, filter, await keysOf(filter), before);
+    const keys = problem ? null : await keysOf(filter);
+    const { rows, more } = problem ? { rows: [], more: false } : await eventsPage(db, filter, keys, before);
     const views = rows.map(eventView);
     return kit.page(request, reply, 'events', problem ? 'Events: bad request' : 'Events', {
       filter,
@@ -164,41 +168,45 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
       query: queryOf(filter),
       firstHref: before ? `/events?${queryOf(filter)}` : null,
       olderHref: more ? `/events?${queryOf(filter, { before: encodeCursor(rows.at(-1)!) })}` : null,
+      // Said, not hidden: a name that matches more entities lists the events of the first found.
+      capped: keys !== null && keys.length >= MAX_TEXT_KEYS ? MAX_TEXT_KEYS : null,
     }, problem ? 400 : 200);
   });
 
   /** Exports walk the filtered list page by page (keyset), up to EXPORT_MAX rows. */
   const EXPORT_MAX = 100_000;
-  const exportRows = async function* (filter: EventsFilter) {
+  /** The filtered list for an export, or why it would be cut short (a file can't say so inside itself). */
+  const exportRows = async (filter: EventsFilter): Promise<{ rows: EventRow[] } | { problem: string }> => {
     const keys = await keysOf(filter);
+    if (keys !== null && keys.length >= MAX_TEXT_KEYS) return { problem: `Name, id or number: it matches ${MAX_TEXT_KEYS} entities or more; narrow it to export their events` };
+    const all: EventRow[] = [];
     let before: { at: string; id: number } | undefined;
-    let sent = 0;
-    while (sent < EXPORT_MAX) {
+    for (;;) {
       const { rows, more } = await eventsPage(db, filter, keys, before, 1_000);
-      for (const row of rows) yield row;
-      sent += rows.length;
-      if (!more) return;
+      all.push(...rows);
+      if (!more) return { rows: all };
+      if (all.length >= EXPORT_MAX) return { problem: `More than ${EXPORT_MAX.toLocaleString('en')} events match: narrow the time range (From, Until) to export them` };
       before = { at: rows.at(-1)!.at, id: rows.at(-1)!.id };
     }
   };
   app.get('/events.csv', async (request, reply) => {
     const { filter, problem } = readFilter(request.query);
-    if (problem) return reply.code(400).type('text/plain').send(problem);
-    const rows: (string | number | null)[][] = [];
-    for await (const row of exportRows(filter)) {
+    const found = problem ? { problem } : await exportRows(filter);
+    if ('problem' in found) return reply.code(400).type('text/plain').send(found.problem);
+    const rows = found.rows.map((row) => {
       const view = eventView(row);
-      rows.push([row.id, row.at, row.type, row.source, row.key, view.label, view.number, view.detail]);
-    }
+      return [row.id, row.at, row.type, row.source, row.key, view.label, view.number, view.detail];
+    });
     // toCsv neutralises formulas: a name like "=HYPERLINK(…)" stays text in a spreadsheet.
     const csv = toCsv(['id', 'at', 'type', 'source', 'key', 'name', 'number', 'detail'], rows);
     return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="events.csv"').send(csv);
   });
   app.get('/events.jsonl', async (request, reply) => {
     const { filter, problem } = readFilter(request.query);
-    if (problem) return reply.code(400).type('text/plain').send(problem);
-    const lines: string[] = [];
-    for await (const row of exportRows(filter)) lines.push(eventJsonLine(toEventRecord(row)));
-    return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="events.jsonl"').send(lines.map((l) => `${l}\n`).join(''));
+    const found = problem ? { problem } : await exportRows(filter);
+    if ('problem' in found) return reply.code(400).type('text/plain').send(found.problem);
+    const lines = found.rows.map((row) => `${eventJsonLine(toEventRecord(row))}\n`);
+    return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="events.jsonl"').send(lines.join(''));
   });
 
   const SEARCH_LIMIT = 100;
@@ -234,9 +242,10 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
     const shown = presentEntity(source, kind, latest.data);
     const self = entityHref(source, kind, key);
     const index = await kit.index.get();
-    const events = await entityEvents(db, { source, key });
+    const events = await entityEvents(db, { source, key }, ENTITY_EVENTS + 1);
     return kit.page(request, reply, 'entity', displayValue(shown.name ?? shown.label ?? key), {
       source: findUpstream(source)?.label ?? source,
+      sourceName: source,
       kind,
       key,
       self,
@@ -255,7 +264,8 @@ export function registerFleetPages(app: FastifyInstance, kit: PageKit): void {
           changes: Object.entries(v.changes ?? {}).map(([f, c]) => ({ field: f, from: short(c.from), to: short(c.to) })),
         }))
         .reverse(),
-      events: events.map((row) => ({ at: when(row.at), type: row.type, detail: displayValue(describeEvent(toEventRecord(row))) })),
+      eventsCut: events.length > ENTITY_EVENTS ? ENTITY_EVENTS : null,
+      events: events.slice(0, ENTITY_EVENTS).map((row) => ({ at: when(row.at), type: row.type, detail: displayValue(describeEvent(toEventRecord(row))) })),
       links: linksOf(index, { source, kind, key }, latest.data as Record<string, unknown>),
     });
   });

@@ -38,7 +38,7 @@ export function decodeCursor(value: string | undefined): Cursor | undefined {
 }
 
 /** At most this many entities stand for a text filter (the first found by key, number, then name). */
-const MAX_TEXT_KEYS = 500;
+export const MAX_TEXT_KEYS = 500;
 
 /** The entity keys a text filter means. */
 export function keysForText(index: CurrentIndex, text: string): string[] {

@@ -14,6 +14,7 @@ export const EVENTS = `<% layout('@layout') %>
   <a href="/events">Clear</a>
 </form>
 <% if (it.problem) { %><p class="error" role="alert"><%= it.problem %></p><% } %>
+<% if (it.capped) { %><p class="muted" role="status">The name matches <%= it.capped %> entities or more: these are the events of the first <%= it.capped %> found. Narrow it to see the rest.</p><% } %>
 <p>Export this list: <a href="/events.csv?<%= it.query %>">CSV</a> · <a href="/events.jsonl?<%= it.query %>">JSON lines</a></p>
 <% if (it.rows.length === 0) { %><p>No events match.</p><% } else { %>
 <div class="table-wrap"><table>

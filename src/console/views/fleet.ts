@@ -54,6 +54,7 @@ export const ENTITY = `<% layout('@layout') %>
 </section>
 <section aria-labelledby="h-events">
 <h2 id="h-events">Events about it</h2>
+<% if (it.eventsCut) { %><p class="muted">The latest <%= it.eventsCut %>; <a href="/events?source=<%= encodeURIComponent(it.sourceName) %>&amp;q=<%= encodeURIComponent(it.key) %>">all of them</a>.</p><% } %>
 <% if (it.events.length === 0) { %><p>None.</p><% } else { %>
 <div class="table-wrap"><table><thead><tr><th>When (UTC)</th><th>Type</th><th>What</th></tr></thead><tbody>
 <% for (const e of it.events) { %><tr><td><%= e.at %></td><td><%= e.type %></td><td><%= e.detail %></td></tr><% } %>
