@@ -98,11 +98,14 @@ export function prepareWabas(items: readonly unknown[], where: string, expanded:
   const phonesNext: (string | null)[] = [];
   for (const read of readWabas(items, where, expanded)) {
     const item = read.waba;
-    const phoneNumbers = options.ownedNumbers === false && item.ownership_type === 'SELF' ? undefined : read.phoneNumbers;
+    // Read by id, a WABA is ours unless it is a client's: SELF and ON_BEHALF_OF ones are both in
+    // the owned listing (a full pull goes by the listing it came from).
+    const isOwned = typeof item.ownership_type === 'string' && item.ownership_type !== '' && item.ownership_type !== 'CLIENT_OWNED';
+    const phoneNumbers = options.ownedNumbers === false && isOwned ? undefined : read.phoneNumbers;
     const record = wabaRecord(item);
     rows.add(record.key, record.data);
     creationTime.push(item.creation_time);
-    owned.push(item.ownership_type === 'SELF');
+    owned.push(isOwned);
     phonesListed.push(phoneNumbers !== undefined);
     phonesNext.push(phoneNumbers?.paging?.next ?? null);
     if (phoneNumbers) {

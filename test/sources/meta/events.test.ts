@@ -140,4 +140,22 @@ describe('meta: a webhook reads its WABAs by id', () => {
     expect((await currentEntities(h.app, 'phone_number')).get(phone.id)).toMatchObject({ waba_id: client.id });
     expect((await currentEntities(h.app, 'owned_waba')).get(owned.id)).toMatchObject({ name: 'Partner test account (renamed)' });
   });
+
+  it('an owned WABA held on behalf of a client stays owned when a webhook reads it: no share, no numbers, and the next poll reports nothing back', async () => {
+    const h = await metaHarness();
+    h.world.shareWaba({ name: 'Client' });
+    const obo = h.world.addOwnedWaba({ name: 'On behalf of a client', ownership_type: 'ON_BEHALF_OF' });
+    h.world.addPhoneNumber(obo.id);
+    await h.sync();
+    h.world.setReviewStatus(obo.id, 'REJECTED');
+    h.clock.advance(60_000);
+    const targeted = await runTargetedPull({ db: h.app.db, clock: h.clock, log: h.logs.log }, h.source(), { targets: [`waba:${obo.id}`] });
+    expect(targeted).toMatchObject({ outcome: 'complete' });
+    expect(Object.keys(targeted!.eventTypes)).not.toContain('waba.shared');
+    expect([...(await currentEntities(h.app, 'waba')).keys()]).not.toContain(obo.id);
+    expect((await currentEntities(h.app, 'owned_waba')).get(obo.id)).toMatchObject({ account_review_status: 'REJECTED' });
+    expect([...(await currentEntities(h.app, 'phone_number')).values()].map((phone) => (phone as { waba_id?: string }).waba_id)).not.toContain(obo.id);
+    h.clock.advance(60_000);
+    expect(await h.sync()).toMatchObject({ outcome: 'complete', events: 0 });
+  });
 });
