@@ -111,28 +111,35 @@ export class Digital99Client {
     let renewed = false;
     for (;;) {
       const token = await this.accessToken(hooks, renewed);
-      const response = await this.http.request({
-        call,
-        method: request.method,
-        path: request.path ?? `whatsapp/${call}`,
-        searchParams: request.searchParams,
-        json: request.json,
-        retry: request.retry,
-        headers: { authorization: `Bearer ${token}` },
-        signal: hooks.signal,
-        onAttempt: hooks.onAttempt,
-        onRetry: hooks.onRetry,
-      });
-      const body = readEnvelope(call, response.body);
-      if (body.status === 'OK') return body.raw;
-      if (body.reason === TOKEN_EXPIRED_REASON && !renewed) {
-        // The provider says our token expired (earlier than it told us): renew once and retry.
-        this.token = null;
-        renewed = true;
-        continue;
+      let failure: UpstreamError;
+      try {
+        const response = await this.http.request({
+          call,
+          method: request.method,
+          path: request.path ?? `whatsapp/${call}`,
+          searchParams: request.searchParams,
+          json: request.json,
+          retry: request.retry,
+          headers: { authorization: `Bearer ${token}` },
+          signal: hooks.signal,
+          onAttempt: hooks.onAttempt,
+          onRetry: hooks.onRetry,
+        });
+        const body = readEnvelope(call, response.body);
+        if (body.status === 'OK') return body.raw;
+        const meaning = reasonMeaning(call, body.reason ?? -1);
+        failure = new UpstreamError(body.reason === TOKEN_EXPIRED_REASON ? 'AUTH' : meaning.code, SOURCE, call, withUpstreamMessage(meaning.text, body.raw.message));
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        failure = error;
       }
-      const meaning = reasonMeaning(call, body.reason ?? -1);
-      throw new UpstreamError(meaning.code, SOURCE, call, withUpstreamMessage(meaning.text, body.raw.message));
+      // Refused for its token in any words — reason 3 (expired), reason 2, HTTP 401 or 403: that
+      // token is dropped, so neither this call nor the next pull sends it again, and renewed once.
+      // A refusal of a fresh token fails the call (no loop); the token request has its own cool-down.
+      if (failure.code !== 'AUTH') throw failure;
+      this.token = null;
+      if (renewed) throw failure;
+      renewed = true;
     }
   }
 

@@ -129,6 +129,25 @@ describe('99digital: the access token', () => {
     expect(h.world.calls).toEqual({ accessToken: 2, getAccounts: 2 });
   });
 
+  it('a token refused in other words — HTTP 401, or reason 2 on a data call — is dropped and renewed once, not sent again pull after pull', async () => {
+    const h = await digital99Harness();
+    h.world.addOnboarding();
+    await h.sync();
+    expect(h.world.calls.accessToken).toBe(1);
+    h.world.inject({ kind: 'http', call: 'getAccounts', status: 401 });
+    expect(await h.sync()).toMatchObject({ outcome: 'complete' });
+    expect(h.world.calls.accessToken).toBe(2);
+    h.world.inject({ kind: 'reason', call: 'getAccounts', reason: 2 });
+    expect(await h.sync()).toMatchObject({ outcome: 'complete' });
+    expect(h.world.calls.accessToken).toBe(3);
+    // Refused again right after a renewal: the pull fails (no loop), and the next pull starts with a fresh token.
+    h.world.inject({ kind: 'http', call: 'getAccounts', status: 403, times: 2 });
+    expect(await h.sync()).toMatchObject({ outcome: 'failed', errorCode: 'AUTH' });
+    expect(h.world.calls.accessToken).toBe(4);
+    expect(await h.sync()).toMatchObject({ outcome: 'complete' });
+    expect(h.world.calls.accessToken).toBe(5);
+  });
+
   it('wrong credentials: one token attempt per run, a clear message, nothing stored', async () => {
     const h = await digital99Harness({ env: { DIGITAL99_CLIENT_SECRET: 'wrong-secret' } });
     const first = await h.sync();
