@@ -216,14 +216,19 @@ interface ReadDelivery {
   readonly plan: WebhookPlan;
 }
 
-/** An event the same as the entity's last one of its type, within this long, is the same news again. */
+/** Without a time from the upstream: an event the same as the entity's last one of its type, within this long, is the same news again. */
 export const REPEAT_WINDOW_MS = 24 * 3_600_000;
+/** How far our clock may run behind the upstream's when its time tells a resend (below). */
+const CLOCK_SKEW_MS = 60_000;
 
 /**
- * The deliveries' own events, each once: a Meta retry or a second subscribed app can bring the
- * same change in another body, so an event identical in type, key and content to the entity's
- * latest of that type, detected within REPEAT_WINDOW_MS, is not written again. Anything else is
- * news — the same violation after a reconnection, or a day later — and is written and alerted.
+ * The deliveries' own events, each once, and news again each time it is news:
+ * - With the upstream's time of the change (Meta's `entry.time`): an identical event (type, key,
+ *   content) detected at or after that time is this very change, sent again (Meta's retries, a
+ *   second subscribed app, the change batched with others) — nothing is written. One detected
+ *   before it happened is an earlier occurrence: the same violation a month later is written.
+ * - Without one (360dialog): identical to the entity's latest of that type, detected within
+ *   REPEAT_WINDOW_MS, is the same news; after something else, or later, it is news again.
  * `runId` null: no complete pull of the source yet (what only a webhook tells is still told).
  */
 async function writeWebhookEvents(
@@ -237,16 +242,14 @@ async function writeWebhookEvents(
   for (const { plan } of read) {
     for (const event of plan.events) {
       const after = canonicalJson(event.after);
-      const latest = await trx
-        .selectFrom('event')
-        .select(['after', 'at'])
-        .where('type', '=', event.type)
-        .where('source', '=', run.source)
-        .where('key', '=', event.key)
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (latest && latest.after === after && Date.parse(run.at) - Date.parse(latest.at) < REPEAT_WINDOW_MS) continue;
+      const ofEntity = trx.selectFrom('event').where('type', '=', event.type).where('source', '=', run.source).where('key', '=', event.key);
+      if (event.occurredAt !== undefined) {
+        const since = new Date(Date.parse(event.occurredAt) - CLOCK_SKEW_MS).toISOString();
+        if (await ofEntity.select('id').where('after', '=', after).where('at', '>=', since).limit(1).executeTakeFirst()) continue;
+      } else {
+        const latest = await ofEntity.select(['after', 'at']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+        if (latest && latest.after === after && Date.parse(run.at) - Date.parse(latest.at) < REPEAT_WINDOW_MS) continue;
+      }
       const written = await trx
         .insertInto('event')
         .values({ type: event.type, source: run.source, key: event.key, at: run.at, run_id: run.runId, before: null, after, changes: null })

@@ -154,6 +154,11 @@ export interface WebhookEvent {
   readonly after: Entity;
   /** Goes to ALERT_TO at once too (violations, restrictions, bans): the subject line's words. */
   readonly alert?: string;
+  /**
+   * When the upstream says it happened (Meta's `entry.time`), ISO: a resend carries the same time,
+   * a repeat a later one (processor.ts). Absent: the upstream does not say.
+   */
+  readonly occurredAt?: string;
 }
 
 /** What one delivery asks for. */

@@ -4,6 +4,7 @@
  */
 import { afterEach } from 'vitest';
 import { type App, openApp } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
 import { type Env, parseConfig } from '../../src/config.js';
 import { type Daemon, startDaemon } from '../../src/daemon/runtime.js';
 import { type CapturedLog, captureLog } from './log.js';
@@ -35,9 +36,10 @@ export interface IntakeDaemon {
 /** Schedules that never fire during a test: only the start-up catch-up (the baseline) and webhooks pull. */
 const QUIET: Env = { HTTP_PORT: '0', WEBHOOK_PORT: '0', SYNC_CRON: '0 0 1 1 *', FULL_SYNC_CRON: '0 0 1 1 *', DIGEST_CRON: '0 0 1 1 *' };
 
-export async function intakeDaemon(env: Env, options: { skipCatchUp?: boolean } = {}): Promise<IntakeDaemon> {
+/** `clock`: a manual one, to let days pass between deliveries (the listener and the lanes still wait in real time). */
+export async function intakeDaemon(env: Env, options: { skipCatchUp?: boolean; clock?: Clock } = {}): Promise<IntakeDaemon> {
   const logs = captureLog('info');
-  const app = await openApp(parseConfig({ ...QUIET, ...env }), { log: logs.log });
+  const app = await openApp(parseConfig({ ...QUIET, ...env }), { log: logs.log, ...(options.clock ? { clock: options.clock } : {}) });
   const daemon = await startDaemon(app, { intakePollMs: 100, ...(options.skipCatchUp ? { jobs: [] } : {}) });
   running.push({ daemon, app });
   await daemon.caughtUp;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dialog360Sender, digital99Sender } from '../../src/simulator/webhooks.js';
+import { manualClock } from '../helpers/clock.js';
 import { dialog360Harness } from '../helpers/dialog360.js';
 import { digital99Harness } from '../helpers/digital99.js';
 import { intakeDaemon } from '../helpers/intake.js';
@@ -47,6 +48,26 @@ describe('360dialog partner webhooks', () => {
     await send('account_violation', 'SCAM');
     expect((await d.events('channel.account_update')).map((e) => (e.after as { event: string }).event)).toEqual(['account_violation', 'account_restriction', 'account_violation']);
     expect(h.world.webhooks!.deliveries.map((delivery) => delivery.statuses)).toEqual([[200], [200], [200], [200]]);
+  });
+
+  it('the same violation a day later, with nothing between, is news again (360dialog says no time: a day tells a repeat from a resend)', async () => {
+    const h = await dialog360Harness();
+    const channel = h.world.addChannel({ status: 'running' });
+    const clock = manualClock('2026-10-01T08:00:00.000Z');
+    const d = await intakeDaemon({ ...h.env, DIALOG360_WEBHOOK_SECRET: DIALOG360_SECRET }, { clock });
+    h.world.webhooks = dialog360Sender(`${d.url}/webhooks/dialog360`, DIALOG360_SECRET);
+    const send = async () => {
+      h.world.accountEvent(channel.id, 'account_violation', 'SCAM');
+      await h.world.webhooks!.settled();
+      await d.daemon.intake.processor!.settled();
+    };
+    await send();
+    clock.advance(23 * 3_600_000);
+    await send();
+    expect(await d.events('channel.account_update')).toHaveLength(1);
+    clock.advance(2 * 3_600_000);
+    await send();
+    expect(await d.events('channel.account_update')).toHaveLength(2);
   });
 
   it('401 for a wrong signature; nothing recorded', async () => {

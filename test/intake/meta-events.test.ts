@@ -11,6 +11,7 @@ import { intakeDaemon } from '../helpers/intake.js';
 import { captureLog } from '../helpers/log.js';
 import { metaHarness } from '../helpers/meta.js';
 import { until } from '../helpers/wait.js';
+import { manualClock } from '../helpers/clock.js';
 
 const APP_SECRET = 'app-secret-for-tests-7f3a9c';
 const SECRETS = { META_APP_SECRET: APP_SECRET, META_WEBHOOK_VERIFY_TOKEN: 'verify-token-for-tests-41d2' };
@@ -171,21 +172,31 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     expect(email!.text_body).toContain('violation_info.violation_type: SCAM');
   });
 
-  it('the same account event after another one is news again: a violation, offboarding, reconnection, then a violation and an offboarding again are five events and two alerts', async () => {
-    const { h, d, waba } = await setup({ ALERT_TO: 'ops@example.com', SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'waba-sync@example.com' });
-    const at = Math.floor(Date.now() / 1000);
-    const send = async (time: number, value: object, also: object[] = []) => {
+  it('the same account event is news again when it happens again, and the same change resent is not: a violation, offboarding, reconnection, and a month later a violation and an offboarding are five events and two alerts', async () => {
+    const h = await metaHarness();
+    const waba = h.world.shareWaba();
+    const clock = manualClock('2026-10-01T08:00:00.000Z');
+    const d = await intakeDaemon({ ...h.env, ...SECRETS, ALERT_TO: 'ops@example.com', SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'waba-sync@example.com' }, { clock });
+    h.world.webhooks = metaSender(`${d.url}/webhooks/meta`, APP_SECRET);
+    // Meta's entry.time: a few seconds before the delivery reaches us.
+    const send = async (value: object, also: object[] = [], time = Math.floor(clock().getTime() / 1000) - 5) => {
       h.world.webhooks!.send({ object: 'whatsapp_business_account', entry: [{ id: waba.id, time, changes: [{ field: 'account_update', value }, ...also] }] });
       await h.world.webhooks!.settled();
       await d.daemon.intake.processor!.settled();
+      return time;
     };
-    await send(at, { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } });
-    await send(at + 1, { event: 'ACCOUNT_OFFBOARDED' });
-    await send(at + 3 * 86_400, { event: 'ACCOUNT_RECONNECTED' });
-    await send(at + 30 * 86_400, { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } });
-    await send(at + 30 * 86_400 + 1, { event: 'ACCOUNT_OFFBOARDED' });
-    // Meta sending the last one again, batched differently: the same news, not a sixth event.
-    await send(at + 30 * 86_400 + 1, { event: 'ACCOUNT_OFFBOARDED' }, [{ field: 'message_template_status_update', value: { event: 'APPROVED' } }]);
+    const violation = { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } };
+    const offboarded = { event: 'ACCOUNT_OFFBOARDED' };
+    await send(violation);
+    await send(offboarded);
+    clock.advance(3 * 86_400_000);
+    await send({ event: 'ACCOUNT_RECONNECTED' });
+    clock.advance(27 * 86_400_000);
+    await send(violation);
+    const at = await send(offboarded);
+    clock.advance(60_000);
+    // The last change resent a minute later, batched with another: the same change, not a sixth event.
+    await send(offboarded, [{ field: 'message_template_status_update', value: { event: 'APPROVED' } }], at);
     expect((await d.events('waba.account_update')).map((e) => (e.after as { event: string }).event)).toEqual([
       'ACCOUNT_VIOLATION',
       'ACCOUNT_OFFBOARDED',
@@ -195,6 +206,23 @@ describe('Meta webhooks become events within seconds, each change once', () => {
     ]);
     const subjects = (await d.app.db.selectFrom('outbox').select('subject').execute()).map((row) => row.subject);
     expect(subjects).toEqual([`[waba-sync] Meta reports a policy violation on WABA ${waba.id}`, `[waba-sync] Meta reports a policy violation on WABA ${waba.id}`]);
+  });
+
+  it('two changes of one WABA in one delivery, resent batched another way: still two events and two alerts', async () => {
+    const { h, d, waba } = await setup({ ALERT_TO: 'ops@example.com', SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'waba-sync@example.com' });
+    const time = Math.floor(Date.now() / 1000) - 5;
+    const changes = [
+      { field: 'account_update', value: { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } } },
+      { field: 'account_update', value: { event: 'ACCOUNT_RESTRICTION', restriction_info: [{ restriction_type: 'RESTRICTED_ADD_PHONE_NUMBER_ACTION' }] } },
+    ];
+    h.world.webhooks!.send({ object: 'whatsapp_business_account', entry: [{ id: waba.id, time, changes }] });
+    await h.world.webhooks!.settled();
+    await d.daemon.intake.processor!.settled();
+    h.world.webhooks!.send({ object: 'whatsapp_business_account', entry: [{ id: waba.id, time, changes: [changes[0]] }, { id: waba.id, time, changes: [changes[1]] }] });
+    await h.world.webhooks!.settled();
+    await d.daemon.intake.processor!.settled();
+    expect((await d.events('waba.account_update')).map((e) => (e.after as { event: string }).event)).toEqual(['ACCOUNT_VIOLATION', 'ACCOUNT_RESTRICTION']);
+    expect(await d.app.db.selectFrom('outbox').select('id').execute()).toHaveLength(2);
   });
 
   it('a ban told by webhook before the first complete pull is reported and alerted at once; the WABA itself is left to the baseline', async () => {

@@ -84,6 +84,8 @@ export function interpretMeta(body: string): WebhookPlan {
       continue;
     }
     const entryId = idOf(entry.id);
+    // Unix seconds, when Meta says the change happened: what tells a resend from a repeat.
+    const occurredAt = typeof entry.time === 'number' && Number.isSafeInteger(entry.time) && entry.time > 0 ? { occurredAt: new Date(entry.time * 1000).toISOString() } : {};
     for (const change of entry.changes) {
       const field = isObject(change) && typeof change.field === 'string' ? change.field : '?';
       const value = isObject(change) && isObject(change.value) ? change.value : null;
@@ -97,7 +99,7 @@ export function interpretMeta(body: string): WebhookPlan {
         continue;
       }
       if (field === 'account_alerts') {
-        if (entryId) events.push({ type: ACCOUNT_UPDATE, key: entryId, after: { ...value, event: typeof value.event === 'string' ? value.event : 'ACCOUNT_ALERT' } as Entity });
+        if (entryId) events.push({ type: ACCOUNT_UPDATE, key: entryId, after: { ...value, event: typeof value.event === 'string' ? value.event : 'ACCOUNT_ALERT' } as Entity, ...occurredAt });
         else unhandled.push('account_alerts without an id');
         continue;
       }
@@ -124,7 +126,7 @@ export function interpretMeta(body: string): WebhookPlan {
         continue;
       }
       const alert = ALERTS[event];
-      events.push({ type: ACCOUNT_UPDATE, key, after: { ...value, event } as Entity, ...(alert ? { alert: `Meta reports a ${alert} on WABA ${key}` } : {}) });
+      events.push({ type: ACCOUNT_UPDATE, key, after: { ...value, event } as Entity, ...(alert ? { alert: `Meta reports a ${alert} on WABA ${key}` } : {}), ...occurredAt });
       if (CONFIRM_BY_FULL_PULL.has(event)) fullPull = true;
     }
   }
