@@ -70,6 +70,9 @@ export interface Dispatcher {
 const CLAIM_BATCH = 20;
 const CHAT_CLAIM = 200;
 
+/** How a chat batch went: every message posted, one refused (the rest given back), or stopping. */
+type Sent = 'all' | 'refused' | 'stopped';
+
 interface LaneRunner extends Lane {
   run(counts: MutablePass, signal: AbortSignal): Promise<void>;
   pausedUntil: number;
@@ -197,19 +200,16 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
             lane.pausedUntil = sentAt[0]! + 60_000;
             return;
           }
-          // Every due event, not only each entity's oldest: a burst about one WABA is one summary, not a message a minute.
-          const rows = await claimDue(db, CHAT_LANE, holder, clock(), leaseMs, CHAT_CLAIM, { entityOrder: false });
+          // An entity's due events together: a burst about one WABA is one summary, not a message a minute.
+          const rows = await claimDue(db, CHAT_LANE, holder, clock(), leaseMs, CHAT_CLAIM, { together: true });
           if (rows.length === 0) return;
           const events = await loadEvents(rows.map((row) => row.event_id));
           const present = rows.map((row) => events.get(row.event_id)).filter((event): event is EventRecord => event !== undefined);
           const allowance = CHAT_MESSAGES_PER_MINUTE - sentAt.length;
-          const failed = present.length <= allowance ? await postOneByOne(rows, events, counts, signal) : await postSummary(rows, events, present, counts, signal);
-          if (failed === 'stopped') return;
-          if (failed) {
-            // Nothing newer goes out before the failed message's retry: the channel keeps the events' order.
-            lane.pausedUntil = Math.max(lane.pausedUntil, clock().getTime() + retryDelayMs(delivery.retryDelaysMs, failed.attempts + 1));
-            return;
-          }
+          const sent = present.length <= allowance ? await postOneByOne(rows, events, counts, signal) : await postSummary(rows, events, present, counts, signal);
+          // A refusal backs off what was refused, and the entity's later events wait for it
+          // (claimDue); the others go on — unless the endpoint is down, which pauses the lane (`record`).
+          if (sent === 'stopped' || lane.pausedUntil > clock().getTime()) return;
         }
       },
     };
@@ -220,7 +220,7 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
      * posting again those before it; those after it are given back untried. Events pruned before
      * they were posted leave nothing to say.
      */
-    const postOneByOne = async (rows: readonly EventDeliveryRow[], events: ReadonlyMap<number, EventRecord>, counts: MutablePass, signal: AbortSignal): Promise<EventDeliveryRow | 'stopped' | null> => {
+    const postOneByOne = async (rows: readonly EventDeliveryRow[], events: ReadonlyMap<number, EventRecord>, counts: MutablePass, signal: AbortSignal): Promise<Sent> => {
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
         const event = events.get(row.event_id);
@@ -233,13 +233,13 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
         await record(lane, row, event, outcome, counts);
         if (!outcome.ok) {
           await release(db, rows.slice(i + 1).map((r) => r.id), holder);
-          return row;
+          return 'refused';
         }
       }
-      return null;
+      return 'all';
     };
     /** One summary for the batch: it stands or falls whole (it can't be half sent), and a retry resends it. */
-    const postSummary = async (rows: readonly EventDeliveryRow[], events: ReadonlyMap<number, EventRecord>, present: readonly EventRecord[], counts: MutablePass, signal: AbortSignal): Promise<EventDeliveryRow | 'stopped' | null> => {
+    const postSummary = async (rows: readonly EventDeliveryRow[], events: ReadonlyMap<number, EventRecord>, present: readonly EventRecord[], counts: MutablePass, signal: AbortSignal): Promise<Sent> => {
       const outcome = await post(chatSummary(present), signal);
       if (signal.aborted) {
         await release(db, rows.map((r) => r.id), holder);
@@ -247,7 +247,7 @@ export function createDispatcher(deps: DispatcherDeps, options: DispatcherOption
       }
       if (outcome.ok) sentAt.push(clock().getTime());
       for (const row of rows) await record(lane, row, events.get(row.event_id), outcome, counts);
-      return outcome.ok ? null : rows[0]!;
+      return outcome.ok ? 'all' : 'refused';
     };
     return lane;
   };

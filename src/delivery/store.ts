@@ -14,33 +14,29 @@ import type { DeliveryStatus, EventDeliveryRow } from '../../db/schema.js';
 import { retryDelayMs } from './settings.js';
 
 /**
- * `entityOrder: false` (the chat lane) claims every due delivery, several of one entity at once:
- * they are posted in event order within the batch, or summarised together.
+ * `together` (the chat lane, which posts a batch one message after another in event order, or as
+ * one summary): an entity's due deliveries may be claimed in one batch; only an earlier one that
+ * waits out a retry or is held by another daemon keeps the later ones back.
  */
-export async function claimDue(db: Db, subscription: string, holder: string, now: Date, leaseMs: number, limit: number, options: { entityOrder?: boolean } = {}): Promise<EventDeliveryRow[]> {
+export async function claimDue(db: Db, subscription: string, holder: string, now: Date, leaseMs: number, limit: number, options: { together?: boolean } = {}): Promise<EventDeliveryRow[]> {
   const at = now.toISOString();
-  let due = db
+  const candidates = await db
     .selectFrom('event_delivery as d')
     .select('d.id')
     .where('d.subscription', '=', subscription)
     .where('d.status', '=', 'pending')
     .where('d.next_attempt_at', '<=', at)
-    .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', at)]));
-  if (options.entityOrder !== false) {
-    due = due.where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('event_delivery as e')
-            .select('e.id')
-            .whereRef('e.subscription', '=', 'd.subscription')
-            .whereRef('e.entity', '=', 'd.entity')
-            .where('e.status', '=', 'pending')
-            .whereRef('e.event_id', '<', 'd.event_id'),
-        ),
-      ),
-    );
-  }
-  const candidates = await due
+    .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', at)]))
+    .where(({ not, exists, selectFrom }) => {
+      let earlier = selectFrom('event_delivery as e')
+        .select('e.id')
+        .whereRef('e.subscription', '=', 'd.subscription')
+        .whereRef('e.entity', '=', 'd.entity')
+        .where('e.status', '=', 'pending')
+        .whereRef('e.event_id', '<', 'd.event_id');
+      if (options.together) earlier = earlier.where((eb) => eb.or([eb('e.next_attempt_at', '>', at), eb('e.lease_until', '>', at)]));
+      return not(exists(earlier));
+    })
     .orderBy('d.event_id')
     .limit(limit)
     .execute();

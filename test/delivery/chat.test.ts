@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeMrkdwn } from '../../src/delivery/chat.js';
 import { deliveryHarness } from '../helpers/delivery.js';
 import { startReceiver } from '../helpers/receiver.js';
+import { until } from '../helpers/wait.js';
 
 const texts = (received: { body: string }[]) => received.map((r) => (JSON.parse(r.body) as { text: string }).text);
 
@@ -59,6 +60,42 @@ describe('chat messages', () => {
     h.clock.advance(61_000);
     await dispatcher.runOnce();
     expect(texts(chat.received).map((text) => text.match(/First|Second|Third/)?.[0])).toEqual(['First', 'Second', 'Second', 'Third']);
+  });
+
+  it('a message the chat refuses (400) backs off alone: the events after it still go out', async () => {
+    const chat = await startReceiver();
+    const h = await deliveryHarness({ CHAT_WEBHOOK_URL: chat.url });
+    const dispatcher = h.dispatcher();
+    chat.answer = (request) => (request.body.includes('Second') ? { status: 400, body: 'invalid_payload' } : { status: 200 });
+    await h.writeEvents([
+      { type: 'waba.shared', key: 'w1', after: { id: 'w1', name: 'First' } },
+      { type: 'waba.shared', key: 'w2', after: { id: 'w2', name: 'Second' } },
+      { type: 'waba.shared', key: 'w3', after: { id: 'w3', name: 'Third' } },
+    ]);
+    dispatcher.wake();
+    await until(() => texts(chat.received).some((text) => text.includes('Third')), 'the event after the refused one');
+    h.clock.advance(61_000);
+    await h.writeEvents([{ type: 'waba.shared', key: 'w4', after: { id: 'w4', name: 'Fourth' } }]);
+    dispatcher.wake();
+    await until(() => texts(chat.received).some((text) => text.includes('Fourth')), 'a later event');
+  });
+
+  it('two daemons: while one waits to post an event again, the other posts nothing newer about that WABA before it', async () => {
+    const chat = await startReceiver();
+    const h = await deliveryHarness({ CHAT_WEBHOOK_URL: chat.url });
+    const a = h.dispatcher({ holder: 'daemon-a' });
+    const b = h.dispatcher({ holder: 'daemon-b' });
+    let down = true;
+    chat.answer = () => (down ? { status: 503, body: 'down' } : { status: 200 });
+    await h.writeEvents([{ type: 'waba.shared', key: 'w1', after: { id: 'w1', name: 'First' } }]);
+    await a.runOnce();
+    down = false;
+    await h.writeEvents([{ type: 'waba.unshared', key: 'w1', after: { id: 'w1', name: 'Second' } }]);
+    await b.runOnce();
+    expect(chat.received).toHaveLength(1);
+    h.clock.advance(61_000);
+    await b.runOnce();
+    expect(texts(chat.received).map((text) => text.match(/First|Second/)?.[0])).toEqual(['First', 'First', 'Second']);
   });
 
   it('a burst about one WABA goes as one summary, and an account update says what happened', async () => {
