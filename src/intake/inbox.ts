@@ -28,7 +28,8 @@ export async function recordDelivery(db: Kysely<Database>, delivery: { upstream:
   if (delivery.repeats) {
     const rearmed = await db
       .updateTable('webhook_inbox')
-      .set((eb) => ({ deliveries: eb('deliveries', '+', 1), last_received_at: at, processed_at: null, outcome: null, note: null, error: null, attempts: 0, next_attempt_at: at }))
+      // Arrived now, as far as processing goes: it waits its turn behind what came before it.
+      .set((eb) => ({ deliveries: eb('deliveries', '+', 1), received_at: at, last_received_at: at, processed_at: null, outcome: null, note: null, error: null, attempts: 0, next_attempt_at: at }))
       .where('upstream', '=', delivery.upstream)
       .where('body_hash', '=', bodyHash)
       .where('processed_at', 'is not', null)
@@ -53,6 +54,8 @@ export async function dueDeliveries(db: Kysely<Database>, upstream: string, now:
     .where('upstream', '=', upstream)
     .where('processed_at', 'is', null)
     .where('next_attempt_at', '<=', now.toISOString())
+    // Arrival order: a body that came again (recordDelivery's `repeats`) keeps its first row's id.
+    .orderBy('received_at')
     .orderBy('id')
     .limit(limit)
     .execute();

@@ -198,14 +198,18 @@ async function pruneById<T extends IdTable>(
   let deleted = 0;
   let afterId = 0;
   for (;;) {
-    const ids = await anyDb.transaction().execute(async (trx) => {
+    const { ids, gone } = await anyDb.transaction().execute(async (trx) => {
       const chunk = (await trx.selectFrom(table as 'event').select(`${table}.id` as 'event.id').where(`${table}.id` as 'event.id', '>', afterId).where(w).orderBy(`${table}.id` as 'event.id').limit(CHUNK).execute()).map((row) => row.id);
-      if (chunk.length === 0) return chunk;
+      if (chunk.length === 0) return { ids: chunk, gone: 0 };
       if (alsoDelete) await alsoDelete(trx, chunk);
-      await trx.deleteFrom(table as 'event').where('id', 'in', chunk).execute();
-      return chunk;
+      // The condition again where nothing else went with the rows: on PostgreSQL a row may have
+      // changed since it was read (a webhook delivery that came again, waiting to be processed once
+      // more) and must then stay. (Rows with dependants only ever age into prunable.)
+      const deleting = trx.deleteFrom(table as 'event').where('id', 'in', chunk);
+      const result = await (alsoDelete ? deleting : deleting.where(w)).executeTakeFirst();
+      return { ids: chunk, gone: Number(result.numDeletedRows) };
     });
-    deleted += ids.length;
+    deleted += gone;
     if (ids.length < CHUNK) return deleted;
     afterId = ids[ids.length - 1]!;
   }
