@@ -14,6 +14,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { serializeOn } from '../../db/serialize.js';
 import type { Database, WebhookInboxRow } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import { canonicalJson } from '../diff/canonical.js';
@@ -101,6 +102,8 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
         const note = `no complete pull of ${source.name} yet: its first full pull is the baseline and reports none of this entity by entity`;
         if (hasEvents) {
           await deps.db.transaction().execute(async (trx) => {
+            // After any commit of the source under way, as a pull's events would be (their ids follow commit order).
+            await serializeOn(trx, `commit:${source.name}`);
             const at = deps.clock().toISOString();
             const claimed = await claimDeliveries(trx, ids, { at, outcome: 'applied', note: `${describeBatch(read, [])}; entities left to the baseline: ${note}` });
             alerts = (await writeWebhookEvents(trx, { source: source.name, runId: null, at, alertTo: deps.alertTo, now: deps.clock() }, read.filter(({ row }) => claimed.has(row.id)))).alerts;

@@ -99,7 +99,7 @@ async function pullMetaTargets(deps: MetaSourceDeps, ctx: PullContext, targets: 
     ),
   );
   const found = read.filter((listed): listed is ListedWaba => listed !== null);
-  if (refused.length > 0 && refused.length === ids.length) throw refused[0];
+  if (refused.length > 0 && found.length === 0) throw refused[0];
   const owned = found.filter((listed) => listed.owned);
   const clients = found.filter((listed) => !listed.owned);
   if (clients.length > 0) await ctx.stage(WABA, clients.map((listed) => listed.entity));
