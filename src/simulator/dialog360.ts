@@ -51,7 +51,8 @@ export interface SimChannel {
 export type Dialog360List = 'clients' | 'channels';
 
 export type Dialog360Fault = { list: Dialog360List | '*'; times?: number } & (
-  | { kind: 'http'; status: number }
+  /** `detail`: 360dialog's words in the answer (default "Server error"). */
+  | { kind: 'http'; status: number; detail?: string }
   /** 429 with Retry-After; a request that comes back sooner is refused again and counted in `earlyRequests`. */
   | { kind: 'throttle'; retryAfterSeconds: number }
   /** A body that is not JSON. */
@@ -302,7 +303,7 @@ export class Dialog360World {
       return { status: 429, body: { detail: 'Too many requests' }, headers: { 'retry-after': (wait / 1000).toFixed(3) } };
     }
     const fault = this.takeFault(list);
-    if (fault?.kind === 'http') return { status: fault.status, body: { detail: 'Server error' } };
+    if (fault?.kind === 'http') return { status: fault.status, body: { detail: fault.detail ?? 'Server error' } };
     if (fault?.kind === 'throttle') {
       this.throttledUntil = performance.now() + fault.retryAfterSeconds * 1000;
       return { status: 429, body: { detail: 'Too many requests' }, headers: { 'retry-after': String(fault.retryAfterSeconds) } };

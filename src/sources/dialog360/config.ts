@@ -1,6 +1,9 @@
 /** 360dialog's settings section: its variables, defaults and validation (composed by src/config.ts). */
 import type { ConfigSection } from '../upstream.js';
 
+
+/** Fields 360dialog sets when it creates a client or channel and never changes: the only ones a sweep may sort on. */
+const FIXED_FIELDS = new Set(['id', 'created_at']);
 export interface Dialog360Config {
   readonly apiUrl: string;
   /** Sent as X-API-Key; a secret. */
@@ -39,6 +42,10 @@ export const dialog360ConfigSection: ConfigSection<Dialog360Config> = {
     };
     if (!dialog360.sort.every((field) => /^-?[A-Za-z_][A-Za-z0-9_.]*$/.test(field))) {
       read.problems.push(`DIALOG360_SORT: expected comma-separated field names (optional "-" prefix), got ${JSON.stringify(dialog360.sort.join(','))}`);
+    } else if (!dialog360.sort.every((field) => FIXED_FIELDS.has(field.replace(/^-/, '')))) {
+      // A row whose sort key changes mid-read can move onto a page already read, past every check,
+      // and look removed (docs/sources.md, 360dialog).
+      read.problems.push(`DIALOG360_SORT: sort only on fields that never change (${[...FIXED_FIELDS].join(', ')}), got ${JSON.stringify(dialog360.sort.join(','))}`);
     }
     return dialog360Credentials && { ...dialog360Credentials, ...dialog360 };
   },

@@ -27,6 +27,15 @@ describe('360dialog settings', () => {
     expect(() => parseConfig({ DIALOG360_API_KEY: 'k', DIALOG360_PARTNER_ID: 'PA', DIALOG360_MAX_ROWS: '0' })).toThrow('DIALOG360_MAX_ROWS: expected a whole number from 1 to 100000000, got "0"');
   });
 
+  it('refuses a sort on a field that can change while a list is read (a channel could move past every check and look removed)', () => {
+    for (const sort of ['status,id', '-modified_at,id', 'name']) {
+      expect(() => parseConfig({ DIALOG360_API_KEY: 'k', DIALOG360_PARTNER_ID: 'PA', DIALOG360_SORT: sort })).toThrow(`DIALOG360_SORT: sort only on fields that never change (id, created_at), got ${JSON.stringify(sort)}`);
+    }
+    for (const sort of ['created_at,id', '-created_at,-id', 'id', 'created_at']) {
+      expect(parseConfig({ DIALOG360_API_KEY: 'k', DIALOG360_PARTNER_ID: 'PA', DIALOG360_SORT: sort }).dialog360?.sort).toEqual(sort.split(','));
+    }
+  });
+
   it('names every variable that is wrong', () => {
     expect(() =>
       parseConfig({ DIALOG360_API_KEY: 'k', DIALOG360_PAGE_SIZE: '1', DIALOG360_CONCURRENCY: 'lots', DIALOG360_SORT: 'created_at;drop' }),

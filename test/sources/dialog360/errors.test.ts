@@ -78,7 +78,8 @@ describe('360dialog: upstream errors', () => {
   });
 
   it('passes on the upstream reason for a refused request and names the setting', async () => {
-    const h = await dialog360Harness({ env: { DIALOG360_SORT: 'created_at,colour' } });
+    const h = await dialog360Harness();
+    h.world.inject({ list: 'clients', kind: 'http', status: 400, detail: 'sort: "colour" is not a sortable field' });
 
     const result = await h.sync();
 
