@@ -20,8 +20,10 @@ export function digital99Kinds(tempNumberPrefix: string): KindSpec[] {
           {
             field: 'whatsapp',
             type: 'onboarding.number_swapped',
+            // From the temporary number to the real one — which may itself start like a temporary
+            // one (Israeli 057 numbers are 97257…): finishing the onboarding in the same change tells.
             when: ({ from, to }, before, after) =>
-              (before.coexistence === 1 || after.coexistence === 1) && isTemporary(from) && !isTemporary(to),
+              (before.coexistence === 1 || after.coexistence === 1) && isTemporary(from) && (!isTemporary(to) || (before.status === 0 && after.status === 1)),
           },
         ],
       },

@@ -66,6 +66,19 @@ describe('99digital: baseline and every event type', () => {
     expect(swap.after).toMatchObject({ whatsapp: '972541112233', status: 1 });
   });
 
+  it('a coexistence swap to a real number that itself starts with 97257 (an Israeli 057 number) is still the swap', async () => {
+    const h = await digital99Harness();
+    const coexist = h.world.addOnboarding({ coexistence: 1 });
+    await h.sync();
+    const temporary = coexist.whatsapp;
+    h.world.finishOnboarding(coexist.onboarding_link, { realNumber: '972571234567' });
+    const result = await h.sync();
+    const events = (await listEvents(h.app.db)).filter((e) => e.run_id === result.runId && e.type.startsWith('onboarding.'));
+    expect(events.map((e) => `${e.type} ${JSON.stringify(e.changes)}`).sort()).toEqual(
+      [`onboarding.completed {"status":{"from":0,"to":1}}`, `onboarding.number_swapped {"whatsapp":{"from":"${temporary}","to":"972571234567"}}`].sort(),
+    );
+  });
+
   it('reads ids, flags and counters whether they arrive as numbers or strings, without false changes', async () => {
     const h = await digital99Harness();
     const item = h.world.finishOnboarding(h.world.addOnboarding().onboarding_link);
