@@ -47,7 +47,8 @@ export type Digital99Call = 'accessToken' | 'getAccounts' | 'getWhatsApp' | 'get
 export type Digital99Fault = { call: Digital99Call | '*'; times?: number } & (
   | { kind: 'http'; status: number }
   | { kind: 'malformed' }
-  | { kind: 'reason'; reason: number }
+  /** `status`: how the answer spells FAIL (the docs also write "Fail"). */
+  | { kind: 'reason'; reason: number; status?: string }
   | { kind: 'latency'; ms: number }
   /** Replaces one field of one list item (e.g. a status that can't be read). */
   | { kind: 'corrupt'; index: number; field: string; value: unknown }
@@ -302,7 +303,7 @@ export class Digital99World {
     const delayMs = this.latencyMs + (fault?.kind === 'latency' ? fault.ms : 0);
     const respond = (body: unknown): SimResponse => ({ status: 200, body, delayMs });
     if (fault?.kind === 'http') return { status: fault.status, body: { message: 'Server Error' }, delayMs };
-    if (fault?.kind === 'reason') return respond({ status: 'FAIL', reason: fault.reason });
+    if (fault?.kind === 'reason') return respond({ status: fault.status ?? 'FAIL', reason: fault.reason });
 
     if (fault?.kind === 'expire_tokens') this.expireTokens();
     const expectedMethod = call === 'accessToken' || call === 'createAccount' ? 'POST' : call === 'deleteAccount' ? 'DELETE' : 'GET';

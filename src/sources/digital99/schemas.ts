@@ -25,7 +25,8 @@ export const phone = z
 export const count = intLike.pipe(z.number().int().nonnegative('expected a count of 0 or more'));
 
 export const envelope = z.object({
-  status: z.enum(['OK', 'FAIL']),
+  // The docs write it "OK"/"FAIL" and, in places, "Fail": read either case.
+  status: z.preprocess((value) => (typeof value === 'string' ? value.trim().toUpperCase() : value), z.enum(['OK', 'FAIL'])),
   reason: intLike.optional(),
 });
 

@@ -173,6 +173,15 @@ describe('99digital: the access token', () => {
     expect(await listEvents(h.app.db)).toEqual([]);
   });
 
+  it('a refusal spelt "Fail", as the docs also write it, is read as one: wrong credentials, no second token request in the pull', async () => {
+    const h = await digital99Harness();
+    h.world.inject({ kind: 'reason', call: 'accessToken', reason: 2, status: 'Fail' });
+    const result = await h.sync();
+    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'AUTH' });
+    expect(result.error).toContain('wrong client id or client secret (reason 2)');
+    expect(h.world.calls.accessToken).toBe(1);
+  });
+
   it('an IP block (reason 3 on the token request) is reported as such and not retried', async () => {
     const h = await digital99Harness();
     h.world.inject({ kind: 'reason', call: 'accessToken', reason: 3, times: 5 });
