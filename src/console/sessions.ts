@@ -101,10 +101,6 @@ export class LoginThrottle {
     };
   }
 
-  failed(address: string): void {
-    this.attempt(address);
-  }
-
   #recent(address: string): number[] {
     const since = this.clock().getTime() - LoginThrottle.WINDOW_MS;
     return (this.#failures.get(address) ?? []).filter((at) => at > since);

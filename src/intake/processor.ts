@@ -88,12 +88,14 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
     const hasEvents = read.some(({ plan }) => plan.events.length > 0);
     const ids = rows.map((row) => row.id);
     let alerts = 0;
-    const within = (outcome: string, error?: string) => async (trx: Transaction<Database>, run: { runId: number; detectedAt: string }): Promise<EventTally> => {
-      const claimed = await claimDeliveries(trx, ids, { at: run.detectedAt, outcome, note: describeBatch(read, targets, error) });
+    /** Marks the batch processed and writes the events of the deliveries this transaction claimed. */
+    const apply = async (trx: Transaction<Database>, run: { runId: number | null; detectedAt: string }, outcome: string, note: string): Promise<EventTally> => {
+      const claimed = await claimDeliveries(trx, ids, { at: run.detectedAt, outcome, note });
       const written = await writeWebhookEvents(trx, { source: source.name, runId: run.runId, at: run.detectedAt, alertTo: deps.alertTo, now: deps.clock() }, read.filter(({ row }) => claimed.has(row.id)));
       alerts = written.alerts;
       return written;
     };
+    const within = (outcome: string, error?: string) => (trx: Transaction<Database>, run: { runId: number; detectedAt: string }) => apply(trx, run, outcome, describeBatch(read, targets, error));
 
     if (targets.length > 0 || hasEvents) {
       const result = await runTargetedPull(runDeps, source, { targets, within: within('applied') });
@@ -104,9 +106,7 @@ export function startIntakeProcessor(deps: IntakeProcessorDeps): IntakeProcessor
           await deps.db.transaction().execute(async (trx) => {
             // After any commit of the source under way, as a pull's events would be (their ids follow commit order).
             await serializeOn(trx, `commit:${source.name}`);
-            const at = deps.clock().toISOString();
-            const claimed = await claimDeliveries(trx, ids, { at, outcome: 'applied', note: `${describeBatch(read, [])}; entities left to the baseline: ${note}` });
-            alerts = (await writeWebhookEvents(trx, { source: source.name, runId: null, at, alertTo: deps.alertTo, now: deps.clock() }, read.filter(({ row }) => claimed.has(row.id)))).alerts;
+            await apply(trx, { runId: null, detectedAt: deps.clock().toISOString() }, 'applied', `${describeBatch(read, [])}; entities left to the baseline: ${note}`);
           });
         } else await processWithoutPull(ids, 'ignored', note);
       } else if (result.outcome === 'failed') {

@@ -85,16 +85,19 @@ function buildIntake(deps: IntakeServerDeps): FastifyInstance {
       if (answer.reason) deps.metrics.rejected(route.upstream, answer.reason);
       return reply.code(answer.status).type('text/plain').send(answer.body);
     });
-    const post = async (request: FastifyRequest<{ Params: { rest?: string } }>, reply: FastifyReply) => {
-      if (!enabled()) return notConfigured(route, reply);
-      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const verdict = route.reader.authenticate(route.config, {
+    /** What the reader authenticates: the request as received, with its body (empty before it is read). */
+    const authenticate = (request: FastifyRequest<{ Params: { rest?: string } }>, rawBody: Buffer) =>
+      route.reader.authenticate(route.config, {
         headers: request.headers,
         query: new URL(request.url, 'http://intake').searchParams,
         rest: request.params.rest ?? '',
         rawBody,
         remoteAddress: clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], deps.trustProxy),
       });
+    const post = async (request: FastifyRequest<{ Params: { rest?: string } }>, reply: FastifyReply) => {
+      if (!enabled()) return notConfigured(route, reply);
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const verdict = authenticate(request, rawBody);
       if (!verdict.ok) {
         deps.metrics.rejected(route.upstream, verdict.reason);
         return reply.code(verdict.status).type('text/plain').send(verdict.status === 404 ? 'not found' : verdict.status === 403 ? 'forbidden' : 'unauthorized');
@@ -117,13 +120,7 @@ function buildIntake(deps: IntakeServerDeps): FastifyInstance {
     const early = async (request: FastifyRequest<{ Params: { rest?: string } }>, reply: FastifyReply) => {
       if (!enabled()) return notConfigured(route, reply);
       if (!route.reader.pathToken) return;
-      const verdict = route.reader.authenticate(route.config, {
-        headers: request.headers,
-        query: new URL(request.url, 'http://intake').searchParams,
-        rest: request.params.rest ?? '',
-        rawBody: Buffer.alloc(0),
-        remoteAddress: clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], deps.trustProxy),
-      });
+      const verdict = authenticate(request, Buffer.alloc(0));
       if (!verdict.ok) {
         deps.metrics.rejected(route.upstream, verdict.reason);
         return reply.code(verdict.status).type('text/plain').send(verdict.status === 404 ? 'not found' : 'forbidden');

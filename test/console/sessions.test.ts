@@ -33,11 +33,11 @@ describe('the login throttle', () => {
     const clock = manualClock();
     const throttle = new LoginThrottle(clock);
     for (let i = 0; i < 4; i++) {
-      throttle.failed('10.0.0.1');
+      throttle.attempt('10.0.0.1');
       clock.advance(60_000);
     }
     expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
-    throttle.failed('10.0.0.1');
+    throttle.attempt('10.0.0.1');
     expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(11 * 60);
     expect(throttle.retryAfterSeconds('10.0.0.2')).toBe(0);
     clock.advance(11 * 60_000);
@@ -54,7 +54,7 @@ describe('the login throttle', () => {
     expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
     throttle.attempt('10.0.0.1')();
     expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(0);
-    throttle.failed('10.0.0.1');
+    throttle.attempt('10.0.0.1');
     expect(throttle.retryAfterSeconds('10.0.0.1')).toBe(15 * 60);
   });
 });
