@@ -46,6 +46,20 @@ describe('command line', () => {
     expect(status.stdout).toMatch(/sync-full\s+0 \*\/6 \* \* \*\s+FULL_SYNC_CRON/);
   });
 
+
+  it('events --json keeps an upstream name exactly, bidi marks and C1 controls included, as valid JSON safe to print', async () => {
+    const h = await digital99Harness();
+    expect((await cli(['sync'], h.env, { clock: h.clock })).code).toBe(0);
+    const name = '\u202bמאפיית לוי\u202c Café\u009b"x\u2028';
+    h.world.addOnboarding({ business_name: name });
+    h.clock.advance(60_000);
+    expect((await cli(['sync'], h.env, { clock: h.clock })).code).toBe(0);
+    const json = await cli(['events', '--type', 'onboarding.created', '--json'], h.env);
+    const lines = json.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!).after.business_name).toBe(name);
+    expect([...lines[0]!].filter((c) => c < ' ' || (c >= '\u007f' && c <= '\u009f') || '\u2028\u202b\u202c'.includes(c))).toEqual([]);
+  });
   it('exit 1 when a source fails, with the reason; the failure shows in status', async () => {
     // Not a word that messages use: every configured secret is cut out of what is printed.
     const h = await digital99Harness({ env: { DIGITAL99_CLIENT_SECRET: 'wrong-secret-7c1' } });

@@ -24,7 +24,8 @@ export async function eventsCommand(io: CliIo, options: EventsOptions): Promise<
   return withApp(io, config, async ({ db }) => {
     const events = await listEvents(db, { since, type: options.type });
     if (options.json) {
-      for (const event of events) writeLine(io.stdout, eventJsonLine(event));
+      // As they are: a line holds nothing a terminal acts on (eventJsonLine), and stripping would change the JSON.
+      for (const event of events) io.stdout.write(`${eventJsonLine(event)}\n`);
     } else {
       writeLine(io.stdout, eventTable(events));
     }

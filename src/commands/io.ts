@@ -2,7 +2,7 @@
 import type { Clock } from '../clock.js';
 import type { Env } from '../config.js';
 import type { Logger } from '../log.js';
-import { stripControlChars } from '../render/plain-text.js';
+import { inertJson, stripControlChars } from '../render/plain-text.js';
 
 export interface CliIo {
   readonly env: Env;
@@ -23,4 +23,9 @@ export interface CliIo {
  */
 export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
   stream.write(`${stripControlChars(text, { keepNewlines: true })}\n`);
+}
+
+/** A value as one JSON line: nothing in it a terminal acts on, and exactly the value (`inertJson`). */
+export function writeJsonLine(stream: NodeJS.WritableStream, value: unknown): void {
+  stream.write(`${inertJson(JSON.stringify(value))}\n`);
 }

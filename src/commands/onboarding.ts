@@ -23,7 +23,7 @@ import { currentOnboardingOf, listedNumbersSince, readOnboardingTimelines } from
 import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import { commandConfig, withApp } from './context.js';
-import { type CliIo, writeLine } from './io.js';
+import { type CliIo, writeJsonLine, writeLine } from './io.js';
 
 export interface CreateOptions extends OnboardingLinkRequest {
   readonly by?: string;
@@ -52,19 +52,16 @@ export async function onboardingCreateCommand(io: CliIo, options: CreateOptions)
     const at = app.clock().toISOString();
     await recordCreated(app.db, created, checked.body, by, at);
     if (options.json) {
-      writeLine(
-        io.stdout,
-        JSON.stringify({
-          number: created.whatsapp,
-          temporary_number: created.coexistence ? created.whatsapp : null,
-          onboarding_link: created.onboardingLink,
-          landing_page: created.landingPage,
-          coexistence: created.coexistence,
-          reference: checked.body.reference ?? null,
-          created_by: by,
-          created_at: at,
-        }),
-      );
+      writeJsonLine(io.stdout, {
+        number: created.whatsapp,
+        temporary_number: created.coexistence ? created.whatsapp : null,
+        onboarding_link: created.onboardingLink,
+        landing_page: created.landingPage,
+        coexistence: created.coexistence,
+        reference: checked.body.reference ?? null,
+        created_by: by,
+        created_at: at,
+      });
       return 0;
     }
     writeLine(io.stdout, `Created a 99digital onboarding link${created.coexistence ? ' (coexistence)' : ''} for ${created.whatsapp}.`);
@@ -128,7 +125,7 @@ export async function onboardingListCommand(io: CliIo, options: ListOptions): Pr
     const made = await creators(app.db);
     const shown = options.stuck ? lifecycles.filter((l) => l.stuck) : lifecycles;
     if (options.json) {
-      for (const l of shown) writeLine(io.stdout, JSON.stringify(jsonOf(l, made.get(l.link)?.by ?? null)));
+      for (const l of shown) writeJsonLine(io.stdout, jsonOf(l, made.get(l.link)?.by ?? null));
       return 0;
     }
     if (shown.length === 0) {

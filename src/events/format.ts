@@ -1,11 +1,16 @@
 /** Events for people: one readable line each, with what changed from → to. */
 import { presentEvent } from '../sources/presentation.js';
+import { inertJson } from '../render/plain-text.js';
 import { textTable } from '../render/text-table.js';
 import type { EventRecord } from './query.js';
 
+/**
+ * An event line (INTERFACE.md): the nine keys in order, on one line, safe to print as it is and
+ * parsing to exactly what is stored (`inertJson`).
+ */
 export function eventJsonLine(event: EventRecord): string {
   const { id, type, source, key, at, run_id, before, after, changes } = event;
-  return JSON.stringify({ id, type, source, key, at, run_id, before, after, changes });
+  return inertJson(JSON.stringify({ id, type, source, key, at, run_id, before, after, changes }));
 }
 
 export function describeEvent(event: EventRecord): string {

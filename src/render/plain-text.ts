@@ -32,3 +32,20 @@ export function stripControlChars(text: string, options: { keepNewlines?: boolea
 export function plainText(value: string): string {
   return truncate(stripControlChars(value));
 }
+
+/**
+ * What JSON.stringify leaves raw that a terminal or a line-by-line reader acts on: DEL and the C1
+ * controls (U+009B opens an escape sequence), the line and paragraph separators, bidi marks,
+ * embeddings, overrides and isolates (Hebrew names carry them). In JSON they stand only inside
+ * strings, where `\uXXXX` means the same character.
+ */
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text with those characters written as `\uXXXX`: safe to print as it is (never through
+ * `stripControlChars`, which would change the data and could break the JSON), and it parses to
+ * exactly the same value.
+ */
+export function inertJson(json: string): string {
+  return json.replace(RAW_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
