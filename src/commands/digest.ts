@@ -13,7 +13,7 @@ import { type DigestOutcome, digestSettings, queueDigest } from '../notify/diges
 import { previewMessage } from '../notify/outbox.js';
 import { renderRawMessage } from '../notify/transport.js';
 import { commandConfig, withApp } from './context.js';
-import { type CliIo, writeLine } from './io.js';
+import { type CliIo, outputFolder, writeLine } from './io.js';
 import { sendPendingNow } from './send-now.js';
 
 export interface DigestOptions {
@@ -24,6 +24,7 @@ export interface DigestOptions {
 export async function digestCommand(io: CliIo, options: DigestOptions): Promise<number> {
   const config = commandConfig(io);
   if (options.send && options.preview !== undefined) throw new UsageError('digest: use either --send or --preview DIR, not both');
+  if (options.preview !== undefined) outputFolder('--preview', resolve(io.cwd, options.preview));
   if (options.send && (!config.mail.smtp || config.mail.digestTo.length === 0)) {
     throw new UsageError('digest --send: set SMTP_URL, MAIL_FROM and DIGEST_TO (see .env.example)');
   }

@@ -1,4 +1,6 @@
 /** What a command needs from the outside world, injected so commands run in tests in-process. */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { UsageError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Env } from '../config.js';
 import type { Logger } from '../log.js';
@@ -28,4 +30,18 @@ export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
 /** A value as one JSON line: nothing in it a terminal acts on, and exactly the value (`inertJson`). */
 export function writeJsonLine(stream: NodeJS.WritableStream, value: unknown): void {
   stream.write(`${inertJson(JSON.stringify(value))}\n`);
+}
+
+/**
+ * A folder a command writes into, made before any work: one it can't make or write to (a file of
+ * that name, no permission) is a usage error naming the option, not a system error after the work.
+ */
+export function outputFolder(option: string, dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`${option}: cannot write to ${JSON.stringify(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return dir;
 }

@@ -12,7 +12,7 @@ import { writeReportFiles } from '../../reports/render.js';
 import { systemClock } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { commandConfig, withApp } from './context.js';
-import { type CliIo, writeLine } from './io.js';
+import { type CliIo, outputFolder, writeLine } from './io.js';
 import { sendPendingNow } from './send-now.js';
 
 export interface ReportOptions {
@@ -36,6 +36,7 @@ export async function reportCommand(io: CliIo, options: ReportOptions, deps: Rep
     throw new UsageError(`--month ${monthKey(month)}: this month has not started yet (in ${config.timezone})`);
   }
   if (options.force && !options.send) throw new UsageError('--force: only with --send (it sends the report again)');
+  if (options.out) outputFolder('--out', options.out);
   let enqueue: Enqueue | null = null;
   if (options.send) {
     if (config.report.to.length === 0) throw new UsageError('--send: REPORT_TO is not set, so there is nobody to send the report to');

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
@@ -141,6 +141,13 @@ describe('digest', () => {
     h.world.finishOnboarding(h.world.addOnboarding({ business_name: 'Preview Ltd' }).onboarding_link);
     await h.sync();
     const dir = join(tempDir(), 'preview');
+    // A folder it can't make: said first, naming the option, nothing else printed.
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    const refused = await digest('--preview', join(file, 'x'));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`--preview: cannot write to ${JSON.stringify(join(file, 'x'))} (ENOTDIR)`);
+    expect(refused.stdout).toBe('');
 
     const preview = await digest('--preview', dir);
     expect(preview.code).toBe(0);

@@ -1,5 +1,5 @@
 /** `report --out DIR`: the files a person opens, with hostile upstream strings made harmless. */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvCell } from '../../src/render/csv.js';
@@ -54,6 +54,16 @@ describe('report --out', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<img src="conversations-2026-10.png"');
     expect(html).toContain('<img src="trend-2026-10.png"');
+  });
+
+  it('a folder it cannot make (a file of that name) is a usage error naming --out, before any work', async () => {
+    const { h } = await fleet();
+    const file = join(tempDir(), 'not-a-folder');
+    writeFileSync(file, '');
+    const run = await cli(h, ['report', '--month', '2026-10', '--out', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--out: cannot write to ${JSON.stringify(file)} (EEXIST)`);
+    expect(run.stdout).toBe('');
   });
 
   it('writes one CSV row per number, this month then last month and the change, with formulas neutralised', async () => {
