@@ -58,7 +58,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('events')
     .description('list detected events, oldest first')
-    .option('--since <iso>', 'only events detected at or after this ISO 8601 time')
+    .option('--since <iso>', 'only events detected at or after this ISO 8601 date or time (UTC unless it names an offset)')
     .option('--type <type>', 'only this event type (a trailing ".*" matches a family, e.g. "onboarding.*")')
     .option('--json', 'one JSON object a line with id, type, source, key, at, run_id, before, after, changes')
     .action(async (options: { since?: string; type?: string; json?: boolean }) => {

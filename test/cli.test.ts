@@ -86,6 +86,12 @@ describe('command line', () => {
     expect((await cli(['sync', '--source', 'nope'], enabled)).code).toBe(2);
     expect((await cli(['sync', '--bogus'], enabled)).code).toBe(2);
     expect((await cli(['events', '--since', 'yesterday'], enabled)).code).toBe(2);
+    // A day that does not exist is refused, not rolled over into March; a time without an offset is UTC.
+    const impossible = await cli(['events', '--since', '2026-02-30'], enabled);
+    expect(impossible.code).toBe(2);
+    expect(impossible.stderr).toContain('--since: expected an ISO 8601 date or time (UTC unless it names an offset), got "2026-02-30"');
+    expect((await cli(['events', '--since', '2026-12-01T07:19:00'], enabled)).code).toBe(0);
+    expect((await cli(['events', '--since', '2026-12-01T09:19:00+0200'], enabled)).code).toBe(0);
 
     const bad = await cli(['sync'], { ...enabled, TIMEZONE: 'Nowhere/City', HTTP_RETRIES: '-1' });
     expect(bad.code).toBe(2);

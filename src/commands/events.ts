@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { eventJsonLine, eventTable } from '../events/format.js';
 import { listEvents } from '../events/query.js';
 import { commandConfig, withApp } from './context.js';
+import { readInstant } from '../instant.js';
 import { type CliIo, writeLine } from './io.js';
 
 export interface EventsOptions {
@@ -15,11 +16,10 @@ export async function eventsCommand(io: CliIo, options: EventsOptions): Promise<
   const config = commandConfig(io);
   let since: string | undefined;
   if (options.since !== undefined) {
-    const parsed = Date.parse(options.since);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(parsed)) {
-      throw new UsageError(`--since: expected an ISO 8601 date or time, got ${JSON.stringify(options.since)}`);
-    }
-    since = new Date(parsed).toISOString();
+    // UTC unless the value names an offset, whatever the host's time zone (the table says UTC).
+    const parsed = readInstant(options.since);
+    if (parsed === null) throw new UsageError(`--since: expected an ISO 8601 date or time (UTC unless it names an offset), got ${JSON.stringify(options.since)}`);
+    since = parsed;
   }
   return withApp(io, config, async ({ db }) => {
     const events = await listEvents(db, { since, type: options.type });

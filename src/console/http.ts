@@ -1,4 +1,5 @@
 /** Small HTTP pieces of the console: cookies, security headers, the client's address, form fields. */
+import { readInstant } from '../instant.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const SESSION_COOKIE = 'waba_console';
@@ -56,25 +57,9 @@ export function field(source: unknown, name: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-/**
- * A `datetime-local` value (UTC here), a date, or an ISO instant with `Z` or an offset → ISO;
- * undefined when empty; null when unreadable — also a day or time that does not exist (31
- * February is not read as 3 March) and anything else JavaScript would guess at in the server's
- * own time zone.
- */
+/** A form's moment (`datetime-local`, UTC here) → ISO; undefined when empty; null when unreadable (`readInstant`). */
 export function instantField(value: string | undefined): string | undefined | null {
-  if (value === undefined) return undefined;
-  const match = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d)?)?$/.exec(value);
-  if (!match) return null;
-  const [, year, month, day, hour = '00', minute = '00', second = '00'] = match.map((part) => part ?? undefined) as string[];
-  const fields = [Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)] as const;
-  const wall = new Date(Date.UTC(...fields));
-  wall.setUTCFullYear(fields[0]);
-  const exists =
-    wall.getUTCFullYear() === fields[0] && wall.getUTCMonth() === fields[1] && wall.getUTCDate() === fields[2] && wall.getUTCHours() === fields[3] && wall.getUTCMinutes() === fields[4] && wall.getUTCSeconds() === fields[5];
-  if (!exists) return null;
-  const ms = Date.parse(match[4] !== undefined && match[8] === undefined ? `${value}Z` : value);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  return value === undefined ? undefined : readInstant(value);
 }
 
 /** ISO → the `datetime-local` input's value (UTC, to the millisecond: the form shows back the same instant). */
