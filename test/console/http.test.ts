@@ -25,6 +25,18 @@ async function signIn(password = CONSOLE_PASSWORD): Promise<{ cookie: string; st
   return { cookie: (answer.headers.get('set-cookie') ?? '').split(';')[0]!, status: answer.status };
 }
 
+/** Signs in to a console built in the test (its own throttle and sessions); its session cookie. */
+async function injectedSession(app: Awaited<ReturnType<typeof buildConsole>>['app']): Promise<string> {
+  const form = await app.inject({ method: 'GET', url: '/login' });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password: CONSOLE_PASSWORD }).toString(),
+  });
+  return [login.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+}
+
 async function get(path: string, cookie: string) {
   return fetch(`${fixture.url}${path}`, { headers: { cookie }, redirect: 'manual' });
 }
@@ -238,14 +250,7 @@ describe('the web console over HTTP', () => {
     for (let i = 0; i < events.length; i += 100) await fixture.app.db.insertInto('event').values(events.slice(i, i + 100)).execute();
     const { app } = await buildConsole({ app: fixture.app, settings: fixture.app.config.console!, syncNow: async () => null, onError: () => undefined });
     try {
-      const form = await app.inject({ method: 'GET', url: '/login' });
-      const login = await app.inject({
-        method: 'POST',
-        url: '/login',
-        headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password: CONSOLE_PASSWORD }).toString(),
-      });
-      const session = [login.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+      const session = await injectedSession(app);
       const page = (url: string) => app.inject({ method: 'GET', url, headers: { cookie: session } });
       const list = await page('/events?q=Capped%20Bakery');
       expect(list.statusCode).toBe(200);
@@ -275,14 +280,7 @@ describe('the web console over HTTP', () => {
     const config = { ...fixture.app.config, timezone: 'Asia/Jerusalem', fullSyncCron: '0 3 * * *', syncCron: '30 9 * * *' };
     const { app } = await buildConsole({ app: { ...fixture.app, config }, settings: config.console!, syncNow: async () => null, onError: () => undefined });
     try {
-      const form = await app.inject({ method: 'GET', url: '/login' });
-      const login = await app.inject({
-        method: 'POST',
-        url: '/login',
-        headers: { cookie: String(form.headers['set-cookie']).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, user: CONSOLE_USER, password: CONSOLE_PASSWORD }).toString(),
-      });
-      const session = [login.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+      const session = await injectedSession(app);
       const html = (await app.inject({ method: 'GET', url: '/', headers: { cookie: session } })).body;
       expect(html).toContain('Next scheduled runs (Asia/Jerusalem)');
       expect(html).toMatch(/<code>0 3 \* \* \*<\/code><\/span><\/td><td>\d{4}-\d\d-\d\d 03:00<\/td>/);

@@ -14,13 +14,16 @@ export interface VersionView {
   readonly changes: Record<string, { from: unknown; to: unknown }> | null;
 }
 
-export async function entityVersions(db: Db, ref: { source: string; kind: string; key: string }): Promise<VersionView[]> {
-  const rows = await db
-    .selectFrom('entity_version')
+type EntityRef = { source: string; kind: string; key: string };
+
+/** Every version of one entity (the three queries below narrow it). */
+function versionsOf(db: Db, ref: EntityRef) {
+  return db.selectFrom('entity_version').where('source', '=', ref.source).where('kind', '=', ref.kind).where('key', '=', ref.key);
+}
+
+export async function entityVersions(db: Db, ref: EntityRef): Promise<VersionView[]> {
+  const rows = await versionsOf(db, ref)
     .selectAll()
-    .where('source', '=', ref.source)
-    .where('kind', '=', ref.kind)
-    .where('key', '=', ref.key)
     .orderBy('valid_from', 'desc')
     .orderBy('id', 'desc')
     .limit(MAX_VERSIONS)
@@ -41,25 +44,17 @@ export function versionAsOf(versions: readonly VersionView[], instant: string): 
 }
 
 /** How many versions the entity has in all and when it was first seen: the page lists only its latest MAX_VERSIONS. */
-export async function entityHistory(db: Db, ref: { source: string; kind: string; key: string }): Promise<{ versions: number; firstSeen: string | null }> {
-  const row = await db
-    .selectFrom('entity_version')
+export async function entityHistory(db: Db, ref: EntityRef): Promise<{ versions: number; firstSeen: string | null }> {
+  const row = await versionsOf(db, ref)
     .select((eb) => [eb.fn.countAll<number | bigint>().as('n'), eb.fn.min('valid_from').as('first')])
-    .where('source', '=', ref.source)
-    .where('kind', '=', ref.kind)
-    .where('key', '=', ref.key)
     .executeTakeFirst();
   return { versions: Number(row?.n ?? 0), firstSeen: (row?.first as string | null | undefined) ?? null };
 }
 
 /** The version in force at `instant`, read from the database: for a moment older than the versions listed. */
-export async function entityVersionAt(db: Db, ref: { source: string; kind: string; key: string }, instant: string): Promise<VersionView | undefined> {
-  const row = await db
-    .selectFrom('entity_version')
+export async function entityVersionAt(db: Db, ref: EntityRef, instant: string): Promise<VersionView | undefined> {
+  const row = await versionsOf(db, ref)
     .selectAll()
-    .where('source', '=', ref.source)
-    .where('kind', '=', ref.kind)
-    .where('key', '=', ref.key)
     .where('valid_from', '<=', instant)
     .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', instant)]))
     .orderBy('valid_from', 'desc')
